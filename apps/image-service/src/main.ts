@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { bootstrapService } from '@strata/service-kit';
+import { AppModule } from './app.module';
+
+void bootstrapService(AppModule, { serviceName: 'image-service', defaultPort: 8084 });

@@ -1,0 +1,21 @@
+import type { PlatformOptions } from '@strata/service-kit';
+import { readModelEntities } from './read-model/read-model.entities';
+import { ReadModels1763800000000 } from './read-model/1763800000000-read-models.migration';
+import { ORCHESTRATOR_SCHEMA } from './read-model/schema';
+
+export const SERVICE_NAME = 'orchestrator';
+export const DEFAULT_PORT = 8080;
+
+/** Everything PlatformModule needs to know about this service, in one place. */
+export const platformOptions: PlatformOptions = {
+  serviceName: SERVICE_NAME,
+  defaultPort: DEFAULT_PORT,
+  schema: ORCHESTRATOR_SCHEMA,
+  entities: readModelEntities,
+  migrations: [ReadModels1763800000000],
+  topics: [
+    { key: 'storageCommands', partitions: 6 },
+    { key: 'storageEvents', partitions: 6 },
+    { key: 'deadLetter', partitions: 1 },
+  ],
+};

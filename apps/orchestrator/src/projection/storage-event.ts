@@ -1,0 +1,94 @@
+import type { Envelope, StorageEventDataMap, StorageEventType } from '@strata/contracts';
+
+/** A storage event whose payload has the fields the projection relies on. */
+export type TypedStorageEvent = {
+  [K in StorageEventType]: { readonly type: K; readonly data: StorageEventDataMap[K] };
+}[StorageEventType];
+
+export interface ReceivedEvent {
+  /** The envelope exactly as it arrived: it is what the history shows. */
+  readonly envelope: Envelope<string, Record<string, unknown>>;
+  readonly occurredAt: Date;
+  readonly tenant: string | null;
+  /** The command that caused the event, i.e. its job; null when none is named. */
+  readonly causationId: string | null;
+  /** Null for event types this version does not know: those only go to the history. */
+  readonly typed: TypedStorageEvent | null;
+}
+
+export type ReadResult = { readonly ok: true; readonly event: ReceivedEvent } | { readonly ok: false; readonly reason: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+type Data = Record<string, unknown>;
+const isObject = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isBytes = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isErrorInfo = (v: unknown) => isObject(v) && isString(v.code) && isString(v.category) && isString(v.message);
+
+/** Per known type: the fields the projection reads, and what each must be. */
+const required: { readonly [K in StorageEventType]: Readonly<Record<string, [(v: unknown) => boolean, string]>> } = {
+  StoragePoolAdded: { poolId: [isUuid, 'a UUID'], name: [isString, 'a string'], plugin: [isString, 'a string'], zoneId: [isString, 'a string'] },
+  VolumeCreationRequested: {
+    volumeId: [isUuid, 'a UUID'],
+    poolId: [isUuid, 'a UUID'],
+    name: [isString, 'a string'],
+    sizeBytes: [isBytes, 'a non-negative integer'],
+    backendName: [isString, 'a string'],
+  },
+  VolumeCreated: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], sizeBytes: [isBytes, 'a non-negative integer'] },
+  VolumeCreationFailed: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  VolumeDeletionRequested: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'] },
+  VolumeDeleted: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'] },
+  VolumeDeletionFailed: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  CommandRejected: {
+    commandId: [isString, 'a string'],
+    commandType: [isString, 'a string'],
+    error: [isErrorInfo, 'an error {code, category, message}'],
+    violations: [Array.isArray, 'an array'],
+  },
+};
+
+function isKnownType(type: string): type is StorageEventType {
+  return Object.prototype.hasOwnProperty.call(required, type);
+}
+
+/**
+ * Checks a decoded envelope before it is projected. What fails here can never be
+ * projected, however often it is retried, so the caller dead-letters it with the reason
+ * instead of blocking the partition.
+ */
+export function readStorageEvent(envelope: Envelope<string, Record<string, unknown>>): ReadResult {
+  const fail = (reason: string): ReadResult => ({ ok: false, reason: `${envelope.type ?? 'message'} ${envelope.messageId}: ${reason}` });
+  if (envelope.kind !== 'event') return fail(`kind is ${JSON.stringify(envelope.kind)}, expected "event" on an events topic`);
+  if (!isString(envelope.type) || envelope.type.length === 0) return fail('type must be a non-empty string');
+  const occurredAt = isString(envelope.occurredAt) ? new Date(envelope.occurredAt) : new Date(NaN);
+  if (Number.isNaN(occurredAt.getTime())) return fail('occurredAt must be an ISO 8601 timestamp');
+  if (!isObject(envelope.data)) return fail('data must be an object');
+  // CommandRejected lives in a stream of its own; every other event belongs to an aggregate stream.
+  if (envelope.type !== 'CommandRejected') {
+    if (!isUuid(envelope.aggregateId)) return fail('aggregateId must be a UUID');
+    if (!Number.isSafeInteger(envelope.streamVersion) || (envelope.streamVersion as number) < 1) {
+      return fail('streamVersion must be a positive integer');
+    }
+  }
+  let typed: TypedStorageEvent | null = null;
+  if (isKnownType(envelope.type)) {
+    const problems = Object.entries(required[envelope.type])
+      .filter(([field, [check]]) => !check(envelope.data[field]))
+      .map(([field, [, what]]) => `data.${field} must be ${what}`);
+    if (problems.length) return fail(problems.join('; '));
+    typed = { type: envelope.type, data: envelope.data } as unknown as TypedStorageEvent;
+  }
+  return {
+    ok: true,
+    event: {
+      envelope,
+      occurredAt,
+      tenant: isString(envelope.tenant) ? envelope.tenant : null,
+      causationId: isString(envelope.causationId) && envelope.causationId.length > 0 ? envelope.causationId : null,
+      typed,
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { validateStorageCommand, type StorageCommand, type Topics } from '@strata/contracts';
+import { assertUnreachable } from '@strata/kernel';
+import { OutboxRelay, PgEventStore } from '@strata/event-store';
+import type { MessageBus } from '@strata/messaging';
+import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
+import { AddStoragePoolHandler } from '../pools/application/add-storage-pool.handler';
+import { CreateVolumeHandler } from '../volumes/application/create-volume.handler';
+import { DeleteVolumeHandler } from '../volumes/application/delete-volume.handler';
+import { CONSUMER_GROUP } from '../storage.constants';
+
+/** Kafka edge of the storage service: one consumer group on the storage command topic. */
+@Injectable()
+export class StorageCommandIntake implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private intake?: CommandIntake<StorageCommand>;
+
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(TOPICS) private readonly topics: Topics,
+    private readonly store: PgEventStore,
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly addPool: AddStoragePoolHandler,
+    private readonly createVolume: CreateVolumeHandler,
+    private readonly deleteVolume: DeleteVolumeHandler,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.intake = new CommandIntake<StorageCommand>(
+      { bus: this.bus, store: this.store, relay: this.relay, clock: this.clock, ids: this.ids },
+      {
+        consumerGroup: CONSUMER_GROUP,
+        commandTopic: this.topics.storageCommands,
+        eventsTopic: this.topics.storageEvents,
+        deadLetterTopic: this.topics.deadLetter,
+        validate: validateStorageCommand,
+        handle: (command) => this.dispatch(command),
+      },
+    );
+    await this.intake.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.intake?.stop();
+  }
+
+  private dispatch(command: StorageCommand): Promise<void> {
+    switch (command.type) {
+      case 'AddStoragePool':
+        return this.addPool.handle(command);
+      case 'CreateVolume':
+        return this.createVolume.handle(command);
+      case 'DeleteVolume':
+        return this.deleteVolume.handle(command);
+      default:
+        return assertUnreachable(command);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+import 'reflect-metadata';
+import { bootstrapService } from '@strata/service-kit';
+import { AppModule } from './app.module';
+import { DEFAULT_PORT, SERVICE_NAME } from './storage.constants';
+
+void bootstrapService(AppModule, { serviceName: SERVICE_NAME, defaultPort: DEFAULT_PORT });

@@ -1,0 +1,1 @@
+export { runPrimaryStorageConformance, type ConformanceSubject } from './primary-storage.conformance';

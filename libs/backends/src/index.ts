@@ -1,0 +1,2 @@
+export { backendPlugins, findPlugin } from './registry';
+export * from './file';

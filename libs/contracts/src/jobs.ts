@@ -1,0 +1,20 @@
+/**
+ * How each event moves the job of the command that caused it. A job's id is its command's
+ * message id; events name it as their causationId.
+ */
+export type JobEffect = 'running' | 'succeeded' | 'failed';
+
+const effects: Readonly<Record<string, JobEffect>> = {
+  StoragePoolAdded: 'succeeded',
+  VolumeCreationRequested: 'running',
+  VolumeCreated: 'succeeded',
+  VolumeCreationFailed: 'failed',
+  VolumeDeletionRequested: 'running',
+  VolumeDeleted: 'succeeded',
+  VolumeDeletionFailed: 'failed',
+  CommandRejected: 'failed',
+};
+
+export function jobEffectOf(eventType: string): JobEffect | undefined {
+  return effects[eventType];
+}

@@ -1,0 +1,79 @@
+import { decodeMessage } from '../validation';
+import { validateStorageCommand } from './validate';
+
+const envelope = (over: Record<string, unknown> = {}, data: Record<string, unknown> = {}) => ({
+  messageId: 'd7c9b0f4-36a1-4b0c-9f5e-2a3c4d5e6f70',
+  kind: 'command' as const,
+  type: 'CreateVolume',
+  schemaVersion: 1,
+  aggregateId: '6f1d8a54-3c1e-4c55-9d35-0e7b7b7f4a11',
+  streamVersion: null,
+  occurredAt: '2026-11-21T06:00:00.000Z',
+  correlationId: 'corr-1',
+  causationId: null,
+  tenant: 'acme',
+  data: { name: 'data-1', poolId: '0b5e7b1e-9a4b-4c3e-8f1a-2d6c9e8b7a66', sizeBytes: 1048576, ...data },
+  ...over,
+});
+
+describe('storage command validation', () => {
+  it('accepts a valid CreateVolume', () => {
+    const result = validateStorageCommand(envelope());
+    expect(result.ok).toBe(true);
+  });
+
+  it('names each bad field and the rule it broke', () => {
+    const result = validateStorageCommand(envelope({}, { sizeBytes: -1, poolId: 'nope', name: '' }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const rules = result.violations.map((v) => `${v.field}:${v.rule}`);
+    expect(rules).toEqual(expect.arrayContaining(['data.sizeBytes:min', 'data.poolId:isUuid', 'data.name:isNotEmpty']));
+    expect(result.violations.find((v) => v.field === 'data.sizeBytes')?.message).toMatch(/sizeBytes/);
+  });
+
+  it('refuses unknown fields rather than ignoring them', () => {
+    const result = validateStorageCommand(envelope({}, { sizeGb: 10 }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.violations).toContainEqual(expect.objectContaining({ field: 'data.sizeGb', rule: 'whitelistValidation' }));
+  });
+
+  it('refuses an unknown command type, listing the known ones', () => {
+    const result = validateStorageCommand(envelope({ type: 'FormatDisk' }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.violations[0]).toMatchObject({ field: 'type', rule: 'isIn' });
+    if (!result.ok) expect(result.violations[0].message).toMatch(/CreateVolume/);
+  });
+
+  it('checks the envelope too', () => {
+    const result = validateStorageCommand(envelope({ aggregateId: 'x', occurredAt: 'yesterday' }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.violations.map((v) => v.field)).toEqual(expect.arrayContaining(['aggregateId', 'occurredAt']));
+    }
+  });
+
+  it('validates nested pool configuration', () => {
+    const result = validateStorageCommand(
+      envelope({ type: 'AddStoragePool' }, { name: 'p1', plugin: 'file', zoneId: 'z1', config: { path: 'relative' }, poolId: undefined, sizeBytes: undefined }),
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.violations).toContainEqual(expect.objectContaining({ field: 'data.config.path', rule: 'matches' }));
+  });
+});
+
+describe('decodeMessage', () => {
+  it('refuses bytes that are not JSON, saying so', () => {
+    const result = decodeMessage(Buffer.from('{not json'));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/not valid JSON/) });
+  });
+  it('refuses JSON without a message id, because nobody could be answered', () => {
+    expect(decodeMessage(Buffer.from('{"type":"CreateVolume"}'))).toMatchObject({ ok: false, reason: expect.stringMatching(/messageId/) });
+  });
+  it('refuses an empty value', () => {
+    expect(decodeMessage(null)).toMatchObject({ ok: false });
+  });
+  it('decodes an envelope', () => {
+    const result = decodeMessage(Buffer.from(JSON.stringify(envelope())));
+    expect(result.ok).toBe(true);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './ports';
+export * from './dead-letter';
+export * from './kafka-bus';

@@ -1,0 +1,48 @@
+/** Our own messaging port: kafkajs stays behind it (it is in maintenance mode upstream). */
+
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type MessageHandler = (message: IncomingMessage) => Promise<void>;
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning?: boolean;
+  readonly handle: MessageHandler;
+  /** Concurrent partitions handled at once; order within a partition is always kept. */
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly retentionMs?: number;
+  readonly replicationFactor?: number;
+}
+
+export interface MessageBus {
+  publish(messages: readonly OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Cheap reachability check for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

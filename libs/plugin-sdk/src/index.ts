@@ -1,0 +1,5 @@
+export * from './manifest';
+export * from './errors';
+export * from './driver';
+export * from './plugin';
+export * from './naming';

@@ -1,0 +1,146 @@
+import { Logger } from '@nestjs/common';
+import { isDomainError, type FieldViolation } from '@strata/kernel';
+import { decodeMessage, ENVELOPE_SCHEMA_VERSION, type CommandRejected, type Envelope } from '@strata/contracts';
+import { ConcurrencyError, DuplicateMessageError, type OutboxRelay, type PgEventStore } from '@strata/event-store';
+import { deadLetter, type IncomingMessage, type MessageBus, type Subscription } from '@strata/messaging';
+import type { Clock, IdGenerator } from './clock';
+
+export type Validation<C> =
+  | { readonly ok: true; readonly command: C }
+  | { readonly ok: false; readonly violations: FieldViolation[] };
+
+export interface CommandIntakeOptions<C extends Envelope> {
+  readonly consumerGroup: string;
+  readonly commandTopic: string;
+  /** Where CommandRejected goes: the service's events topic. */
+  readonly eventsTopic: string;
+  readonly deadLetterTopic: string;
+  readonly validate: (envelope: Envelope<string, unknown>) => Validation<C>;
+  /** Carries the command out; a DomainError it throws becomes a CommandRejected event. */
+  readonly handle: (command: C) => Promise<void>;
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+export interface IntakeDeps {
+  readonly bus: MessageBus;
+  readonly store: PgEventStore;
+  readonly relay: OutboxRelay;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/**
+ * The one way a command enters a service from Kafka: bytes that cannot be read go to the
+ * dead-letter topic with the reason; a command already handled is skipped; an invalid or
+ * refused command is answered with CommandRejected; the rest goes to the handler.
+ */
+export class CommandIntake<C extends Envelope> {
+  private readonly log: Logger;
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly deps: IntakeDeps,
+    private readonly options: CommandIntakeOptions<C>,
+  ) {
+    this.log = new Logger(`CommandIntake:${options.consumerGroup}`);
+  }
+
+  async start(): Promise<void> {
+    this.subscription = await this.deps.bus.subscribe({
+      groupId: this.options.consumerGroup,
+      topics: [this.options.commandTopic],
+      fromBeginning: true,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      handle: (message) => this.receive(message),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  async receive(message: IncomingMessage): Promise<void> {
+    const decoded = decodeMessage(message.value);
+    if (!decoded.ok) {
+      this.log.warn(`dead-lettering ${message.topic}[${message.partition}]@${message.offset}: ${decoded.reason}`);
+      await this.deps.bus.publish([
+        deadLetter(
+          this.options.deadLetterTopic,
+          message,
+          decoded.reason,
+          this.options.consumerGroup,
+          this.deps.clock.now().toISOString(),
+        ),
+      ]);
+      return;
+    }
+    const envelope = decoded.envelope;
+    if (await this.deps.store.isHandled(this.options.consumerGroup, envelope.messageId)) return;
+
+    const validation = this.options.validate(envelope);
+    if (!validation.ok) {
+      await this.reject(envelope, {
+        code: 'command.invalid',
+        category: 'validation',
+        message: validation.violations.map((v) => `${v.field}: ${v.message}`).join('; '),
+      }, validation.violations);
+      return;
+    }
+    try {
+      await this.options.handle(validation.command);
+    } catch (error) {
+      if (error instanceof DuplicateMessageError) return;
+      if (isDomainError(error) && !(error instanceof ConcurrencyError)) {
+        const details = error.details as { violations?: FieldViolation[] };
+        const violations = Array.isArray(details?.violations) ? details.violations : [];
+        await this.reject(envelope, { code: error.code, category: error.category, message: error.message }, violations);
+        return;
+      }
+      throw error;
+    } finally {
+      this.deps.relay.kick();
+    }
+  }
+
+  /** Rejections live in a stream of their own per command, so a redelivery cannot add a second. */
+  private async reject(
+    envelope: Envelope<string, unknown>,
+    error: CommandRejected['error'],
+    violations: readonly FieldViolation[],
+  ): Promise<void> {
+    const aggregateId = typeof envelope.aggregateId === 'string' ? envelope.aggregateId : null;
+    const data: CommandRejected = {
+      commandId: envelope.messageId,
+      commandType: typeof envelope.type === 'string' ? envelope.type : 'unknown',
+      aggregateId,
+      error,
+      violations,
+    };
+    this.log.warn(`rejected ${data.commandType} ${data.commandId}: ${error.code}: ${error.message}`);
+    try {
+      await this.deps.store.append(
+        `command-${envelope.messageId}`,
+        0,
+        [
+          {
+            messageId: this.deps.ids.newId(),
+            type: 'CommandRejected',
+            schemaVersion: ENVELOPE_SCHEMA_VERSION,
+            aggregateId: aggregateId ?? envelope.messageId,
+            occurredAt: this.deps.clock.now().toISOString(),
+            correlationId: typeof envelope.correlationId === 'string' ? envelope.correlationId : envelope.messageId,
+            causationId: envelope.messageId,
+            tenant: typeof envelope.tenant === 'string' ? envelope.tenant : null,
+            data,
+          },
+        ],
+        { outboxTopic: this.options.eventsTopic, inbox: { consumer: this.options.consumerGroup, messageId: envelope.messageId } },
+      );
+    } catch (e) {
+      if (e instanceof ConcurrencyError || e instanceof DuplicateMessageError) return;
+      throw e;
+    } finally {
+      this.deps.relay.kick();
+    }
+  }
+}

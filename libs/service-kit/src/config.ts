@@ -1,0 +1,59 @@
+/**
+ * Service configuration from the environment, checked at start: every bad or missing
+ * value is reported at once, by name, before anything connects.
+ */
+export interface ServiceConfig {
+  readonly serviceName: string;
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly installationId: string;
+  readonly kafkaReplicationFactor: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export function loadServiceConfig(
+  serviceName: string,
+  defaultPort: number,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfig {
+  const problems: string[] = [];
+  const portVar = `${serviceName.toUpperCase().replace(/-/g, '_')}_PORT`;
+  const rawPort = env[portVar] ?? env.PORT ?? String(defaultPort);
+  const port = Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${portVar}: "${rawPort}" is not a TCP port (0-65535)`);
+  const databaseUrl = env.DATABASE_URL ?? '';
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: required, a postgres:// URL');
+  const kafkaBrokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  if (kafkaBrokers.length === 0) problems.push('KAFKA_BROKERS: required, comma-separated host:port list');
+  for (const b of kafkaBrokers) if (!/^[^:\s]+:\d+$/.test(b)) problems.push(`KAFKA_BROKERS: "${b}" is not host:port`);
+  const topicPrefix = env.STRATA_TOPIC_PREFIX ?? '';
+  if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) problems.push('STRATA_TOPIC_PREFIX: only letters, digits, ".", "_" and "-"');
+  const installationId = env.STRATA_INSTALLATION_ID ?? 'strata01';
+  if (!/^[a-z0-9]{1,8}$/.test(installationId)) problems.push('STRATA_INSTALLATION_ID: 1-8 lowercase letters or digits');
+  const rf = Number(env.KAFKA_REPLICATION_FACTOR ?? '1');
+  if (!Number.isInteger(rf) || rf < 1) problems.push('KAFKA_REPLICATION_FACTOR: a positive integer');
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    serviceName,
+    port,
+    host: env.STRATA_BIND_HOST ?? '127.0.0.1',
+    databaseUrl,
+    kafkaBrokers,
+    topicPrefix,
+    installationId,
+    kafkaReplicationFactor: rf,
+  };
+}
+
+/** The URL with its password masked, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}

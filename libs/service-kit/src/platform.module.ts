@@ -1,0 +1,132 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import { topics as topicNames, type Topics } from '@strata/contracts';
+import {
+  createServiceDataSource,
+  initializeServiceDataSource,
+  OutboxRelay,
+  PgEventStore,
+} from '@strata/event-store';
+import { KafkaMessageBus, type MessageBus } from '@strata/messaging';
+import { AggregateRunner } from './aggregate-runner';
+import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock';
+import { loadServiceConfig, type ServiceConfig } from './config';
+import { HealthController } from './health.controller';
+import { MESSAGE_BUS, SERVICE_CONFIG, TOPICS } from './tokens';
+
+export interface PlatformOptions {
+  readonly serviceName: string;
+  readonly defaultPort: number;
+  /** The PostgreSQL schema the service owns. */
+  readonly schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly entities?: Function[];
+  readonly migrations?: (new () => MigrationInterface)[];
+  /** Topics this service creates if missing (partitions per topic). */
+  readonly topics?: readonly { key: keyof Topics; partitions: number; retentionMs?: number }[];
+}
+
+/** Starts the outbox relay once Nest is up and stops it, then closes connections, on shutdown. */
+@Injectable()
+class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('Platform');
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly dataSource: DataSource,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+  ) {}
+  onApplicationBootstrap(): void {
+    this.relay.start();
+    this.log.log('outbox relay started');
+  }
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+    await this.bus.close();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/**
+ * The infrastructure every service shares: configuration, its PostgreSQL schema with the
+ * event store, the Kafka bus, the outbox relay, the clock and id source, and /health.
+ */
+@Module({})
+export class PlatformModule {
+  static forService(options: PlatformOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      global: true,
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(options.serviceName, options.defaultPort) },
+        {
+          provide: TOPICS,
+          inject: [SERVICE_CONFIG],
+          useFactory: (config: ServiceConfig) => topicNames(config.topicPrefix),
+        },
+        {
+          provide: MESSAGE_BUS,
+          inject: [SERVICE_CONFIG, TOPICS],
+          useFactory: async (config: ServiceConfig, topics: Topics) => {
+            const log = new Logger('Kafka');
+            const bus = new KafkaMessageBus({
+              brokers: config.kafkaBrokers,
+              clientId: config.serviceName,
+              replicationFactor: config.kafkaReplicationFactor,
+              log: (level, message, extra) =>
+                level === 'error' ? log.error(message, JSON.stringify(extra ?? {})) : log.warn(message),
+            });
+            if (options.topics?.length) {
+              await bus.ensureTopics(
+                options.topics.map((t) => ({ topic: topics[t.key], numPartitions: t.partitions, retentionMs: t.retentionMs })),
+              );
+            }
+            return bus;
+          },
+        },
+        {
+          provide: DataSource,
+          inject: [SERVICE_CONFIG],
+          useFactory: async (config: ServiceConfig) =>
+            initializeServiceDataSource(
+              createServiceDataSource({
+                url: config.databaseUrl,
+                schema: options.schema,
+                entities: options.entities,
+                migrations: options.migrations,
+                applicationName: config.serviceName,
+              }),
+            ),
+        },
+        {
+          provide: PgEventStore,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new PgEventStore(ds, options.schema),
+        },
+        {
+          provide: OutboxRelay,
+          inject: [DataSource, MESSAGE_BUS],
+          useFactory: (ds: DataSource, bus: MessageBus) => {
+            const log = new Logger('OutboxRelay');
+            return new OutboxRelay(ds, options.schema, bus, {
+              onError: (error) => log.error(`relay failed: ${(error as Error).message}`),
+            });
+          },
+        },
+        { provide: Clock, useClass: SystemClock },
+        { provide: IdGenerator, useClass: RandomIdGenerator },
+        AggregateRunner,
+        PlatformLifecycle,
+      ],
+      exports: [SERVICE_CONFIG, TOPICS, MESSAGE_BUS, DataSource, PgEventStore, OutboxRelay, Clock, IdGenerator, AggregateRunner],
+    };
+  }
+}
