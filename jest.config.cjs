@@ -28,20 +28,20 @@ const base = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,e2e}/**/*.unit.spec.ts'] },
     {
       ...base,
       displayName: 'int',
       // Real brokers: a consumer group join alone can take seconds.
       setupFilesAfterEnv: ['<rootDir>/test/timeout-int.cjs'],
-      testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,e2e}/**/*.int.spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.mjs',
     },
     {
       ...base,
       displayName: 'e2e',
       setupFilesAfterEnv: ['<rootDir>/test/timeout-e2e.cjs'],
-      testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,e2e}/**/*.e2e.spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.mjs',
     },
   ],

@@ -10,8 +10,10 @@
 #   status  print "running ..." (exit 0) or "not running" (exit 1)
 #   ensure  fetch + reuse a broker answering on the port, or format-if-needed + start + wait.
 #           Prints the bootstrap address (host:port) on stdout; with --json prints
-#           {"brokers":"127.0.0.1:9092","started":true|false} instead.
-#   wait    wait until the broker answers (and logged "Kafka Server started" if it is ours)
+#           {"brokers":"127.0.0.1:9092","started":true|false,"version":..,"pid":..,"log":..} instead.
+#   wait    wait (up to KAFKA_START_TIMEOUT) until the broker answers (and, if it is ours,
+#           logged "Kafka Server started")
+# Exit codes: 0 ok, 1 failure (or "not running" for status), 2 usage.
 # All logging goes to stderr; stdout carries only the result of `ensure`/`status`.
 # Docs: docs/infrastructure.md
 set -euo pipefail
@@ -171,10 +173,12 @@ fetch_version() { # version -> 0 when lib-<version> is complete
   tmp="$K/.fetch-$v.$$"
   rm -rf "$tmp" && mkdir -p "$tmp/lib"
   write_pom "$v" "$tmp"
-  if ! "$MVN" -B -q -ntp -f "$tmp/pom.xml" "$DEP_PLUGIN:copy-dependencies" \
+  # -U: retry artifacts Maven cached as missing (by default it waits a day before asking again).
+  if ! "$MVN" -B -q -ntp -U -Dstyle.color=never -f "$tmp/pom.xml" "$DEP_PLUGIN:copy-dependencies" \
     -DincludeScope=runtime -DoutputDirectory="$tmp/lib" >"$tmp/mvn.log" 2>&1; then
-    log "Maven could not resolve Kafka $v; last lines of its output:"
-    tail -n 15 "$tmp/mvn.log" >&2
+    log "Maven could not resolve Kafka $v; its errors:"
+    sed -E 's/\x1b\[[0-9;]*m//g' "$tmp/mvn.log" | grep -E 'Could not|Failed|not found' >&2 ||
+      tail -n 15 "$tmp/mvn.log" >&2
     rm -rf "$tmp"
     return 1
   fi
@@ -326,15 +330,21 @@ wait_ready() { # pid-or-empty t0
   return 1
 }
 
-start_broker() { # -> sets STARTED_PID
-  local t0 pid
-  t0="$(now_ms)"
-  if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+check_ports_free() {
+  if kafka_answers "$KAFKA_HOST" "$KAFKA_PORT"; then
+    die "a Kafka broker not started by this script already answers on $KAFKA_HOST:$KAFKA_PORT; stop it or set KAFKA_PORT"
+  elif port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
     die "port $KAFKA_HOST:$KAFKA_PORT is in use by something that is not a Kafka broker; set KAFKA_PORT"
   fi
   if port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT"; then
     die "controller port $KAFKA_HOST:$KAFKA_CONTROLLER_PORT is already in use; set KAFKA_CONTROLLER_PORT"
   fi
+}
+
+start_broker() { # -> sets STARTED_PID
+  local t0 pid
+  t0="$(now_ms)"
+  check_ports_free # again: the format step took a second or two
   write_server_properties
   [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.1" # one log per run, so the ready line is this run's
   trap cleanup_on_signal INT TERM HUP
@@ -379,6 +389,15 @@ stop_pid() {
   log "stopped broker (pid $pid) in $(secs_since "$t0") s"
 }
 
+# server.properties is rewritten only when a broker starts, so it holds the running broker's ports.
+check_running_port() { # pid
+  local running
+  running="$(sed -n 's/^listeners=PLAINTEXT:\/\/[^:]*:\([0-9]*\),.*/\1/p' "$PROPS")"
+  if [[ -n "$running" && "$running" != "$KAFKA_PORT" ]]; then
+    die "our broker (pid $1) runs on port $running, not KAFKA_PORT=$KAFKA_PORT; stop it first ($0 stop) or use KAFKA_PORT=$running"
+  fi
+}
+
 cmd_fetch() { fetch; }
 
 cmd_format() { take_lock; fetch; format "${1:-}"; }
@@ -388,6 +407,7 @@ cmd_start() {
   if our_pid >/dev/null; then log "already running (pid $(our_pid))"; return 0; fi
   rm -f "$PIDFILE"
   fetch
+  check_ports_free
   format
   start_broker
 }
@@ -434,6 +454,7 @@ cmd_ensure() {
   take_lock
   fetch
   if pid="$(our_pid)"; then
+    check_running_port "$pid"
     # Ours and alive: it may still be starting (e.g. a previous ensure was interrupted).
     kafka_answers "$KAFKA_HOST" "$KAFKA_PORT" || wait_ready "$pid" "$t0" ||
       die "our broker (pid $pid) is running but not ready; see $LOG"
@@ -442,6 +463,7 @@ cmd_ensure() {
     log "a Kafka broker not started by this script answers on $KAFKA_HOST:$KAFKA_PORT; reusing it"
   else
     rm -f "$PIDFILE"
+    check_ports_free
     format
     start_broker
     started=true

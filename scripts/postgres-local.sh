@@ -14,6 +14,7 @@
 #   status  describe what `ensure` would use; exit 0 if that server answers, 1 if not
 #   url     print the URL of an answering server without starting anything; exit 1 if none
 # Logs go to stderr; stdout carries only the URL (or JSON/status text).
+# Exit codes: 0 ok, 1 failure (or "not running" for status/url), 2 usage.
 # Docs: docs/infrastructure.md
 set -euo pipefail
 shopt -s inherit_errexit # let failures inside $(...) abort too

@@ -16,6 +16,8 @@ if (only && !TIERS.includes(only)) {
 }
 const resultsDir = path.join(REPO_ROOT, '.strata', 'test-results');
 const bin = (name) => path.join(REPO_ROOT, 'node_modules', '.bin', name);
+// Node 24 from the node@24 devDependency, even when this script was started by an older node.
+const NODE = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const timings = [];
 
@@ -36,9 +38,10 @@ async function step(name, work) {
 
 async function jest(tier) {
   const outputFile = path.join(resultsDir, `${tier}.json`);
+  await mkdir(resultsDir, { recursive: true });
   await rm(outputFile, { force: true });
   const code = await run(
-    process.execPath,
+    NODE,
     [
       path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
       '--selectProjects',

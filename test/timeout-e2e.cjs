@@ -1,1 +1,2 @@
+/* global jest */
 jest.setTimeout(240_000);

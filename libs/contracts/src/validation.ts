@@ -79,7 +79,9 @@ export function validateAgainst<T extends object>(
   prefix = '',
 ): { value: T; violations: FieldViolation[] } {
   const value = plainToInstance(schema, plain ?? {}, { enableImplicitConversion: false }) as T;
-  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  // forbidUnknownValues is off: plainToInstance always gives the schema class, and the option
+  // would refuse schemas with no fields (DeleteVolume carries none).
+  const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
   return { value, violations: toViolations(errors, prefix) };
 }
 

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { KafkaMessageBus, type IncomingMessage } from '@strata/messaging';
-import { createTestInfra, eventually, type TestInfra } from '@strata/testing';
+import { createTestInfra, type TestInfra } from '@strata/testing';
 import { createServiceDataSource, initializeServiceDataSource } from './data-source';
 import { ConcurrencyError, DuplicateMessageError } from './errors';
 import { PgEventStore, type PendingEvent } from './event-store';
-import { OutboxRelay } from './outbox-relay';
 
 const SCHEMA = 'estest';
 
@@ -97,84 +95,5 @@ describe('PgEventStore on a real PostgreSQL', () => {
     await store.append(`widget-${b}`, 0, [event(b, 'WidgetRequested'), event(b, 'WidgetMade')]);
     const pending = await store.streamsEndingWith('widget-', ['WidgetRequested']);
     expect(pending.map((p) => p.envelope.aggregateId)).toEqual([a]);
-  });
-
-  describe('outbox relay on a real Kafka', () => {
-    let bus: KafkaMessageBus;
-    beforeAll(async () => {
-      bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'es-int' });
-    });
-    afterAll(async () => {
-      await bus?.close();
-    });
-
-    it('publishes again after a crash between publish and mark, and an inbox consumer applies it once', async () => {
-      const topic = `${infra.topicPrefix}outbox-crash`;
-      await bus.ensureTopics([{ topic, numPartitions: 1 }]);
-      const id = randomUUID();
-      const [appended] = (await store.append(`thing-${id}`, 0, [event(id, 'Crashy')], { outboxTopic: topic })).events;
-
-      // First relay publishes, then "crashes" before marking the row.
-      const crashing = new OutboxRelay(ds, SCHEMA, bus, {
-        afterPublish: async () => {
-          throw new Error('simulated crash after publish');
-        },
-      });
-      await expect(crashing.relayOnce()).rejects.toThrow(/simulated crash/);
-      expect(await crashing.backlog()).toBe(1);
-
-      // A fresh relay finds the unmarked row and publishes it again.
-      const relay = new OutboxRelay(ds, SCHEMA, bus);
-      expect(await relay.relayOnce()).toBe(1);
-      expect(await relay.backlog()).toBe(0);
-
-      // Kafka holds it twice (at-least-once); the inbox consumer applies it once.
-      const seen: IncomingMessage[] = [];
-      let applied = 0;
-      const sub = await bus.subscribe({
-        groupId: `${infra.topicPrefix}inbox-consumer`,
-        topics: [topic],
-        fromBeginning: true,
-        handle: async (message) => {
-          seen.push(message);
-          const envelope = JSON.parse(message.value!.toString('utf8'));
-          await store.transaction(async (m) => {
-            if (await store.claim(m, 'inbox-consumer', envelope.messageId)) applied += 1;
-          });
-        },
-      });
-      try {
-        await eventually('both copies to arrive', async () => (seen.length >= 2 ? true : undefined));
-      } finally {
-        await sub.stop();
-      }
-      expect(seen).toHaveLength(2);
-      expect(seen.every((m) => m.key?.toString() === id)).toBe(true);
-      expect(JSON.parse(seen[0].value!.toString()).messageId).toBe(appended.envelope.messageId);
-      expect(applied).toBe(1);
-    });
-
-    it('publishes in append order per aggregate', async () => {
-      const topic = `${infra.topicPrefix}outbox-order`;
-      await bus.ensureTopics([{ topic, numPartitions: 3 }]);
-      const id = randomUUID();
-      for (let i = 0; i < 5; i++) await store.append(`thing-${id}`, i, [event(id, `E${i}`)], { outboxTopic: topic });
-      const relay = new OutboxRelay(ds, SCHEMA, bus, { batchSize: 2 });
-      while ((await relay.relayOnce()) > 0);
-      const types: string[] = [];
-      const sub = await bus.subscribe({
-        groupId: `${infra.topicPrefix}order`,
-        topics: [topic],
-        handle: async (m) => {
-          types.push(JSON.parse(m.value!.toString()).type);
-        },
-      });
-      try {
-        await eventually('five events', async () => (types.length >= 5 ? true : undefined));
-      } finally {
-        await sub.stop();
-      }
-      expect(types).toEqual(['E0', 'E1', 'E2', 'E3', 'E4']);
-    });
   });
 });

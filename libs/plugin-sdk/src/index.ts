@@ -3,3 +3,4 @@ export * from './errors';
 export * from './driver';
 export * from './plugin';
 export * from './naming';
+export * from './config-schema';

@@ -88,7 +88,8 @@ function unseenVolume(event: VolumeEvent, meta: EventMeta): VolumeRow {
     backendName: d.backendName ?? null,
     path: null,
     lastError: null,
-    allocated: false,
+    // It exists unless this event says otherwise (a failed create, a delete).
+    allocated: true,
     version: 0,
     createdAt: meta.occurredAt,
     updatedAt: meta.occurredAt,

@@ -167,18 +167,30 @@ export function runPrimaryStorageConformance(name: string, makeDriver: () => Pro
       await expect(driver().revokeAccess(newName(), 'host-1')).resolves.toBeUndefined();
     });
 
-    it.each<[string, (d: PrimaryStorageDriver, missing: string) => Promise<unknown>, BackendErrorKind]>([
-      ['resizing a missing volume', (d, missing) => d.resizeVolume(missing, size(2), { allowShrink: false }), 'not_found'],
-      ['granting access to a missing volume', (d, missing) => d.grantAccess(missing, 'host-1'), 'not_found'],
-      ['a size off the granularity', (d, missing) => d.createVolume({ name: missing, sizeBytes: size(1) + 1 }), 'invalid'],
-      ['a zero size', (d, missing) => d.createVolume({ name: missing, sizeBytes: 0 }), 'invalid'],
-      [
-        'a name longer than the backend allows',
-        (d) => d.createVolume({ name: 'v'.repeat(d.manifest.limits.maxNameLength + 1), sizeBytes: size(0) }),
-        'invalid',
-      ],
-      ['a name that could escape the pool', (d) => d.createVolume({ name: '../escape', sizeBytes: size(0) }), 'invalid'],
-    ])('maps failures to BackendErrors: %s is %s', async (_label, call, kind) => {
+    it.each<{ label: string; kind: BackendErrorKind; call: (d: PrimaryStorageDriver, missing: string) => Promise<unknown> }>([
+      {
+        label: 'resizing a missing volume',
+        kind: 'not_found',
+        call: (d, missing) => d.resizeVolume(missing, size(2), { allowShrink: false }),
+      },
+      { label: 'granting access to a missing volume', kind: 'not_found', call: (d, missing) => d.grantAccess(missing, 'host-1') },
+      {
+        label: 'a size off the granularity',
+        kind: 'invalid',
+        call: (d, missing) => d.createVolume({ name: missing, sizeBytes: size(1) + 1 }),
+      },
+      { label: 'a zero size', kind: 'invalid', call: (d, missing) => d.createVolume({ name: missing, sizeBytes: 0 }) },
+      {
+        label: 'a name longer than the backend allows',
+        kind: 'invalid',
+        call: (d) => d.createVolume({ name: 'v'.repeat(d.manifest.limits.maxNameLength + 1), sizeBytes: size(0) }),
+      },
+      {
+        label: 'a name that could escape the pool',
+        kind: 'invalid',
+        call: (d) => d.createVolume({ name: '../escape', sizeBytes: size(0) }),
+      },
+    ])('maps failures to BackendErrors: $label is $kind', async ({ call, kind }) => {
       const error = await rejection(call(driver(), newName()));
       expect(error.kind).toBe(kind);
       expect(error.code).toEqual(expect.any(String));

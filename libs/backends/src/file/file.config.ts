@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { IsString, ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsString, ValidateBy, type ValidationOptions } from '@strata/plugin-sdk';
 
 /** Pool configuration of the file backend: the directory that holds the pool's volumes. */
 export class FileConfig {

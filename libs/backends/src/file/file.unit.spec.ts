@@ -216,7 +216,7 @@ describe('file backend', () => {
     const isRoot = process.getuid?.() === 0;
     (isRoot ? it.skip : it)(
       isRoot
-        ? 'says clearly when the pool directory is not writable: SKIPPED, running as root, which ignores permission bits (the simulated EACCES test below covers the message)'
+        ? 'says clearly when the pool directory is not writable: skipped because this runs as root, which ignores permission bits; the simulated EACCES test covers the message'
         : 'says clearly when the pool directory is not writable',
       async () => {
         await mkdir(pool);

@@ -22,6 +22,13 @@ describe('storage command validation', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('accepts a DeleteVolume, whose data is empty, and refuses data it does not take', () => {
+    expect(validateStorageCommand(envelope({ type: 'DeleteVolume', data: {} })).ok).toBe(true);
+    const result = validateStorageCommand(envelope({ type: 'DeleteVolume', data: { force: true } }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.violations).toContainEqual(expect.objectContaining({ field: 'data.force' }));
+  });
+
   it('names each bad field and the rule it broke', () => {
     const result = validateStorageCommand(envelope({}, { sizeBytes: -1, poolId: 'nope', name: '' }));
     expect(result.ok).toBe(false);

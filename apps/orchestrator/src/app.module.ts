@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { PlatformModule } from '@strata/service-kit';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { JobsModule } from './jobs/jobs.module';
+import { platformOptions } from './orchestrator';
+import { PoolsModule } from './pools/pools.module';
+import { ProjectionModule } from './projection/projection.module';
+import { VolumesModule } from './volumes/volumes.module';
+
+@Module({
+  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PoolsModule, VolumesModule, JobsModule],
+  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+})
+export class AppModule {}

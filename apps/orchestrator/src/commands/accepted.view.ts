@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** 202 answers: the job to follow, and the id of the resource the command is about. */
+export class PoolAccepted {
+  @ApiProperty({ format: 'uuid', description: 'Follow it at GET /jobs/{jobId}' })
+  jobId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The id the new pool will have' })
+  poolId!: string;
+}
+
+export class VolumeAccepted {
+  @ApiProperty({ format: 'uuid', description: 'Follow it at GET /jobs/{jobId}' })
+  jobId!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  volumeId!: string;
+}

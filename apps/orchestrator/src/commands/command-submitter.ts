@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { StorageCommand, StorageCommandType, Topics } from '@strata/contracts';
+import { OutboxRelay, PgEventStore } from '@strata/event-store';
+import { Clock, IdGenerator, TOPICS } from '@strata/service-kit';
+import { invalidRequest } from '../http/api-error';
+import type { RequestContext } from '../http/request-context';
+import { JobEntity } from '../read-model/job.entity';
+import { acceptedJob, buildCommandEnvelope, checkCommand } from './command-request';
+
+/**
+ * Publishes a command the only safe way: its job row and its outbox row commit together,
+ * and the relay sends it to Kafka. A direct publish beside the database write could lose
+ * the one or the other.
+ */
+@Injectable()
+export class CommandSubmitter {
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    @Inject(TOPICS) private readonly topics: Topics,
+  ) {}
+
+  /** Validates and submits; returns the job id, or throws a 400 naming every bad field. */
+  async submit(type: StorageCommandType, aggregateId: string, data: unknown, context: RequestContext): Promise<string> {
+    const commandId = this.ids.newId();
+    const envelope = buildCommandEnvelope({ type, commandId, aggregateId, occurredAt: this.clock.now(), context, data });
+    const check = checkCommand(envelope);
+    if (!check.ok) throw invalidRequest(check.violations);
+    await this.write(check.command);
+    this.relay.kick();
+    return commandId;
+  }
+
+  private async write(command: StorageCommand): Promise<void> {
+    await this.store.transaction(async (m) => {
+      // TypeORM's deep-partial type cannot express jsonb Records; the row is complete.
+      await m.getRepository(JobEntity).insert(acceptedJob(command) as never);
+      await m.query(
+        `INSERT INTO "${this.store.schema}".outbox (topic, message_key, payload) VALUES ($1, $2, $3::jsonb)`,
+        [this.topics.storageCommands, command.aggregateId, JSON.stringify(command)],
+      );
+    });
+  }
+}

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { AggregateHistoryQuery } from './aggregate-history.query';
+
+@Module({ providers: [AggregateHistoryQuery], exports: [AggregateHistoryQuery] })
+export class HistoryModule {}

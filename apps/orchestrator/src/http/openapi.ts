@@ -1,0 +1,18 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/** OpenAPI at /docs (UI) and /docs-json (the document). */
+export function setUpOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Strata orchestrator')
+    .setDescription(
+      'Storage pools, volumes, their event histories and jobs. Commands answer 202 with a job id; ' +
+        'follow the job at GET /jobs/{id}. Errors: { statusCode, code, message, violations? }.',
+    )
+    .setVersion('1')
+    .addTag('pools')
+    .addTag('volumes')
+    .addTag('jobs')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+}

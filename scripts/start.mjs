@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on this machine. PostgreSQL and Kafka (found or started),
+// a build, the five services (each migrates its own schema on start), then the URLs.
+// Ctrl-C stops the services, then whatever infrastructure this command started.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ensureInfra, stopInfra, REPO_ROOT } from './lib/infra.mjs';
+import { startServices, stopServices } from './lib/services.mjs';
+
+const started = Date.now();
+const infra = await ensureInfra();
+console.log('building...');
+const build = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'build', '--outputStyle=static'], {
+  cwd: REPO_ROOT,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+if (build.status !== 0) {
+  console.error('build failed: run `npm run build` to see why');
+  await shutdownInfra();
+  process.exit(1);
+}
+
+let services = [];
+let stopping = false;
+async function shutdownInfra() {
+  if (process.env.STRATA_KEEP_INFRA) return;
+  if (infra.startedKafka || infra.startedPostgres) {
+    console.log('stopping the infrastructure this command started...');
+    await stopInfra({ kafka: infra.startedKafka, postgres: infra.startedPostgres });
+  }
+}
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping services...');
+  await stopServices(services);
+  await shutdownInfra();
+  console.log('stopped.');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  services = await startServices({
+    env: { DATABASE_URL: infra.databaseUrl, KAFKA_BROKERS: infra.kafkaBrokers, STRATA_LOG_FORMAT: process.env.STRATA_LOG_FORMAT ?? 'text' },
+    echo: process.env.STRATA_QUIET !== '1',
+  });
+} catch (error) {
+  console.error(error.message);
+  await shutdownInfra();
+  process.exit(1);
+}
+for (const svc of services) {
+  svc.child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${svc.name} stopped unexpectedly (${signal ?? `code ${code}`}); see ${svc.logFile}`);
+      void shutdown(1);
+    }
+  });
+}
+const api = services.find((s) => s.name === 'orchestrator');
+console.log(`
+Strata is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s).
+  REST API       ${api.url}
+  API docs       ${api.url}/docs
+  Health         ${services.map((s) => `${s.name} ${s.url}/health`).join('\n                 ')}
+  PostgreSQL     ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+  Kafka          ${infra.kafkaBrokers}
+  Logs           .strata/logs/
+Press Ctrl-C to stop.`);
