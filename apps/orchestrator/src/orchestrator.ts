@@ -1,7 +1,7 @@
 import type { PlatformOptions } from '@strata/service-kit';
-import { readModelEntities } from './read-model/read-model.entities';
-import { ReadModels1763800000000 } from './read-model/1763800000000-read-models.migration';
-import { ORCHESTRATOR_SCHEMA } from './read-model/schema';
+import { readModelEntities } from './read-model/infrastructure/read-model.entities';
+import { ReadModels1763800000000 } from './read-model/infrastructure/1763800000000-read-models.migration';
+import { ORCHESTRATOR_SCHEMA } from './read-model/infrastructure/schema';
 
 export const SERVICE_NAME = 'orchestrator';
 export const DEFAULT_PORT = 8080;

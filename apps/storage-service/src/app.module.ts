@@ -16,11 +16,7 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
       serviceName: SERVICE_NAME,
       defaultPort: DEFAULT_PORT,
       schema: SCHEMA,
-      topics: [
-        { key: 'storageCommands', partitions: 6 },
-        { key: 'storageEvents', partitions: 6 },
-        { key: 'deadLetter', partitions: 1 },
-      ],
+      topics: [{ key: 'storageCommands' }, { key: 'storageEvents' }, { key: 'deadLetter' }],
     }),
   ],
   providers: [

@@ -20,3 +20,14 @@ export function topics(prefix = ''): Topics {
   for (const key of Object.keys(TopicNames) as TopicKey[]) out[key] = topicName(key, prefix);
   return out;
 }
+
+/**
+ * Partitions and retention of each topic, applied when a service creates it. Events are
+ * kept forever (retention -1): read models can be rebuilt from them. Commands are only
+ * needed until handled; dead letters until an operator has looked.
+ */
+export const TopicDefaults: { readonly [K in TopicKey]: { readonly partitions: number; readonly retentionMs: number } } = {
+  storageCommands: { partitions: 6, retentionMs: 7 * 24 * 3600 * 1000 },
+  storageEvents: { partitions: 6, retentionMs: -1 },
+  deadLetter: { partitions: 1, retentionMs: 30 * 24 * 3600 * 1000 },
+};

@@ -11,9 +11,18 @@ import {
   Min,
   validateSync,
   ValidationError,
+  ValidateBy,
 } from 'class-validator';
 import type { FieldViolation } from '@strata/kernel';
 import type { Envelope } from './envelope';
+
+/** class-validator's IsObject accepts arrays; a command's data never is one. */
+function IsNotArray(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isObject',
+    validator: { validate: (value: unknown) => !Array.isArray(value), defaultMessage: () => 'data must be an object, not an array' },
+  });
+}
 
 /** The envelope's own rules; `data` is checked separately against the command type's schema. */
 export class EnvelopeSchema {
@@ -56,6 +65,7 @@ export class EnvelopeSchema {
   tenant!: string | null;
 
   @IsObject()
+  @IsNotArray()
   data!: Record<string, unknown>;
 }
 

@@ -158,6 +158,22 @@ export class PgEventStore {
     return this.dataSource.transaction(work);
   }
 
+  /**
+   * Queues a message (a command, say) for the relay inside the caller's transaction, so it
+   * is published if and only if the caller's other writes commit.
+   */
+  async enqueue(
+    manager: EntityManager,
+    message: { readonly topic: string; readonly key: string; readonly payload: unknown; readonly headers?: Record<string, string> },
+  ): Promise<void> {
+    await manager.query(`INSERT INTO "${this.s}".outbox (topic, message_key, payload, headers) VALUES ($1, $2, $3, $4)`, [
+      message.topic,
+      message.key,
+      JSON.stringify(message.payload),
+      JSON.stringify(message.headers ?? {}),
+    ]);
+  }
+
   async isHandled(consumer: string, messageId: string, manager?: EntityManager): Promise<boolean> {
     const rows = await (manager ?? this.dataSource.manager).query(
       `SELECT 1 FROM "${this.s}".inbox WHERE consumer = $1 AND message_id = $2`,

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Consumer, type Producer, type IHeaders, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type IHeaders, type LogEntry } from 'kafkajs';
 import type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './ports';
 
 export interface KafkaBusOptions {
@@ -49,7 +49,13 @@ export class KafkaMessageBus implements MessageBus {
 
   private async getProducer(): Promise<Producer> {
     if (!this.producerReady) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // murmur2 like the Java client, so other producers' keys land on the same partitions.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       this.producerReady = producer.connect().then(
         () => (this.producer = producer),
         (error: unknown) => {

@@ -143,3 +143,17 @@ export function assertBackendName(manifest: Pick<PluginManifest, 'limits'>, name
     });
   }
 }
+
+/**
+ * The short pool key that goes into backend names on shared backends: characters 5-8 of
+ * the pool UUID, as the PowerFlex plugin spec picks them (fd52[27cb]-5538-...).
+ */
+export function poolKeyOf(poolId: string): string {
+  const key = poolId.replace(/-/g, '').slice(4, 8).toLowerCase();
+  if (!/^[0-9a-z]{4}$/.test(key)) {
+    throw new BackendError('invalid', BackendErrorCode.NameInvalid, `pool id '${poolId}' gives no 4-character pool key (poolKey)`, {
+      details: { violations: [{ field: 'poolId', rule: 'poolKey', message: 'pool id must be a UUID' }] },
+    });
+  }
+  return key;
+}

@@ -1,6 +1,6 @@
 import { isBackendError } from './errors';
 import type { PluginManifest } from './manifest';
-import { assertBackendName, assertVolumeSize, backendVolumeName, roundUpToGranularity } from './naming';
+import { assertBackendName, assertVolumeSize, backendVolumeName, poolKeyOf, roundUpToGranularity } from './naming';
 
 type NamingManifest = Pick<PluginManifest, 'name' | 'naming' | 'limits'>;
 
@@ -132,5 +132,14 @@ describe('assertBackendName', () => {
   ])('refuses %j (%s)', (name, rule) => {
     const error = thrown(() => assertBackendName(fileLike, name));
     expect(isBackendError(error) && error.details.violations).toEqual([expect.objectContaining({ field: 'name', rule })]);
+  });
+});
+
+describe('poolKeyOf', () => {
+  it('picks characters 5-8 of the pool UUID, as the PowerFlex spec does', () => {
+    expect(poolKeyOf('fd5227cb-5538-4fef-8427-4aa97786ccbc')).toBe('27cb');
+  });
+  it('refuses an id too short to give a key', () => {
+    expect(() => poolKeyOf('abc')).toThrow(/poolKey/);
   });
 });

@@ -8,7 +8,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource, type MigrationInterface } from 'typeorm';
-import { topics as topicNames, type Topics } from '@strata/contracts';
+import { TopicDefaults, topics as topicNames, type Topics } from '@strata/contracts';
 import {
   createServiceDataSource,
   initializeServiceDataSource,
@@ -30,8 +30,8 @@ export interface PlatformOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly entities?: Function[];
   readonly migrations?: (new () => MigrationInterface)[];
-  /** Topics this service creates if missing (partitions per topic). */
-  readonly topics?: readonly { key: keyof Topics; partitions: number; retentionMs?: number }[];
+  /** Topics this service creates if missing; partitions and retention default to TopicDefaults. */
+  readonly topics?: readonly { key: keyof Topics; partitions?: number; retentionMs?: number }[];
 }
 
 /** Starts the outbox relay once Nest is up and stops it, then closes connections, on shutdown. */
@@ -86,7 +86,11 @@ export class PlatformModule {
             });
             if (options.topics?.length) {
               await bus.ensureTopics(
-                options.topics.map((t) => ({ topic: topics[t.key], numPartitions: t.partitions, retentionMs: t.retentionMs })),
+                options.topics.map((t) => ({
+                  topic: topics[t.key],
+                  numPartitions: t.partitions ?? TopicDefaults[t.key].partitions,
+                  retentionMs: t.retentionMs ?? TopicDefaults[t.key].retentionMs,
+                })),
               );
             }
             return bus;

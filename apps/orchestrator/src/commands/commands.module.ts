@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CommandSubmitter } from './command-submitter';
+import { CommandSubmitter } from './application/command-submitter';
 
 @Module({ providers: [CommandSubmitter], exports: [CommandSubmitter] })
 export class CommandsModule {}

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AggregateHistoryQuery } from './aggregate-history.query';
+import { AggregateHistoryQuery } from './application/aggregate-history.query';
 
 @Module({ providers: [AggregateHistoryQuery], exports: [AggregateHistoryQuery] })
 export class HistoryModule {}

@@ -1,5 +1,33 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { assertUnreachable, isDomainError, type DomainError, type ErrorCategory, type FieldViolation } from '@strata/kernel';
 import { ApiError, type ApiErrorBody } from './api-error';
+
+function statusOf(category: ErrorCategory): number {
+  switch (category) {
+    case 'validation':
+      return 400;
+    case 'not_found':
+      return 404;
+    case 'conflict':
+    case 'illegal_state':
+    case 'capacity':
+      return 409;
+    case 'backend':
+      return 502;
+    default:
+      return assertUnreachable(category);
+  }
+}
+
+function fromDomainError(error: DomainError): ApiErrorBody {
+  const violations = error.details.violations;
+  return {
+    statusCode: statusOf(error.category),
+    code: error.code,
+    message: error.message,
+    ...(Array.isArray(violations) ? { violations: violations as FieldViolation[] } : {}),
+  };
+}
 
 const codeByStatus: Readonly<Record<number, string>> = {
   400: 'request.invalid',
@@ -9,21 +37,22 @@ const codeByStatus: Readonly<Record<number, string>> = {
   415: 'request.unsupported_media_type',
 };
 
-/** What the framework (or body parser) threw, in the API's own shape. */
+/** What the framework threw (unknown route, ...), in the API's own shape. */
 function fromHttpException(error: HttpException): ApiErrorBody {
   const statusCode = error.getStatus();
   const response = error.getResponse();
   const raw = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
   let message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
-  // The JSON parser reports the offending input; saying it is not JSON is enough.
-  if (statusCode === 400 && /JSON/.test(message)) message = 'request body is not valid JSON';
+  // Nest wraps the JSON parser's error, whose message may quote the body: name the problem only.
+  if (statusCode === 400 && (error.cause instanceof SyntaxError || /\bJSON\b/.test(message))) message = 'request body is not valid JSON';
   return { statusCode, code: codeByStatus[statusCode] ?? `http.${statusCode}`, message };
 }
 
-/** Body-parser errors arrive as plain errors carrying an HTTP status. */
+/** Body-parser errors arrive as plain errors carrying an HTTP status and a type. */
 function fromParserError(error: unknown): ApiErrorBody | undefined {
   const e = error as { status?: unknown; type?: unknown };
   if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500 || typeof e.type !== 'string') return undefined;
+  // The parser's own message quotes the input; naming the problem is enough.
   const message = e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : e.type.replace(/[._]/g, ' ');
   return { statusCode: e.status, code: codeByStatus[e.status] ?? `http.${e.status}`, message };
 }
@@ -38,17 +67,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly log = new Logger('Api');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<{
-      status(code: number): { json(body: unknown): void };
-      headersSent?: boolean;
-    }>();
+    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void }; headersSent?: boolean }>();
     const body = this.toBody(error);
-    if (response.headersSent) return;
-    response.status(body.statusCode).json(body);
+    if (!response.headersSent) response.status(body.statusCode).json(body);
   }
 
-  private toBody(error: unknown): ApiErrorBody {
-    if (error instanceof ApiError) return error.toBody();
+  toBody(error: unknown): ApiErrorBody {
+    if (error instanceof ApiError) return { statusCode: error.statusCode, code: error.code, message: error.message };
+    if (isDomainError(error)) return fromDomainError(error);
     if (error instanceof HttpException) return fromHttpException(error);
     const parser = fromParserError(error);
     if (parser) return parser;

@@ -1,15 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { invalidRequest } from './api-error';
-import { decodeCursor } from './cursor';
+import { invalidRequest } from '../errors';
+import { decodeCursor, type PageRequest } from './cursor';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
 /** limit and cursor, shared by every list endpoint. */
 export class PageParams {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -24,8 +24,7 @@ export class PageParams {
   cursor?: string;
 }
 
-/** The keyset position to continue after (0 = from the start) and the page size. */
-export function pageOf(params: PageParams): { after: number; limit: number } {
+export function pageRequestOf(params: PageParams): PageRequest {
   const limit = params.limit ?? DEFAULT_LIMIT;
   if (params.cursor === undefined) return { after: 0, limit };
   const after = decodeCursor(params.cursor);

@@ -1,6 +1,6 @@
 import type { PipeTransform } from '@nestjs/common';
 import { validateAgainst } from '@strata/contracts';
-import { invalidRequest } from './api-error';
+import { invalidRequest } from '../errors';
 
 /** Validates query parameters against a class-validator class; unknown ones are violations. */
 export class QueryPipe<T extends object> implements PipeTransform<unknown, T> {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GetJobQuery } from './get-job.query';
-import { JobsController } from './jobs.controller';
+import { JobsController } from './api/jobs.controller';
+import { GetJobQuery } from './application/get-job.query';
 
 @Module({ controllers: [JobsController], providers: [GetJobQuery] })
 export class JobsModule {}

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module';
 import { HistoryModule } from '../history/history.module';
-import { AddPoolHandler } from './add-pool.handler';
-import { GetPoolQuery } from './get-pool.query';
-import { ListPoolsQuery } from './list-pools.query';
-import { PoolsController } from './pools.controller';
+import { PoolsController } from './api/pools.controller';
+import { AddPoolHandler } from './application/add-pool.handler';
+import { GetPoolQuery } from './application/get-pool.query';
+import { ListPoolsQuery } from './application/list-pools.query';
 
 @Module({
   imports: [CommandsModule, HistoryModule],

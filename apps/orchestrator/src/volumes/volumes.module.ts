@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module';
 import { HistoryModule } from '../history/history.module';
-import { CreateVolumeHandler } from './create-volume.handler';
-import { DeleteVolumeHandler } from './delete-volume.handler';
-import { ListVolumesQuery } from './list-volumes.query';
-import { VolumeLookup } from './volume-lookup';
-import { VolumesController } from './volumes.controller';
+import { VolumesController } from './api/volumes.controller';
+import { CreateVolumeHandler } from './application/create-volume.handler';
+import { DeleteVolumeHandler } from './application/delete-volume.handler';
+import { ListVolumesQuery } from './application/list-volumes.query';
+import { VolumeLookup } from './application/volume-lookup';
 
 @Module({
   imports: [CommandsModule, HistoryModule],

@@ -20,7 +20,9 @@ function isStorageCommandType(type: unknown): type is StorageCommandType {
 /** Validates a decoded envelope as a storage command: the envelope's rules, then the data's. */
 export function validateStorageCommand(envelope: Envelope<string, unknown>): CommandValidation {
   const { data, ...head } = envelope;
-  const headCheck = validateAgainst(EnvelopeSchema, { ...head, data: typeof data === 'object' && data !== null ? {} : data });
+  const isPlainObject = typeof data === 'object' && data !== null && !Array.isArray(data);
+  // The envelope check sees a stand-in for data: its fields are checked below, by type.
+  const headCheck = validateAgainst(EnvelopeSchema, { ...head, data: isPlainObject ? {} : data });
   const violations = [...headCheck.violations];
   if (envelope.kind !== 'command' && !violations.some((v) => v.field === 'kind')) {
     violations.push({ field: 'kind', rule: 'equals', message: 'kind must be "command" on a command topic' });
@@ -35,7 +37,7 @@ export function validateStorageCommand(envelope: Envelope<string, unknown>): Com
     }
     return { ok: false, violations };
   }
-  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+  if (isPlainObject) {
     const dataCheck = validateAgainst(storageCommandSchemas[envelope.type] as new () => object, data, 'data');
     violations.push(...dataCheck.violations);
     if (violations.length === 0) {

@@ -51,6 +51,12 @@ describe('storage command validation', () => {
     if (!result.ok) expect(result.violations[0].message).toMatch(/CreateVolume/);
   });
 
+  it('refuses an array as data, naming the field', () => {
+    const result = validateStorageCommand(envelope({ data: [1, 2] }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.violations).toContainEqual(expect.objectContaining({ field: 'data', rule: 'isObject' }));
+  });
+
   it('checks the envelope too', () => {
     const result = validateStorageCommand(envelope({ aggregateId: 'x', occurredAt: 'yesterday' }));
     expect(result.ok).toBe(false);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateVolumeData, Envelope, Topics } from '@strata/contracts';
-import { backendVolumeName, isBackendError, roundUpToGranularity, assertVolumeSize } from '@strata/plugin-sdk';
+import { assertVolumeSize, backendVolumeName, isBackendError, poolKeyOf, roundUpToGranularity } from '@strata/plugin-sdk';
 import { AggregateRunner, SERVICE_CONFIG, TOPICS, type ServiceConfig } from '@strata/service-kit';
 import { pluginOrReject } from '../../infrastructure/driver-registry';
 import { toDomainError } from '../../infrastructure/backend-errors';
@@ -33,7 +33,7 @@ export class CreateVolumeHandler {
         assertVolumeSize(manifest, sizeBytes);
         backendName = backendVolumeName(manifest, {
           volumeId,
-          poolKey: pool.poolId.replace(/-/g, '').slice(0, 4),
+          poolKey: poolKeyOf(pool.poolId),
           installationId: this.config.installationId,
         });
       } catch (error) {

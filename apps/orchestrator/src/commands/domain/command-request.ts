@@ -1,0 +1,100 @@
+import {
+  ENVELOPE_SCHEMA_VERSION,
+  validateStorageCommand,
+  type Envelope,
+  type StorageCommand,
+  type StorageCommandType,
+} from '@strata/contracts';
+import type { FieldViolation } from '@strata/kernel';
+import type { JobRow } from '../../read-model/domain/rows';
+
+/** A REST request for a storage command, with the id, time and aggregate already chosen. */
+export interface CommandRequest {
+  readonly type: StorageCommandType;
+  /** The command's message id, which is also its job id. */
+  readonly commandId: string;
+  readonly aggregateId: string;
+  readonly occurredAt: Date;
+  /** Owner of the resource (X-Tenant); null for an operator. */
+  readonly tenant: string | null;
+  /** From X-Correlation-Id; the command's own id when the caller sent none. */
+  readonly correlationId: string | null;
+  /** The request body as parsed, unchecked. */
+  readonly data: unknown;
+}
+
+export type CommandCheck =
+  | { readonly ok: true; readonly command: StorageCommand }
+  | { readonly ok: false; readonly violations: FieldViolation[] };
+
+/** The envelope exactly as any other publisher would put it on the command topic. */
+export function buildCommandEnvelope(request: CommandRequest): Envelope<StorageCommandType, unknown> {
+  return {
+    messageId: request.commandId,
+    kind: 'command',
+    type: request.type,
+    schemaVersion: ENVELOPE_SCHEMA_VERSION,
+    aggregateId: request.aggregateId,
+    streamVersion: null,
+    occurredAt: request.occurredAt.toISOString(),
+    correlationId: request.correlationId ?? request.commandId,
+    causationId: null,
+    tenant: request.tenant,
+    data: request.data,
+  };
+}
+
+/** Envelope fields a REST caller controls, by the name the caller knows them by. */
+const restNames: Readonly<Record<string, string>> = {
+  data: 'body',
+  tenant: 'X-Tenant',
+  correlationId: 'X-Correlation-Id',
+  aggregateId: 'id',
+};
+
+function restField(field: string): string {
+  if (field.startsWith('data.')) return field.slice('data.'.length);
+  return restNames[field] ?? field;
+}
+
+function restMessage(field: string, renamed: string, message: string): string {
+  if (field === 'data' && /must be an object/.test(message)) return 'body must be a JSON object';
+  return message.startsWith(field) ? renamed + message.slice(field.length) : message;
+}
+
+/**
+ * Violations as the REST caller sees them: `data.sizeBytes` is the body's `sizeBytes`,
+ * `tenant` is the X-Tenant header.
+ */
+export function toRequestViolations(envelope: Envelope<string, unknown>, violations: readonly FieldViolation[]): FieldViolation[] {
+  return violations.map((v) => {
+    const field = restField(v.field);
+    return { field, rule: v.rule, message: restMessage(v.field, field, v.message) };
+  });
+}
+
+/**
+ * Checks the command with the very rules the storage service applies to it, so a request
+ * accepted here is not rejected there for its shape.
+ */
+export function checkCommand(envelope: Envelope<StorageCommandType, unknown>): CommandCheck {
+  const result = validateStorageCommand(envelope);
+  if (result.ok) return { ok: true, command: envelope as StorageCommand };
+  return { ok: false, violations: toRequestViolations(envelope, result.violations) };
+}
+
+/** The job row a submitted command starts with. */
+export function acceptedJob(command: StorageCommand): JobRow {
+  const at = new Date(command.occurredAt);
+  return {
+    id: command.messageId,
+    commandType: command.type,
+    aggregateId: command.aggregateId,
+    tenant: command.tenant,
+    status: 'accepted',
+    result: null,
+    error: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}

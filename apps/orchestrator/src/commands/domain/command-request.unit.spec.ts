@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { StorageCommandType } from '@strata/contracts';
+import { acceptedJob, buildCommandEnvelope, checkCommand, type CommandRequest } from './command-request';
+
+const now = new Date('2026-03-01T12:00:00.000Z');
+const poolId = randomUUID();
+
+function request(type: StorageCommandType, data: unknown, over: Partial<CommandRequest> = {}): CommandRequest {
+  return { type, commandId: randomUUID(), aggregateId: randomUUID(), occurredAt: now, tenant: null, correlationId: null, data, ...over };
+}
+const check = (type: StorageCommandType, data: unknown, over: Partial<CommandRequest> = {}) =>
+  checkCommand(buildCommandEnvelope(request(type, data, over)));
+const violationsOf = (result: ReturnType<typeof check>) => (result.ok ? [] : result.violations.map((v) => [v.field, v.rule]));
+
+describe('REST request to storage command', () => {
+  it('builds the envelope any publisher would put on the command topic', () => {
+    const r = request('CreateVolume', { name: 'data-1', poolId, sizeBytes: 1024 }, { tenant: 'acme', correlationId: 'corr-7' });
+    expect(buildCommandEnvelope(r)).toEqual({
+      messageId: r.commandId,
+      kind: 'command',
+      type: 'CreateVolume',
+      schemaVersion: 1,
+      aggregateId: r.aggregateId,
+      streamVersion: null,
+      occurredAt: '2026-03-01T12:00:00.000Z',
+      correlationId: 'corr-7',
+      causationId: null,
+      tenant: 'acme',
+      data: { name: 'data-1', poolId, sizeBytes: 1024 },
+    });
+  });
+
+  it('correlates by the command id when the caller sent no X-Correlation-Id', () => {
+    const r = request('DeleteVolume', {});
+    expect(buildCommandEnvelope(r).correlationId).toBe(r.commandId);
+  });
+
+  it('accepts valid commands of every type', () => {
+    expect(check('AddStoragePool', { name: 'fast-01', plugin: 'file', zoneId: 'z1', clusterId: 'c1', tags: ['ssd'], config: { path: '/srv/p' } }).ok).toBe(true);
+    expect(check('CreateVolume', { name: 'data-1', poolId, sizeBytes: 2 ** 30, volumeType: 'DATA' }).ok).toBe(true);
+    expect(check('DeleteVolume', {}).ok).toBe(true);
+  });
+
+  it('keeps the body as sent: the command carries plain JSON', () => {
+    const result = check('CreateVolume', { name: 'data-1', poolId, sizeBytes: 5 });
+    expect(result.ok && result.command.data).toEqual({ name: 'data-1', poolId, sizeBytes: 5 });
+  });
+
+  it('names sizeBytes and the rule min for a negative size, without the data. prefix', () => {
+    const result = check('CreateVolume', { name: 'data-1', poolId, sizeBytes: -1 });
+    expect(result).toEqual({
+      ok: false,
+      violations: [{ field: 'sizeBytes', rule: 'min', message: 'sizeBytes must not be less than 1' }],
+    });
+  });
+
+  it('names every bad field and rule, unknown fields included', () => {
+    const result = check('CreateVolume', { name: '-bad', poolId: 'pool-1', sizeBytes: 1.5, colour: 'red' });
+    expect(violationsOf(result)).toEqual(
+      expect.arrayContaining([
+        ['colour', 'whitelistValidation'],
+        ['name', 'matches'],
+        ['poolId', 'isUuid'],
+        ['sizeBytes', 'isInt'],
+      ]),
+    );
+  });
+
+  it('names a missing required field', () => {
+    expect(violationsOf(check('CreateVolume', { name: 'data-1', poolId }))).toEqual(expect.arrayContaining([['sizeBytes', 'isInt']]));
+  });
+
+  it('names nested fields of the pool configuration by their path', () => {
+    const result = check('AddStoragePool', { name: 'p', plugin: 'nfs', zoneId: 'z1', config: { path: 'relative', secret: 'x' } });
+    expect(violationsOf(result)).toEqual(
+      expect.arrayContaining([
+        ['plugin', 'isIn'],
+        ['config.path', 'matches'],
+        ['config.secret', 'whitelistValidation'],
+      ]),
+    );
+    expect(!result.ok && result.violations.find((v) => v.field === 'config.path')?.message).toBe('config.path must be an absolute path');
+  });
+
+  it.each([
+    ['no body', undefined],
+    ['a string', 'hello'],
+    ['an array', [1, 2]],
+  ])('refuses %s as the body', (_what, body) => {
+    expect(check('AddStoragePool', body)).toEqual({
+      ok: false,
+      violations: [{ field: 'body', rule: 'isObject', message: 'body must be a JSON object' }],
+    });
+  });
+
+  it('names the header when X-Tenant is too long', () => {
+    const result = check('DeleteVolume', {}, { tenant: 't'.repeat(200) });
+    expect(!result.ok && result.violations).toEqual([
+      { field: 'X-Tenant', rule: 'maxLength', message: 'X-Tenant must be shorter than or equal to 128 characters' },
+    ]);
+  });
+
+  it('refuses a body on DELETE-style commands that take none', () => {
+    expect(violationsOf(check('DeleteVolume', { force: true }))).toEqual([['force', 'whitelistValidation']]);
+  });
+
+  it('starts the job accepted, at the time of the command', () => {
+    const result = check('CreateVolume', { name: 'data-1', poolId, sizeBytes: 5 }, { tenant: 'acme' });
+    if (!result.ok) throw new Error('expected a valid command');
+    expect(acceptedJob(result.command)).toEqual({
+      id: result.command.messageId,
+      commandType: 'CreateVolume',
+      aggregateId: result.command.aggregateId,
+      tenant: 'acme',
+      status: 'accepted',
+      result: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
+});

@@ -1,0 +1,19 @@
+import { DomainError, ErrorCategory, type FieldViolation } from '@strata/kernel';
+
+/**
+ * The orchestrator's own error codes. Stable once published: clients match on them.
+ * The API filter turns the category into the HTTP status.
+ */
+export function invalidRequest(violations: readonly FieldViolation[]): DomainError {
+  const fields = [...new Set(violations.map((v) => v.field))];
+  const summary = violations.map((v) => v.message).join('; ');
+  return new DomainError('request.invalid', ErrorCategory.Validation, `invalid ${fields.join(', ')}: ${summary}`, { violations });
+}
+
+export function notFound(resource: 'pool' | 'volume' | 'job', id: string): DomainError {
+  return new DomainError(`${resource}.not_found`, ErrorCategory.NotFound, `${resource} ${id} does not exist`, { id });
+}
+
+export function volumeAlreadyDeleted(id: string): DomainError {
+  return new DomainError('volume.already_deleted', ErrorCategory.Conflict, `volume ${id} is already deleted`, { id });
+}

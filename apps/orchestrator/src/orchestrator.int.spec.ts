@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
+import { DeadLetterHeaders, KafkaMessageBus, type IncomingMessage, type Subscription } from '@strata/messaging';
+import { createTestInfra, eventually, type TestInfra } from '@strata/testing';
+import { AppModule } from './app.module';
+import { setUpOpenApi } from './http/openapi';
+
+/**
+ * The orchestrator in-process against the real PostgreSQL and Kafka. The test plays the
+ * storage service: it reads the commands the API publishes and answers with events.
+ */
+describe('orchestrator on real Kafka and PostgreSQL', () => {
+  const GiB = 2 ** 30;
+  let infra: TestInfra;
+  let app: INestApplication;
+  let bus: KafkaMessageBus;
+  let topics: Topics;
+  let observer: Subscription;
+  const commands: Envelope[] = [];
+  const commandKeys = new Map<string, string>();
+  const deadLetters: IncomingMessage[] = [];
+  const http = () => request(app.getHttpServer());
+
+  const commandFor = (jobId: string) =>
+    eventually(`command ${jobId} on the command topic`, async () => commands.find((c) => c.messageId === jobId));
+
+  /** Publishes an event as the storage service would: keyed by aggregate, caused by a command. */
+  async function emit(type: string, aggregateId: string, streamVersion: number | null, causationId: string | null, data: object, tenant: string | null = null) {
+    const envelope: Envelope = {
+      messageId: randomUUID(),
+      kind: 'event',
+      type,
+      schemaVersion: 1,
+      aggregateId,
+      streamVersion,
+      occurredAt: new Date().toISOString(),
+      correlationId: causationId ?? randomUUID(),
+      causationId,
+      tenant,
+      data,
+    };
+    await bus.publish([{ topic: topics.storageEvents, key: aggregateId, value: JSON.stringify(envelope) }]);
+    return envelope;
+  }
+
+  const until = <T>(what: string, probe: () => Promise<T | undefined>) => eventually(what, probe, 30_000);
+  const jobStatus = (jobId: string, status: string) =>
+    until(`job ${jobId} ${status}`, async () => {
+      const res = await http().get(`/jobs/${jobId}`);
+      return res.status === 200 && res.body.status === status ? res.body : undefined;
+    });
+
+  beforeAll(async () => {
+    infra = await createTestInfra('orchestrator');
+    Object.assign(process.env, {
+      DATABASE_URL: infra.databaseUrl,
+      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      STRATA_TOPIC_PREFIX: infra.topicPrefix,
+    });
+    topics = topicNames(infra.topicPrefix);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    setUpOpenApi(app);
+    await app.init();
+    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'orchestrator-int' });
+    observer = await bus.subscribe({
+      groupId: `${infra.topicPrefix}observer`,
+      topics: [topics.storageCommands, topics.deadLetter],
+      handle: async (m) => {
+        if (m.topic === topics.deadLetter) return void deadLetters.push(m);
+        const command = JSON.parse(m.value!.toString('utf8')) as Envelope;
+        commands.push(command);
+        commandKeys.set(command.messageId, m.key!.toString('utf8'));
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await observer?.stop();
+    await bus?.close();
+    await app?.close();
+    await infra?.dispose();
+  });
+
+  let poolId: string;
+  let volumeId: string;
+
+  it('POST /pools answers 202 and publishes AddStoragePool through the outbox', async () => {
+    const res = await http()
+      .post('/pools')
+      .set('X-Correlation-Id', 'corr-pool-1')
+      .send({ name: 'fast-01', plugin: 'file', zoneId: 'zone-1', tags: ['ssd'], config: { path: '/srv/fast' } })
+      .expect(202);
+    poolId = res.body.poolId;
+    expect(res.body).toEqual({ jobId: expect.any(String), poolId: expect.any(String) });
+    expect((await http().get(`/jobs/${res.body.jobId}`).expect(200)).body).toMatchObject({ status: 'accepted', commandType: 'AddStoragePool', aggregateId: poolId });
+
+    const command = await commandFor(res.body.jobId);
+    expect(command).toEqual({
+      messageId: res.body.jobId,
+      kind: 'command',
+      type: 'AddStoragePool',
+      schemaVersion: 1,
+      aggregateId: poolId,
+      streamVersion: null,
+      occurredAt: expect.any(String),
+      correlationId: 'corr-pool-1',
+      causationId: null,
+      tenant: null,
+      data: { name: 'fast-01', plugin: 'file', zoneId: 'zone-1', tags: ['ssd'], config: { path: '/srv/fast' } },
+    });
+    expect(commandKeys.get(res.body.jobId)).toBe(poolId);
+
+    await emit('StoragePoolAdded', poolId, 1, res.body.jobId, {
+      poolId, name: 'fast-01', plugin: 'file', zoneId: 'zone-1', clusterId: null, tags: ['ssd'],
+      config: { path: '/srv/fast' }, capacityBytes: 100 * GiB, usedBytes: 2 * GiB,
+    });
+    const job = await jobStatus(res.body.jobId, 'succeeded');
+    expect(job.result).toEqual({ poolId });
+    const pool = (await http().get(`/pools/${poolId}`).expect(200)).body;
+    expect(pool).toMatchObject({ id: poolId, name: 'fast-01', status: 'enabled', capacityBytes: 100 * GiB, usedBytes: 2 * GiB, allocatedBytes: 0, volumeCount: 0 });
+    expect((await http().get('/pools').expect(200)).body.items.map((p: { id: string }) => p.id)).toContain(poolId);
+  });
+
+  it('refuses pool creation by a tenant', async () => {
+    const res = await http().post('/pools').set('X-Tenant', 'acme').send({ name: 'x', plugin: 'file', zoneId: 'z', config: { path: '/x' } });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('auth.operator_only');
+  });
+
+  it('POST /volumes validates with the storage rules and writes nothing when invalid', async () => {
+    const db = app.get(DataSource);
+    const [{ n: before }] = await db.query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
+    const res = await http().post('/volumes').send({ name: 'data-1', poolId, sizeBytes: -1, colour: 'red' }).expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, code: 'request.invalid' });
+    expect(res.body.violations).toEqual(
+      expect.arrayContaining([
+        { field: 'sizeBytes', rule: 'min', message: 'sizeBytes must not be less than 1' },
+        expect.objectContaining({ field: 'colour', rule: 'whitelistValidation' }),
+      ]),
+    );
+    const [{ n: after }] = await db.query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
+    expect(after).toBe(before);
+    expect((await http().post('/volumes').set('content-type', 'application/json').send('{oops').expect(400)).body).toEqual({
+      statusCode: 400,
+      code: 'request.invalid',
+      message: 'request body is not valid JSON',
+    });
+  });
+
+  it('a volume goes creating -> ready, with its history and its pool usage', async () => {
+    const res = await http().post('/volumes').set('X-Tenant', 'acme').send({ name: 'data-1', poolId, sizeBytes: 10 * GiB }).expect(202);
+    volumeId = res.body.volumeId;
+    const command = await commandFor(res.body.jobId);
+    expect(command).toMatchObject({ type: 'CreateVolume', aggregateId: volumeId, tenant: 'acme', correlationId: res.body.jobId });
+
+    const backendName = `vol-${volumeId}`;
+    await emit('VolumeCreationRequested', volumeId, 1, res.body.jobId, { volumeId, name: 'data-1', poolId, sizeBytes: 10 * GiB, volumeType: 'DATA', backendName }, 'acme');
+    const created = await emit('VolumeCreated', volumeId, 2, res.body.jobId, { volumeId, poolId, backendName, sizeBytes: 10 * GiB, path: `/srv/fast/${backendName}` }, 'acme');
+    await jobStatus(res.body.jobId, 'succeeded');
+    // The same event delivered again is projected once.
+    await bus.publish([{ topic: topics.storageEvents, key: volumeId, value: JSON.stringify(created) }]);
+
+    const volume = (await http().get(`/volumes/${volumeId}`).set('X-Tenant', 'acme').expect(200)).body;
+    expect(volume).toMatchObject({ id: volumeId, status: 'ready', tenant: 'acme', sizeBytes: 10 * GiB, backendName, path: `/srv/fast/${backendName}`, lastError: null });
+    const history = (await http().get(`/volumes/${volumeId}/events`).expect(200)).body.items;
+    expect(history.map((e: Envelope) => [e.streamVersion, e.type])).toEqual([
+      [1, 'VolumeCreationRequested'],
+      [2, 'VolumeCreated'],
+    ]);
+    expect(history[1]).toEqual(created);
+    await until('pool usage', async () => {
+      const pool = (await http().get(`/pools/${poolId}`)).body;
+      return pool.allocatedBytes === 10 * GiB && pool.volumeCount === 1 ? pool : undefined;
+    });
+  });
+
+  it('keeps tenants apart', async () => {
+    await http().get(`/volumes/${volumeId}`).set('X-Tenant', 'globex').expect(404);
+    await http().delete(`/volumes/${volumeId}`).set('X-Tenant', 'globex').expect(404);
+    expect((await http().get('/volumes').set('X-Tenant', 'globex').expect(200)).body.items).toEqual([]);
+    expect((await http().get('/volumes').set('X-Tenant', 'acme').expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([volumeId]);
+  });
+
+  it('DELETE /volumes/:id answers 202, then deleted volumes hide and a second delete is 409', async () => {
+    const res = await http().delete(`/volumes/${volumeId}`).set('X-Tenant', 'acme').expect(202);
+    expect(res.body).toEqual({ jobId: expect.any(String), volumeId });
+    expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'DeleteVolume', aggregateId: volumeId, data: {} });
+    await emit('VolumeDeletionRequested', volumeId, 3, res.body.jobId, { volumeId, poolId, backendName: `vol-${volumeId}` }, 'acme');
+    await emit('VolumeDeleted', volumeId, 4, res.body.jobId, { volumeId, poolId, sizeBytes: 10 * GiB }, 'acme');
+    await jobStatus(res.body.jobId, 'succeeded');
+
+    expect((await http().get('/volumes').query({ poolId }).expect(200)).body.items).toEqual([]);
+    expect((await http().get('/volumes').query({ poolId, status: 'deleted' }).expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([volumeId]);
+    expect((await http().get(`/pools/${poolId}`).expect(200)).body).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+    const again = await http().delete(`/volumes/${volumeId}`).expect(409);
+    expect(again.body).toEqual({ statusCode: 409, code: 'volume.already_deleted', message: `volume ${volumeId} is already deleted` });
+  });
+
+  it('a rejected command fails its job with the violations', async () => {
+    const res = await http().post('/volumes').send({ name: 'data-2', poolId: randomUUID(), sizeBytes: GiB }).expect(202);
+    await emit('CommandRejected', res.body.volumeId, 1, res.body.jobId, {
+      commandId: res.body.jobId,
+      commandType: 'CreateVolume',
+      aggregateId: res.body.volumeId,
+      error: { code: 'pool.not_found', category: 'not_found', message: 'no such pool' },
+      violations: [],
+    });
+    const job = await jobStatus(res.body.jobId, 'failed');
+    expect(job.error).toEqual({ code: 'pool.not_found', category: 'not_found', message: 'no such pool', violations: [] });
+    await http().get(`/volumes/${res.body.volumeId}`).expect(404);
+  });
+
+  it('pages through volumes with an opaque cursor, filtered by pool and name', async () => {
+    const pagedPool = randomUUID();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = randomUUID();
+      ids.push(id);
+      // Published directly, as another system would: the projection makes their jobs too.
+      await emit('VolumeCreationRequested', id, 1, randomUUID(), { volumeId: id, name: `page-${i}`, poolId: pagedPool, sizeBytes: GiB, volumeType: 'DATA', backendName: `vol-${id}` });
+    }
+    await until('five volumes projected', async () => {
+      const res = await http().get('/volumes').query({ poolId: pagedPool, limit: 500 });
+      return res.body.items?.length === 5 ? true : undefined;
+    });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await http().get('/volumes').query({ poolId: pagedPool, limit: 2, ...(cursor ? { cursor } : {}) }).expect(200);
+      seen.push(...res.body.items.map((v: { id: string }) => v.id));
+      cursor = res.body.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(new Set(seen)).toEqual(new Set(ids));
+    expect(seen).toHaveLength(5);
+    expect((await http().get('/volumes').query({ poolId: pagedPool, name: 'page-3' }).expect(200)).body.items).toHaveLength(1);
+    expect((await http().get('/volumes').query({ status: 'creating', limit: 501 }).expect(400)).body.violations).toEqual([
+      expect.objectContaining({ field: 'limit', rule: 'max' }),
+    ]);
+  });
+
+  it('dead-letters what cannot be read, with the reason, and keeps going', async () => {
+    const key = randomUUID();
+    await bus.publish([{ topic: topics.storageEvents, key, value: 'not json at all' }]);
+    const dead = await until('dead letter', async () => deadLetters.find((m) => m.key?.toString('utf8') === key));
+    expect(dead.value?.toString('utf8')).toBe('not json at all');
+    expect(dead.headers[DeadLetterHeaders.reason]).toMatch(/not valid JSON/);
+    expect(dead.headers[DeadLetterHeaders.consumerGroup]).toBe('orchestrator-projections');
+  });
+
+  it('answers unknown ids with 404 and bad ids with 400 naming the parameter', async () => {
+    const id = randomUUID();
+    expect((await http().get(`/pools/${id}`).expect(404)).body).toEqual({ statusCode: 404, code: 'pool.not_found', message: `pool ${id} does not exist` });
+    expect((await http().get(`/jobs/${id}`).expect(404)).body.code).toBe('job.not_found');
+    expect((await http().delete(`/volumes/${id}`).expect(404)).body.code).toBe('volume.not_found');
+    expect((await http().get('/volumes/nope').expect(400)).body.violations).toEqual([{ field: 'id', rule: 'isUuid', message: 'id must be a UUID' }]);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const doc = (await http().get('/docs-json').expect(200)).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/pools', '/pools/{id}', '/pools/{id}/events', '/volumes', '/volumes/{id}', '/volumes/{id}/events', '/jobs/{id}']),
+    );
+    expect(doc.paths['/volumes'].post.responses['202']).toBeDefined();
+  });
+});

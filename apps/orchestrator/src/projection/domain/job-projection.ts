@@ -1,0 +1,101 @@
+import { jobEffectOf, type JobEffect } from '@strata/contracts';
+import type { JobError, JobRow, JobStatus } from '../../read-model/domain/rows';
+import type { ReceivedEvent, TypedStorageEvent } from './storage-event';
+
+/** What one event says about the job of the command that caused it. */
+export interface JobUpdate {
+  readonly jobId: string;
+  readonly status: JobEffect;
+  readonly commandType: string;
+  readonly aggregateId: string | null;
+  readonly tenant: string | null;
+  readonly at: Date;
+  readonly result: Record<string, unknown> | null;
+  readonly error: JobError | null;
+}
+
+const commandOf: Readonly<Record<string, string>> = {
+  StoragePoolAdded: 'AddStoragePool',
+  VolumeCreationRequested: 'CreateVolume',
+  VolumeCreated: 'CreateVolume',
+  VolumeCreationFailed: 'CreateVolume',
+  VolumeDeletionRequested: 'DeleteVolume',
+  VolumeDeleted: 'DeleteVolume',
+  VolumeDeletionFailed: 'DeleteVolume',
+};
+
+function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
+  switch (event.type) {
+    case 'StoragePoolAdded':
+      return { poolId: event.data.poolId };
+    case 'VolumeCreated':
+      return { volumeId: event.data.volumeId, sizeBytes: event.data.sizeBytes, backendName: event.data.backendName ?? null, path: event.data.path ?? null };
+    case 'VolumeDeleted':
+      return { volumeId: event.data.volumeId };
+    default:
+      return null;
+  }
+}
+
+function errorOf(event: TypedStorageEvent): JobError | null {
+  switch (event.type) {
+    case 'VolumeCreationFailed':
+    case 'VolumeDeletionFailed':
+      return { ...event.data.error, violations: [] };
+    case 'CommandRejected':
+      return { ...event.data.error, violations: event.data.violations.map((v) => ({ ...v })) };
+    default:
+      return null;
+  }
+}
+
+/** The job update an event carries; undefined when it moves no job. */
+export function jobUpdateOf(event: ReceivedEvent): JobUpdate | undefined {
+  const status = jobEffectOf(event.envelope.type);
+  if (!status || !event.typed) return undefined;
+  const rejected = event.typed.type === 'CommandRejected' ? event.typed.data : null;
+  // A rejection names its command; every other event names it as its cause.
+  const jobId = rejected?.commandId ?? event.causationId;
+  if (!jobId) return undefined;
+  return {
+    jobId,
+    status,
+    commandType: rejected?.commandType ?? commandOf[event.typed.type] ?? 'unknown',
+    aggregateId: rejected ? (rejected.aggregateId ?? (event.envelope.aggregateId || null)) : event.envelope.aggregateId,
+    tenant: event.tenant,
+    at: event.occurredAt,
+    result: resultOf(event.typed),
+    error: errorOf(event.typed),
+  };
+}
+
+const rank: Readonly<Record<JobStatus, number>> = { accepted: 0, running: 1, succeeded: 2, failed: 2 };
+
+/**
+ * The job after an update. Status only moves forward (a late 'running' after 'succeeded'
+ * is ignored) and the first outcome stands. A job not seen before is created: other
+ * systems publish commands to Kafka directly.
+ */
+export function advanceJob(current: JobRow | null, update: JobUpdate): JobRow | undefined {
+  if (!current) {
+    return {
+      id: update.jobId,
+      commandType: update.commandType,
+      aggregateId: update.aggregateId,
+      tenant: update.tenant,
+      status: update.status,
+      result: update.result,
+      error: update.error,
+      createdAt: update.at,
+      updatedAt: update.at,
+    };
+  }
+  if (rank[update.status] <= rank[current.status]) return undefined;
+  return {
+    ...current,
+    status: update.status,
+    result: update.result ?? current.result,
+    error: update.error ?? current.error,
+    updatedAt: update.at > current.updatedAt ? update.at : current.updatedAt,
+  };
+}

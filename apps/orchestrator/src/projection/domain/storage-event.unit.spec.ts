@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Envelope } from '@strata/contracts';
+import { readStorageEvent } from './storage-event';
+
+const volumeId = randomUUID();
+const poolId = randomUUID();
+const envelope = (over: Partial<Envelope<string, Record<string, unknown>>> = {}): Envelope<string, Record<string, unknown>> => ({
+  messageId: randomUUID(),
+  kind: 'event',
+  type: 'VolumeDeleted',
+  schemaVersion: 1,
+  aggregateId: volumeId,
+  streamVersion: 4,
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  correlationId: 'corr',
+  causationId: 'job-1',
+  tenant: 'acme',
+  data: { volumeId, poolId, sizeBytes: 1 },
+  ...over,
+});
+
+describe('readStorageEvent', () => {
+  it('reads a well-formed event with its cause, tenant and time', () => {
+    const read = readStorageEvent(envelope());
+    expect(read).toMatchObject({ ok: true, event: { causationId: 'job-1', tenant: 'acme', typed: { type: 'VolumeDeleted' } } });
+    expect(read.ok && read.event.occurredAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('reads an unknown event type untyped, for the history only', () => {
+    const read = readStorageEvent(envelope({ type: 'VolumeResized', data: { anything: true } }));
+    expect(read).toMatchObject({ ok: true, event: { typed: null } });
+  });
+
+  it.each([
+    ['a command', { kind: 'command' as const }, /kind is "command"/],
+    ['no occurredAt', { occurredAt: 'yesterday' }, /occurredAt/],
+    ['a non-uuid aggregate', { aggregateId: 'vol-1' }, /aggregateId must be a UUID/],
+    ['no stream version', { streamVersion: null }, /streamVersion/],
+    ['data that is not an object', { data: [] as unknown as Record<string, unknown> }, /data must be an object/],
+    ['a payload missing what the projection reads', { data: { volumeId: 'x', sizeBytes: 1 } }, /data.volumeId must be a UUID; data.poolId must be a UUID/],
+  ])('refuses %s, saying why', (_what, over, reason) => {
+    const read = readStorageEvent(envelope(over));
+    expect(read.ok).toBe(false);
+    expect(!read.ok && read.reason).toMatch(reason);
+  });
+
+  it('accepts a rejection outside any aggregate stream', () => {
+    const read = readStorageEvent(
+      envelope({
+        type: 'CommandRejected',
+        aggregateId: 'not-a-uuid',
+        streamVersion: 1,
+        data: { commandId: 'cmd-1', commandType: 'CreateVolume', aggregateId: null, error: { code: 'c', category: 'validation', message: 'm' }, violations: [] },
+      }),
+    );
+    expect(read.ok).toBe(true);
+  });
+});

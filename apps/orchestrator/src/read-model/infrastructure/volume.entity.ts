@@ -1,0 +1,52 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from './bigint.transformer';
+import type { ErrorDetails, VolumeRow, VolumeStatus } from '../domain/rows';
+
+@Entity({ name: 'volumes' })
+export class VolumeEntity implements VolumeRow {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  /** Keyset pagination order; assigned by the database, never written by us. */
+  @Column({ type: 'bigint', insert: false, update: false, transformer: bigintAsNumber })
+  seq!: number;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'uuid', name: 'pool_id' })
+  poolId!: string;
+
+  @Column({ type: 'text', nullable: true })
+  tenant!: string | null;
+
+  @Column({ type: 'text', name: 'volume_type' })
+  volumeType!: string;
+
+  @Column({ type: 'bigint', name: 'size_bytes', transformer: bigintAsNumber })
+  sizeBytes!: number;
+
+  @Column({ type: 'text' })
+  status!: VolumeStatus;
+
+  @Column({ type: 'text', name: 'backend_name', nullable: true })
+  backendName!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  path!: string | null;
+
+  @Column({ type: 'jsonb', name: 'last_error', nullable: true })
+  lastError!: ErrorDetails | null;
+
+  @Column({ type: 'boolean' })
+  allocated!: boolean;
+
+  @Column({ type: 'integer' })
+  version!: number;
+
+  @Column({ type: 'timestamptz', name: 'created_at' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz', name: 'updated_at' })
+  updatedAt!: Date;
+}
