@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { topics as topicNames, type Envelope } from '@strata/contracts';
 import { KafkaMessageBus, type Subscription } from '@strata/messaging';
-import { createTestInfra, eventually, type TestInfra } from '@strata/testing';
+import { commandEnvelope, createTestInfra, eventually, type TestInfra } from '@strata/testing';
 
 interface RunningService {
   name: string;
@@ -105,19 +105,7 @@ describe('first volume flow, end to end', () => {
     // A volume, by a command published straight to the Kafka command topic.
     const volumeId = randomUUID();
     const commandId = randomUUID();
-    const command: Envelope = {
-      messageId: commandId,
-      kind: 'command',
-      type: 'CreateVolume',
-      schemaVersion: 1,
-      aggregateId: volumeId,
-      streamVersion: null,
-      occurredAt: new Date().toISOString(),
-      correlationId: commandId,
-      causationId: null,
-      tenant: 'acme',
-      data: { name: 'e2e-data-1', poolId, sizeBytes: SIZE },
-    };
+    const command = commandEnvelope('CreateVolume', volumeId, { name: 'e2e-data-1', poolId, sizeBytes: SIZE }, { messageId: commandId });
     await bus.publish([{ topic: topicNames(infra.topicPrefix).storageCommands, key: volumeId, value: JSON.stringify(command) }]);
 
     const created = await eventually('VolumeCreated', async () =>
@@ -171,19 +159,9 @@ describe('first volume flow, end to end', () => {
       {
         topic: topicNames(infra.topicPrefix).storageCommands,
         key: volumeId,
-        value: JSON.stringify({
-          messageId: commandId,
-          kind: 'command',
-          type: 'CreateVolume',
-          schemaVersion: 1,
-          aggregateId: volumeId,
-          streamVersion: null,
-          occurredAt: new Date().toISOString(),
-          correlationId: commandId,
-          causationId: null,
-          tenant: null,
-          data: { name: 'y', poolId: randomUUID(), sizeBytes: 'ten' },
-        }),
+        value: JSON.stringify(
+          commandEnvelope('CreateVolume', volumeId, { name: 'y', poolId: randomUUID(), sizeBytes: 'ten' }, { messageId: commandId, tenant: null }),
+        ),
       },
     ]);
     const job = await jobDone(commandId);

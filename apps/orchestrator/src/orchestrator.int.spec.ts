@@ -5,7 +5,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { DeadLetterHeaders, KafkaMessageBus, type IncomingMessage, type Subscription } from '@strata/messaging';
-import { createTestInfra, eventually, type TestInfra } from '@strata/testing';
+import { createTestInfra, eventually, type TestInfra, useInfraEnv } from '@strata/testing';
 import { AppModule } from './app.module';
 import { setUpOpenApi } from './http/openapi';
 
@@ -56,11 +56,7 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
 
   beforeAll(async () => {
     infra = await createTestInfra('orchestrator');
-    Object.assign(process.env, {
-      DATABASE_URL: infra.databaseUrl,
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      STRATA_TOPIC_PREFIX: infra.topicPrefix,
-    });
+    useInfraEnv(infra);
     topics = topicNames(infra.topicPrefix);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });

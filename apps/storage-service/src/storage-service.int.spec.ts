@@ -7,7 +7,7 @@ import { Test } from '@nestjs/testing';
 import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { DeadLetterHeaders, KafkaMessageBus, type IncomingMessage, type Subscription } from '@strata/messaging';
-import { createTestInfra, eventually, type TestInfra } from '@strata/testing';
+import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
 import { AppModule } from './app.module';
 
 /**
@@ -24,19 +24,7 @@ describe('storage service on real Kafka and PostgreSQL', () => {
   const events: Envelope[] = [];
   const deadLetters: IncomingMessage[] = [];
 
-  const command = (type: string, aggregateId: string, data: Record<string, unknown>, messageId = randomUUID()) => ({
-    messageId,
-    kind: 'command',
-    type,
-    schemaVersion: 1,
-    aggregateId,
-    streamVersion: null,
-    occurredAt: new Date().toISOString(),
-    correlationId: messageId,
-    causationId: null,
-    tenant: 'acme',
-    data,
-  });
+  const command = commandEnvelope;
   const send = (aggregateId: string, value: string | Buffer) =>
     bus.publish([{ topic: topics.storageCommands, key: aggregateId, value }]);
   const eventFor = (type: string, causationId: string) =>
@@ -47,11 +35,7 @@ describe('storage service on real Kafka and PostgreSQL', () => {
   beforeAll(async () => {
     infra = await createTestInfra('storage');
     poolDir = await mkdtemp(path.join(tmpdir(), 'strata-pool-'));
-    Object.assign(process.env, {
-      DATABASE_URL: infra.databaseUrl,
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      STRATA_TOPIC_PREFIX: infra.topicPrefix,
-    });
+    useInfraEnv(infra);
     topics = topicNames(infra.topicPrefix);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });

@@ -6,7 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
 import { createServiceDataSource, initializeServiceDataSource, PgEventStore, type PendingEvent } from '@strata/event-store';
-import { createTestInfra, eventually, type TestInfra } from '@strata/testing';
+import { createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
 import { AppModule } from './app.module';
 import { SCHEMA } from './storage.constants';
 
@@ -89,11 +89,7 @@ describe('volume recovery after a crash', () => {
     ]);
     await writeFile(fileOf(deleting), '');
 
-    Object.assign(process.env, {
-      DATABASE_URL: infra.databaseUrl,
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      STRATA_TOPIC_PREFIX: infra.topicPrefix,
-    });
+    useInfraEnv(infra);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });
     await app.init();
