@@ -18,6 +18,8 @@ export interface OutboxRelayOptions {
   /** How often an idle relay looks for rows appended by other processes. */
   readonly idleMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Published rows are kept this long (for inspection), then deleted; default one day. */
+  readonly keepPublishedMs?: number;
   /** Test seam: runs after publishing and before marking, to simulate a crash there. */
   readonly afterPublish?: (ids: readonly string[]) => Promise<void>;
 }
@@ -44,6 +46,7 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private wake?: () => void;
   private pending = false;
+  private lastPurge = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -97,6 +100,17 @@ export class OutboxRelay {
     });
   }
 
+  /** Deletes rows published longer ago than `keepPublishedMs`; returns how many. */
+  async purgePublished(): Promise<number> {
+    const keepMs = this.options.keepPublishedMs ?? 24 * 3600 * 1000;
+    const rows = await this.dataSource.query(
+      `DELETE FROM "${this.s}".outbox WHERE published_at < now() - make_interval(secs => $1) RETURNING id`,
+      [keepMs / 1000],
+    );
+    // The pg driver answers a DELETE ... RETURNING through TypeORM as [rows, count].
+    return Array.isArray(rows[0]) ? rows[0].length : rows.length;
+  }
+
   /** Rows not yet published: the outbox lag. */
   async backlog(): Promise<number> {
     const [{ n }] = await this.dataSource.query(
@@ -113,6 +127,10 @@ export class OutboxRelay {
       try {
         published = await this.relayOnce();
         failures = 0;
+        if (Date.now() - this.lastPurge > 10 * 60 * 1000) {
+          this.lastPurge = Date.now();
+          await this.purgePublished();
+        }
       } catch (error) {
         failures += 1;
         this.options.onError?.(error);

@@ -97,6 +97,19 @@ describe('outbox relay on real PostgreSQL and Kafka', () => {
       expect(applied).toBe(1);
     });
 
+    it('purges published rows once they are older than the keep period, never unpublished ones', async () => {
+      const topic = `${infra.topicPrefix}outbox-purge`;
+      await bus.ensureTopics([{ topic, numPartitions: 1 }]);
+      const id = randomUUID();
+      await store.append(`thing-${id}`, 0, [event(id, 'Old')], { outboxTopic: topic });
+      const relay = new OutboxRelay(ds, SCHEMA, bus, { keepPublishedMs: 0 });
+      while ((await relay.relayOnce()) > 0);
+      await store.append(`thing-${id}`, 1, [event(id, 'Unpublished')], { outboxTopic: topic });
+      expect(await relay.purgePublished()).toBeGreaterThanOrEqual(1);
+      const left = await ds.query(`SELECT payload->>'type' AS type, published_at FROM "${SCHEMA}".outbox`);
+      expect(left).toEqual([{ type: 'Unpublished', published_at: null }]);
+    });
+
     it('publishes in append order per aggregate', async () => {
       const topic = `${infra.topicPrefix}outbox-order`;
       await bus.ensureTopics([{ topic, numPartitions: 3 }]);

@@ -6,6 +6,7 @@ import {
   type BeforeApplicationShutdown,
   type DynamicModule,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { TopicDefaults, topics as topicNames, type Topics } from '@strata/contracts';
@@ -34,9 +35,13 @@ export interface PlatformOptions {
   readonly topics?: readonly { key: keyof Topics; partitions?: number; retentionMs?: number }[];
 }
 
-/** Starts the outbox relay once Nest is up and stops it, then closes connections, on shutdown. */
+/**
+ * Starts the outbox relay once Nest is up. On shutdown the relay stops with the other
+ * before-shutdown hooks (consumers included); connections close only after all of them,
+ * so no handler loses its database or broker mid-message.
+ */
 @Injectable()
-class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger('Platform');
   constructor(
     private readonly relay: OutboxRelay,
@@ -49,6 +54,8 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
   async beforeApplicationShutdown(): Promise<void> {
     await this.relay.stop();
+  }
+  async onApplicationShutdown(): Promise<void> {
     await this.bus.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }

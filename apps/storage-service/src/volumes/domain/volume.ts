@@ -61,6 +61,10 @@ export const VolumeErrors = {
     new DomainError('volume.already_exists', ErrorCategory.Conflict, `volume ${volumeId} already exists`, { volumeId }),
   notFound: (volumeId: string) =>
     new DomainError('volume.not_found', ErrorCategory.NotFound, `volume ${volumeId} does not exist`, { volumeId }),
+  deletionUnderWay: (volumeId: string) =>
+    new DomainError('volume.deletion_in_progress', ErrorCategory.Conflict, `volume ${volumeId} is already being deleted`, {
+      volumeId,
+    }),
   illegalState: (volumeId: string, status: string, action: string) =>
     new DomainError(
       'volume.illegal_state',
@@ -128,7 +132,8 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         return [{ type: 'VolumeCreationFailed', data: { volumeId: volume.volumeId, poolId: volume.poolId, error: command.error } }];
       }
       case 'DeleteVolume': {
-        if (state.status === 'deleting') return []; // already under way: a repeat asks nothing new
+        // A second request while one runs is answered, not swallowed: its job must end too.
+        if (state.status === 'deleting') throw VolumeErrors.deletionUnderWay(state.volumeId);
         const volume = requireStatus(state, ['ready', 'error'], 'delete it', command.volumeId);
         return [
           {

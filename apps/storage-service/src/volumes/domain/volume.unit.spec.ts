@@ -73,8 +73,11 @@ describe('volume decider', () => {
         .when({ type: 'DeleteVolume', volumeId })
         .then([deletionRequested]);
     });
-    it('asks nothing new of a deletion already under way', () => {
-      spec.given([requested, created, deletionRequested]).when({ type: 'DeleteVolume', volumeId }).then([]);
+    it('refuses a second deletion while one is under way, saying so', () => {
+      spec
+        .given([requested, created, deletionRequested])
+        .when({ type: 'DeleteVolume', volumeId })
+        .thenThrows('volume.deletion_in_progress', /already being deleted/);
     });
     it('refuses an unknown volume', () => {
       spec.given([]).when({ type: 'DeleteVolume', volumeId }).thenThrows('volume.not_found');
