@@ -6,7 +6,11 @@
  * decorators here as plugins need them.
  */
 export {
+  IsArray,
   IsBoolean,
+  IsObject,
+  ArrayMaxSize,
+  ArrayMinSize,
   IsIn,
   IsInt,
   IsNotEmpty,

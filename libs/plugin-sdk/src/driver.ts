@@ -1,4 +1,5 @@
 import type { PluginManifest } from './manifest';
+import type { VolumeTreeOps } from './volume-tree';
 
 /**
  * The core interface every primary-storage backend implements (Cinder's
@@ -51,7 +52,8 @@ export interface AccessGrant {
   readonly devicePath: string;
 }
 
-export interface PrimaryStorageDriver {
+/** The core; VolumeTreeOps are core too, since every backend has trees (often of one). */
+export interface PrimaryStorageDriver extends VolumeTreeOps {
   readonly manifest: PluginManifest;
 
   /** Validates the configuration against the real backend and reaches it; call before anything else. Idempotent. */

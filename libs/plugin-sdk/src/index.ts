@@ -4,3 +4,7 @@ export * from './driver';
 export * from './plugin';
 export * from './naming';
 export * from './config-schema';
+export * from './capabilities';
+export * from './volume-tree';
+export * from './http';
+export * from './client-tuning';

@@ -34,11 +34,15 @@ export interface PluginCapabilities {
   readonly resizeShrink: boolean;
   readonly qosIops: boolean;
   readonly qosBandwidth: boolean;
+  /** Named QoS tiers enforced by the backend itself (StorPool qc tags). */
+  readonly qosTiers: boolean;
   /** Moves volumes between pools of one backend cluster without copying through a host. */
   readonly nativeMigration: boolean;
   readonly thinProvisioning: boolean;
   /** Allocation may exceed physical capacity by the pool's over-provisioning factor. */
   readonly overProvisioning: boolean;
+  /** Volumes carry key/value tags on the backend (StorPool tags, LINSTOR Aux/ props). */
+  readonly tags: boolean;
 }
 
 export interface PluginLimits {
@@ -127,9 +131,11 @@ export function checkManifest(manifest: PluginManifest): string[] {
     'resizeShrink',
     'qosIops',
     'qosBandwidth',
+    'qosTiers',
     'nativeMigration',
     'thinProvisioning',
     'overProvisioning',
+    'tags',
   ] as const) {
     if (typeof caps[key] !== 'boolean') problems.push(`capabilities.${key} must be a boolean`);
   }

@@ -30,9 +30,11 @@ const sound: PluginManifest<ArrayConfig> = {
     resizeShrink: false,
     qosIops: true,
     qosBandwidth: true,
+    qosTiers: false,
     nativeMigration: true,
     thinProvisioning: true,
     overProvisioning: true,
+    tags: false,
   },
   limits: {
     sizeGranularityBytes: 8 * 2 ** 30,

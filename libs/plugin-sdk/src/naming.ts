@@ -32,7 +32,24 @@ export function backendVolumeName(
   manifest: Pick<PluginManifest, 'name' | 'naming' | 'limits'>,
   ids: VolumeNameIds,
 ): string {
-  const { volumePrefix, qualifiers } = manifest.naming;
+  return backendObjectName(manifest, manifest.naming.volumePrefix, ids);
+}
+
+/** Object kinds besides volumes, with the prefixes CloudStack's plugins use. */
+export const OBJECT_PREFIXES = { snapshot: 'snap', groupSnapshot: 'vmsnap', template: 'tmpl' } as const;
+
+/**
+ * The backend name of a snapshot, a VM (group) snapshot or a cached template: the same
+ * rules as volumes (qualifiers, length), with our id of that object in place of the
+ * volume id: `snap-<snapshotId>-<pool key>-<installation id>` on PowerFlex.
+ */
+export function backendObjectName(
+  manifest: Pick<PluginManifest, 'name' | 'naming' | 'limits'>,
+  prefix: string,
+  ids: VolumeNameIds,
+): string {
+  const volumePrefix = prefix;
+  const { qualifiers } = manifest.naming;
   const volumeId = checkedId('volumeId', ids.volumeId);
   const tail = qualifiers.map((qualifier: NameQualifier) => checkedId(qualifier, ids[qualifier]));
 

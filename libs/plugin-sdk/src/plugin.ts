@@ -20,6 +20,13 @@ export interface BackendPlugin<Config extends object = object> {
   readonly manifest: PluginManifest<Config>;
   /** The validated config, or a BackendError kind 'invalid' naming each bad field and rule. */
   parseConfig(raw: unknown): Config;
+  /**
+   * The pool URL formats an admin may enter instead of a config object (the seeds'
+   * powerflex://user:pass@gateway/pool, storpool://token@host:port/template, ...), turned
+   * into a raw config for parseConfig; absent when the plugin has no URL form. Throws a
+   * BackendError kind 'invalid' that names the URL part at fault (never its secrets).
+   */
+  parseUrl?(url: string): Record<string, unknown>;
   /** Builds the driver without any I/O; the caller then calls connect(). */
   createDriver(config: Config, context: DriverContext): PrimaryStorageDriver;
 }

@@ -10,11 +10,23 @@ import {
   type PrimaryStorageDriver,
 } from '@strata/plugin-sdk';
 
+/** Faults a simulator can inject into its next responses, to check the client's error mapping. */
+export type InjectedFault = '5xx' | 'timeout' | '401';
+
+export interface FaultInjector {
+  /** The next `times` requests the backend receives fail this way. */
+  inject(fault: InjectedFault, times: number): Promise<void>;
+  /** What the client must do on a 401: log in again and retry once, or report it ('terminal'). */
+  readonly on401: 'relogin' | 'terminal';
+}
+
 export interface ConformanceSubject {
   /** A driver on a pool of its own, not yet connected. */
   readonly driver: PrimaryStorageDriver;
   /** Removes the pool (temp directory, simulator) after the test. */
   readonly cleanup: () => Promise<void>;
+  /** Present for backends reached over the network (the vendor simulators). */
+  readonly faults?: FaultInjector;
 }
 
 /**

@@ -28,9 +28,11 @@ export const fileManifest: PluginManifest<FileConfig> = {
     resizeShrink: true,
     qosIops: false,
     qosBandwidth: false,
+    qosTiers: false,
     nativeMigration: false,
     thinProvisioning: true,
     overProvisioning: false,
+    tags: false,
   },
   limits: {
     sizeGranularityBytes: SECTOR_BYTES,
