@@ -13,6 +13,7 @@ import {
   type CreateVolumeRequest,
   type PrimaryStorageDriver,
   type ResizeOptions,
+  type VolumeTree,
 } from '@strata/plugin-sdk';
 import type { FileConfig } from './file.config';
 import { errnoOf, reasonOf, toFileBackendError } from './file.errors';
@@ -157,6 +158,22 @@ export class FileDriver implements PrimaryStorageDriver {
       if (stats.isFile()) volumes.push(toVolume(entry.slice(0, -VOLUME_SUFFIX.length), path, stats));
     }
     return volumes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Without snapshots a file volume's tree is the volume alone. */
+  async getVolumeTree(name: string): Promise<VolumeTree> {
+    const volume = await this.describe(name, this.volumePath(name));
+    return {
+      root: name,
+      members: [{ name, kind: 'volume', parent: null, sizeBytes: volume.sizeBytes, allocatedBytes: volume.allocatedBytes }],
+      usedBytes: volume.allocatedBytes ?? volume.sizeBytes,
+      snapshotCount: 0,
+      snapshotLimit: this.manifest.limits.snapshotsPerVolumeTree,
+    };
+  }
+
+  async deleteVolumeTree(name: string): Promise<void> {
+    await this.deleteVolume(name);
   }
 
   async close(): Promise<void> {
