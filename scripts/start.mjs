@@ -4,10 +4,24 @@
 // Ctrl-C stops the services, then whatever infrastructure this command started.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ensureInfra, stopInfra, REPO_ROOT } from './lib/infra.mjs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensureInfra, stopInfra, strataHome, REPO_ROOT } from './lib/infra.mjs';
 import { startServices, stopServices } from './lib/services.mjs';
 
 const started = Date.now();
+
+/**
+ * The key that seals pool credentials at rest: STRATA_SECRET_KEY when given, else one made
+ * on first start and kept in .strata/secret-key (mode 0600). Losing it loses the stored
+ * credentials, so back it up with the database.
+ */
+function secretKey() {
+  if (process.env.STRATA_SECRET_KEY) return process.env.STRATA_SECRET_KEY;
+  const file = path.join(strataHome(), 'secret-key');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
 const infra = await ensureInfra();
 console.log('building...');
 const build = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'build', '--outputStyle=static'], {
@@ -43,7 +57,12 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   services = await startServices({
-    env: { DATABASE_URL: infra.databaseUrl, KAFKA_BROKERS: infra.kafkaBrokers, STRATA_LOG_FORMAT: process.env.STRATA_LOG_FORMAT ?? 'text' },
+    env: {
+      DATABASE_URL: infra.databaseUrl,
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      STRATA_SECRET_KEY: secretKey(),
+      STRATA_LOG_FORMAT: process.env.STRATA_LOG_FORMAT ?? 'text',
+    },
     echo: process.env.STRATA_QUIET !== '1',
   });
 } catch (error) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { topics as topicNames, type Envelope } from '@strata/contracts';
 import { KafkaMessageBus, type Subscription } from '@strata/messaging';
-import { commandEnvelope, createTestInfra, eventually, type TestInfra } from '@strata/testing';
+import { commandEnvelope, createTestInfra, eventually, infraEnv, type TestInfra } from '@strata/testing';
 
 interface RunningService {
   name: string;
@@ -54,9 +54,7 @@ describe('first volume flow, end to end', () => {
     lib = (await import(path.join(__dirname, '..', '..', 'scripts', 'lib', 'services.mjs'))) as ServicesModule;
     services = await lib.startServices({
       env: {
-        DATABASE_URL: infra.databaseUrl,
-        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-        STRATA_TOPIC_PREFIX: infra.topicPrefix,
+        ...infraEnv(infra),
         ORCHESTRATOR_PORT: String(PORT_BASE),
         STORAGE_SERVICE_PORT: String(PORT_BASE + 1),
         SNAPSHOT_SERVICE_PORT: String(PORT_BASE + 2),

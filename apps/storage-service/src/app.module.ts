@@ -7,6 +7,8 @@ import { DeleteVolumeHandler } from './volumes/application/delete-volume.handler
 import { VolumeEffects } from './volumes/application/volume-effects';
 import { VolumeRecovery } from './volumes/application/volume-recovery';
 import { DriverRegistry } from './infrastructure/driver-registry';
+import { PoolSecrets1763900000000 } from './pools/infrastructure/1763900000000-pool-secrets.migration';
+import { PoolSecrets } from './pools/infrastructure/pool-secrets';
 import { StorageCommandIntake } from './infrastructure/storage-command-intake';
 import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
 
@@ -17,10 +19,12 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
       defaultPort: DEFAULT_PORT,
       schema: SCHEMA,
       topics: [{ key: 'storageCommands' }, { key: 'storageEvents' }, { key: 'deadLetter' }],
+      migrations: [PoolSecrets1763900000000],
     }),
   ],
   providers: [
     DriverRegistry,
+    PoolSecrets,
     PoolReader,
     AddStoragePoolHandler,
     CreateVolumeHandler,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { fold, type Decider } from '@strata/kernel';
 import { ENVELOPE_SCHEMA_VERSION } from '@strata/contracts';
+import type { EntityManager } from 'typeorm';
 import { ConcurrencyError, OutboxRelay, PgEventStore, type AppendOptions } from '@strata/event-store';
 import { Clock, IdGenerator } from './clock';
 
@@ -11,6 +12,11 @@ export interface CommandMeta {
   readonly causationId: string;
   readonly correlationId: string;
   readonly tenant: string | null;
+}
+
+export interface ExecuteOptions extends AppendOptions {
+  /** Other writes that must commit with the events or not at all (e.g. a pool's sealed credentials). */
+  readonly alsoWrite?: (manager: EntityManager) => Promise<void>;
 }
 
 export interface Loaded<S> {
@@ -46,30 +52,34 @@ export class AggregateRunner {
     aggregateId: string,
     command: (state: S) => C,
     meta: CommandMeta,
-    options: AppendOptions = {},
+    options: ExecuteOptions = {},
   ): Promise<{ events: E[]; state: S }> {
+    const { alsoWrite, ...appendOptions } = options;
     for (let attempt = 1; ; attempt++) {
       const { state, version } = await this.load(decider as Decider<S, unknown, E>, streamId);
       const events = decider.decide(command(state), state);
       if (events.length === 0) return { events, state };
       const occurredAt = this.clock.now().toISOString();
       try {
-        await this.store.append(
-          streamId,
-          version,
-          events.map((e) => ({
-            messageId: this.ids.newId(),
-            type: e.type,
-            schemaVersion: ENVELOPE_SCHEMA_VERSION,
-            aggregateId,
-            occurredAt,
-            correlationId: meta.correlationId,
-            causationId: meta.causationId,
-            tenant: meta.tenant,
-            data: e.data,
-          })),
-          options,
-        );
+        const pending = events.map((e) => ({
+          messageId: this.ids.newId(),
+          type: e.type,
+          schemaVersion: ENVELOPE_SCHEMA_VERSION,
+          aggregateId,
+          occurredAt,
+          correlationId: meta.correlationId,
+          causationId: meta.causationId,
+          tenant: meta.tenant,
+          data: e.data,
+        }));
+        if (alsoWrite) {
+          await this.store.transaction(async (m) => {
+            await alsoWrite(m);
+            await this.store.append(streamId, version, pending, appendOptions, m);
+          });
+        } else {
+          await this.store.append(streamId, version, pending, appendOptions);
+        }
         this.relay.kick();
         return { events, state: events.reduce(decider.evolve, state) };
       } catch (error) {

@@ -11,6 +11,8 @@ export interface ServiceConfig {
   readonly topicPrefix: string;
   readonly installationId: string;
   readonly kafkaReplicationFactor: number;
+  /** Key for credentials at rest (STRATA_SECRET_KEY); absent: pools with credentials are refused. */
+  readonly secretKey: string | null;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +42,10 @@ export function loadServiceConfig(
   if (!/^[a-z0-9]{1,8}$/.test(installationId)) problems.push('STRATA_INSTALLATION_ID: 1-8 lowercase letters or digits');
   const rf = Number(env.KAFKA_REPLICATION_FACTOR ?? '1');
   if (!Number.isInteger(rf) || rf < 1) problems.push('KAFKA_REPLICATION_FACTOR: a positive integer');
+  const secretKey = env.STRATA_SECRET_KEY?.trim() || null;
+  if (secretKey !== null && Buffer.from(secretKey, 'base64').length !== 32) {
+    problems.push('STRATA_SECRET_KEY: 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     serviceName,
@@ -50,6 +56,7 @@ export function loadServiceConfig(
     topicPrefix,
     installationId,
     kafkaReplicationFactor: rf,
+    secretKey,
   };
 }
 

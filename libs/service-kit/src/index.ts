@@ -6,3 +6,4 @@ export * from './platform.module';
 export * from './command-intake';
 export * from './bootstrap';
 export * from './aggregate-runner';
+export * from './secret-box';

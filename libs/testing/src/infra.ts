@@ -6,6 +6,8 @@ export interface TestInfra {
   readonly databaseUrl: string;
   readonly kafkaBrokers: string[];
   readonly topicPrefix: string;
+  /** A fresh STRATA_SECRET_KEY for the services under test. */
+  readonly secretKey: string;
   dispose(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function createTestInfra(label: string): Promise<TestInfra> {
     databaseUrl: url.toString(),
     kafkaBrokers,
     topicPrefix: `t${suffix}.`,
+    secretKey: randomBytes(32).toString('base64'),
     async dispose() {
       const c = new Client({ connectionString: adminUrl });
       await c.connect();

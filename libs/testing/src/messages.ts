@@ -27,11 +27,17 @@ export function commandEnvelope(
   };
 }
 
-/** Points a service started in this process at the test's database, broker and topics. */
-export function useInfraEnv(infra: TestInfra): void {
-  Object.assign(process.env, {
+/** The environment that points a service at the test's database, broker and topics. */
+export function infraEnv(infra: TestInfra): Record<string, string> {
+  return {
     DATABASE_URL: infra.databaseUrl,
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     STRATA_TOPIC_PREFIX: infra.topicPrefix,
-  });
+    STRATA_SECRET_KEY: infra.secretKey,
+  };
+}
+
+/** Points a service started in this process at the test's database, broker and topics. */
+export function useInfraEnv(infra: TestInfra): void {
+  Object.assign(process.env, infraEnv(infra));
 }

@@ -3,6 +3,7 @@ import { findPlugin } from '@strata/backends';
 import { createDriverFromConfig, type BackendPlugin, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { DomainError, ErrorCategory } from '@strata/kernel';
 import { SERVICE_CONFIG, type ServiceConfig } from '@strata/service-kit';
+import { PoolSecrets } from '../pools/infrastructure/pool-secrets';
 
 export interface PoolBackendRef {
   readonly poolId: string;
@@ -26,7 +27,10 @@ export class DriverRegistry implements OnApplicationShutdown {
   private readonly log = new Logger(DriverRegistry.name);
   private readonly drivers = new Map<string, Promise<PrimaryStorageDriver>>();
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    private readonly secrets: PoolSecrets,
+  ) {}
 
   /** A driver for a pool that is not stored yet: used to check a new pool's configuration. */
   async probe(plugin: BackendPlugin, rawConfig: unknown): Promise<PrimaryStorageDriver> {
@@ -38,7 +42,10 @@ export class DriverRegistry implements OnApplicationShutdown {
   forPool(pool: PoolBackendRef): Promise<PrimaryStorageDriver> {
     let driver = this.drivers.get(pool.poolId);
     if (!driver) {
-      driver = this.probe(pluginOrReject(pool.plugin), pool.config);
+      // The recorded config has its credentials redacted; the sealed ones fill them back in.
+      driver = this.secrets
+        .load(pool.poolId)
+        .then((secrets) => this.probe(pluginOrReject(pool.plugin), { ...pool.config, ...secrets }));
       // A failed connect is not cached: the next call tries again.
       driver.catch(() => this.drivers.delete(pool.poolId));
       this.drivers.set(pool.poolId, driver);

@@ -1,6 +1,5 @@
-// class-transformer's @Type reads design-time metadata.
+// class-validator's decorators and class-transformer read design-time metadata.
 import 'reflect-metadata';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -15,21 +14,20 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
+  ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 
 /** Largest size we accept: 1 PiB, well inside a JSON number's exact integers. */
 export const MAX_VOLUME_BYTES = 2 ** 50;
 const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-export class FilePoolConfig {
-  /** Absolute path of the directory that holds the pool's volume files. */
-  @IsString()
-  @Matches(/^\//, { message: 'path must be an absolute path' })
-  @MaxLength(4096)
-  path!: string;
-}
-
+/**
+ * A pool's backend settings come either as `config` (an object the plugin's own schema
+ * checks in the storage service) or as `url` (the seeds' pool URL formats, e.g.
+ * powerflex://user:pass@gateway/pool), never both. Credentials in either are kept out of
+ * every event, log and API answer.
+ */
 export class AddStoragePoolData {
   @IsString()
   @IsNotEmpty()
@@ -37,8 +35,10 @@ export class AddStoragePoolData {
   @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
   name!: string;
 
-  @IsIn(['file'], { message: 'plugin must be one of: file' })
-  plugin!: 'file';
+  /** A registered plugin's name (file, powerflex, linstor, storpool); the storage service checks it exists. */
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,31}$/, { message: 'plugin must be a plugin name such as file, powerflex, linstor or storpool' })
+  plugin!: string;
 
   @IsString()
   @IsNotEmpty()
@@ -57,10 +57,21 @@ export class AddStoragePoolData {
   @MaxLength(64, { each: true })
   tags?: string[];
 
-  @IsObject()
-  @ValidateNested()
-  @Type(() => FilePoolConfig)
-  config!: FilePoolConfig;
+  @ValidateIf((o: AddStoragePoolData) => o.url === undefined)
+  @IsObject({ message: 'config must be an object of the plugin settings (or give url instead)' })
+  config?: Record<string, unknown>;
+
+  @ValidateIf((o: AddStoragePoolData) => o.config === undefined || o.url !== undefined)
+  @IsString({ message: 'url must be the pool URL (or give config instead)' })
+  @MaxLength(2048)
+  @ValidateBy({
+    name: 'configOrUrl',
+    validator: {
+      validate: (_: unknown, args) => (args?.object as AddStoragePoolData).config === undefined,
+      defaultMessage: () => 'give either config or url, not both',
+    },
+  })
+  url?: string;
 }
 
 export class CreateVolumeData {

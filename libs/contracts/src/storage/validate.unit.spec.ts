@@ -65,12 +65,27 @@ describe('storage command validation', () => {
     }
   });
 
-  it('validates nested pool configuration', () => {
-    const result = validateStorageCommand(
-      envelope({ type: 'AddStoragePool' }, { name: 'p1', plugin: 'file', zoneId: 'z1', config: { path: 'relative' }, poolId: undefined, sizeBytes: undefined }),
-    );
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.violations).toContainEqual(expect.objectContaining({ field: 'data.config.path', rule: 'matches' }));
+  describe('AddStoragePool', () => {
+    const pool = (data: Record<string, unknown>) =>
+      validateStorageCommand(envelope({ type: 'AddStoragePool', data: { name: 'p1', plugin: 'powerflex', zoneId: 'z1', ...data } }));
+
+    it('takes the settings as config or as a pool URL', () => {
+      expect(pool({ config: { path: '/srv/p1' } }).ok).toBe(true);
+      expect(pool({ url: 'powerflex://admin:secret@gw.example/pool1' }).ok).toBe(true);
+    });
+    it('refuses both, or neither, naming the fields', () => {
+      const both = pool({ config: {}, url: 'x://y' });
+      expect(both.ok).toBe(false);
+      if (!both.ok) expect(both.violations).toContainEqual(expect.objectContaining({ field: 'data.url', rule: 'configOrUrl' }));
+      const neither = pool({});
+      expect(neither.ok).toBe(false);
+      if (!neither.ok) expect(neither.violations.map((v) => v.field)).toEqual(expect.arrayContaining(['data.config', 'data.url']));
+    });
+    it('refuses a plugin name that cannot be one', () => {
+      const bad = pool({ plugin: 'Power Flex!', config: {} });
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.violations).toContainEqual(expect.objectContaining({ field: 'data.plugin', rule: 'matches' }));
+    });
   });
 });
 

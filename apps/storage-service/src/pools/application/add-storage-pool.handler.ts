@@ -1,42 +1,47 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AddStoragePoolData, Envelope } from '@strata/contracts';
-import { isBackendError, redactConfig } from '@strata/plugin-sdk';
+import type { AddStoragePoolData, Envelope, Topics } from '@strata/contracts';
+import { DomainError, ErrorCategory } from '@strata/kernel';
+import { isBackendError, redactConfig, type BackendPlugin } from '@strata/plugin-sdk';
 import { AggregateRunner, TOPICS } from '@strata/service-kit';
-import type { Topics } from '@strata/contracts';
 import { DriverRegistry, pluginOrReject } from '../../infrastructure/driver-registry';
 import { toDomainError, withBackendRetry } from '../../infrastructure/backend-errors';
+import { PoolSecrets, splitSecrets } from '../infrastructure/pool-secrets';
 import { poolDecider, poolStreamId } from '../domain/pool';
 import { CONSUMER_GROUP } from '../../storage.constants';
 
 /**
- * AddStoragePool: the configuration is checked against the plugin's manifest and the
- * backend is reached before anything is recorded, so a pool that exists in the log is
- * one that worked when it was added.
+ * AddStoragePool: the configuration (given as config or as a pool URL) is checked against
+ * the plugin's manifest and the backend is reached before anything is recorded, so a pool
+ * that exists in the log is one that worked when it was added. Credentials are sealed
+ * apart; the event carries the configuration with them redacted.
  */
 @Injectable()
 export class AddStoragePoolHandler {
   constructor(
     private readonly runner: AggregateRunner,
     private readonly drivers: DriverRegistry,
+    private readonly secrets: PoolSecrets,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
 
   async handle(command: Envelope<'AddStoragePool', AddStoragePoolData>): Promise<void> {
     const { data } = command;
     const plugin = pluginOrReject(data.plugin);
+    const rawConfig = this.rawConfig(plugin, data);
     let capacity;
     try {
-      const driver = await this.drivers.probe(plugin, data.config);
+      const driver = await this.drivers.probe(plugin, rawConfig);
       try {
         capacity = await withBackendRetry(() => driver.getCapacity());
       } finally {
         await driver.close();
       }
     } catch (error) {
-      if (isBackendError(error)) throw toDomainError(error, 'data.config.');
+      if (isBackendError(error)) throw toDomainError(error, data.url === undefined ? 'data.config.' : 'data.url.');
       throw error;
     }
     const poolId = command.aggregateId;
+    const { secrets } = splitSecrets(rawConfig, plugin.manifest.secretConfigKeys);
     await this.runner.execute(
       poolDecider,
       poolStreamId(poolId),
@@ -50,13 +55,33 @@ export class AddStoragePoolHandler {
           zoneId: data.zoneId,
           clusterId: data.clusterId ?? null,
           tags: data.tags ?? [],
-          config: redactConfig(plugin.manifest, { ...data.config }),
+          config: redactConfig(plugin.manifest, rawConfig),
           capacityBytes: capacity.totalBytes,
           usedBytes: capacity.usedBytes,
         },
       }),
       { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant },
-      { outboxTopic: this.topics.storageEvents, inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId } },
+      {
+        outboxTopic: this.topics.storageEvents,
+        inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
+        alsoWrite: (manager) => this.secrets.save(manager, poolId, secrets),
+      },
     );
+  }
+
+  /** The plugin's raw settings: the config object, or what the plugin reads from the pool URL. */
+  private rawConfig(plugin: BackendPlugin, data: AddStoragePoolData): Record<string, unknown> {
+    if (data.url === undefined) return { ...(data.config ?? {}) };
+    if (!plugin.parseUrl) {
+      throw new DomainError('pool.url_unsupported', ErrorCategory.Validation, `the ${plugin.manifest.name} plugin takes no pool URL; give config`, {
+        violations: [{ field: 'data.url', rule: 'urlSupported', message: `the ${plugin.manifest.name} plugin takes config, not a URL` }],
+      });
+    }
+    try {
+      return plugin.parseUrl(data.url);
+    } catch (error) {
+      if (isBackendError(error)) throw toDomainError(error, 'data.url.');
+      throw error;
+    }
   }
 }
