@@ -236,4 +236,21 @@ export default defineConfig(
       '@typescript-eslint/no-explicit-any': 'warn',
     },
   },
+  {
+    // The LINSTOR contract check (tests only) validates the simulator's traffic against
+    // LINBIT's OpenAPI spec with these root dev packages; the backend code itself stays SDK-only.
+    files: ['libs/backends/src/linstor/**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: depConstraints({ inTests: true }).map((constraint) =>
+            constraint.sourceTag === 'type:backend' ? { ...constraint, allowedExternalImports: ['ajv', 'ajv-formats', 'yaml'] } : constraint,
+          ),
+        },
+      ],
+    },
+  },
 );

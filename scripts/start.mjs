@@ -11,6 +11,14 @@ import { startServices, stopServices } from './lib/services.mjs';
 
 const started = Date.now();
 
+/** Made once and kept: it is part of every backend name, so it must never change. */
+function installationId() {
+  if (process.env.STRATA_INSTALLATION_ID) return process.env.STRATA_INSTALLATION_ID;
+  const file = path.join(strataHome(), 'installation-id');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(8).toString('hex').replace(/[^a-z0-9]/g, '').slice(0, 4)}\n`);
+  return readFileSync(file, 'utf8').trim();
+}
+
 /**
  * The key that seals pool credentials at rest: STRATA_SECRET_KEY when given, else one made
  * on first start and kept in .strata/secret-key (mode 0600). Losing it loses the stored
@@ -61,6 +69,7 @@ try {
       DATABASE_URL: infra.databaseUrl,
       KAFKA_BROKERS: infra.kafkaBrokers,
       STRATA_SECRET_KEY: secretKey(),
+      STRATA_INSTALLATION_ID: installationId(),
       STRATA_LOG_FORMAT: process.env.STRATA_LOG_FORMAT ?? 'text',
     },
     echo: process.env.STRATA_QUIET !== '1',

@@ -38,8 +38,10 @@ export function loadServiceConfig(
   for (const b of kafkaBrokers) if (!/^[^:\s]+:\d+$/.test(b)) problems.push(`KAFKA_BROKERS: "${b}" is not host:port`);
   const topicPrefix = env.STRATA_TOPIC_PREFIX ?? '';
   if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) problems.push('STRATA_TOPIC_PREFIX: only letters, digits, ".", "_" and "-"');
-  const installationId = env.STRATA_INSTALLATION_ID ?? 'strata01';
-  if (!/^[a-z0-9]{1,8}$/.test(installationId)) problems.push('STRATA_INSTALLATION_ID: 1-8 lowercase letters or digits');
+  // Four characters, like CloudStack's custom.cs.identifier: it ends every name on a shared
+  // backend (PowerFlex: vol-<id>-<pool key>-<installation id> in 31 characters).
+  const installationId = env.STRATA_INSTALLATION_ID ?? 'st01';
+  if (!/^[a-z0-9]{4}$/.test(installationId)) problems.push('STRATA_INSTALLATION_ID: exactly 4 lowercase letters or digits');
   const rf = Number(env.KAFKA_REPLICATION_FACTOR ?? '1');
   if (!Number.isInteger(rf) || rf < 1) problems.push('KAFKA_REPLICATION_FACTOR: a positive integer');
   const secretKey = env.STRATA_SECRET_KEY?.trim() || null;

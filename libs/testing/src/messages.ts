@@ -34,6 +34,7 @@ export function infraEnv(infra: TestInfra): Record<string, string> {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     STRATA_TOPIC_PREFIX: infra.topicPrefix,
     STRATA_SECRET_KEY: infra.secretKey,
+    STRATA_INSTALLATION_ID: infra.topicPrefix.slice(1, 5),
   };
 }
 

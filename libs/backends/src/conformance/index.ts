@@ -1,1 +1,6 @@
-export { runPrimaryStorageConformance, type ConformanceSubject } from './primary-storage.conformance';
+export {
+  runPrimaryStorageConformance,
+  type ConformanceSubject,
+  type FaultInjector,
+  type InjectedFault,
+} from './primary-storage.conformance';

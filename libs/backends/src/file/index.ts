@@ -1,4 +1,5 @@
 export { FileConfig } from './file.config';
-export { FileDriver } from './file.driver';
+export { reflinkOrSparseCopy, sparseCopy } from './file.copy';
+export { FileDriver, type FileDriverOptions } from './file.driver';
 export { fileManifest } from './file.manifest';
 export { filePlugin } from './file.plugin';

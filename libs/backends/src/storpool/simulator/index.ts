@@ -1,0 +1,10 @@
+export {
+  startStorPoolSimulator,
+  DEFAULT_SIM_TOKEN,
+  DEFAULT_TEMPLATES,
+  type StorPoolSimulator,
+  type StorPoolSimulatorOptions,
+  type StorPoolSimulatorFault,
+} from './simulator';
+export { StorPoolState, SimError, type TemplateSpec } from './state';
+export { sparseCopy, scanCopy, allocatedBytes, type CopyMethod } from './sparse-files';
