@@ -20,7 +20,7 @@ import { toPowerFlexError } from './powerflex.errors';
 import { powerflexManifest } from './powerflex.manifest';
 import { parsePowerFlexUrl, powerflexPlugin } from './powerflex.plugin';
 import { startPowerFlexSimulator, type PowerFlexSimulator, type PowerFlexSimulatorOptions } from './simulator';
-import { scanCopy, sparseCopy } from './simulator/sparse-copy';
+import { scanCopy, sparseCopy } from '../sparse/sparse-files';
 
 const KiB = 1024;
 const MiB = 2 ** 20;

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { CODE, RC, rcCode, rcType, retCode, stringifyLinstorJson } from '../linstor.errors';
-import { allocatedBytes, sparseCopy, sparseFile } from './sparse';
+import { allocatedBytes, sparseCopy, sparseFile } from '../../sparse/sparse-files';
 
 /**
  * A LINSTOR controller for tests and demos: the subset of REST API v1 the driver uses, with
@@ -880,7 +880,9 @@ class Controller {
       const node = this.node(nodeKey);
       const pool = node.pools.get(where.pool.toUpperCase());
       if (pool === undefined) throw new Failure(fail(CODE.FAIL_NOT_FOUND_STOR_POOL, `Storage pool '${where.pool}' on node '${node.name}' not found.`));
-      await this.addResource(target, node.name, pool, false, (nr) => sparseCopy(this.snapshotFile(source, snapshot.name, nr), this.volumeFile(target, nr)));
+      await this.addResource(target, node.name, pool, false, async (nr) => {
+        await sparseCopy(this.snapshotFile(source, snapshot.name, nr), this.volumeFile(target, nr));
+      });
       rcs.push(info(CODE.CREATED, RC.MASK_CRT, RC.MASK_RSC, `Resource '${target.name}' restored on node '${node.name}'.`));
     }
     return rcReply(rcs);

@@ -3,7 +3,7 @@ import * as fsp from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { sparseCopy } from './sparse-copy';
+import { sparseCopy } from '../../sparse/sparse-files';
 
 /**
  * A PowerFlex (ScaleIO) 3.x gateway in one process: the REST API of backend-apis.md §1

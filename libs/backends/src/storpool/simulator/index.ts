@@ -7,4 +7,3 @@ export {
   type StorPoolSimulatorFault,
 } from './simulator';
 export { StorPoolState, SimError, type TemplateSpec } from './state';
-export { sparseCopy, scanCopy, allocatedBytes, type CopyMethod } from './sparse-files';

@@ -2,7 +2,7 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStorPoolSimulator, type StorPoolSimulator } from './simulator';
-import { scanCopy, sparseCopy } from './sparse-files';
+import { scanCopy, sparseCopy } from '../../sparse/sparse-files';
 
 interface Reply {
   readonly status: number;

@@ -1,6 +1,6 @@
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { allocatedBytes, setLength, sparseCopy, sparseFile, type CopyMethod } from './sparse-files';
+import { allocatedBytes, setLength, sparseCopy, sparseFile, type CopyMethod } from '../../sparse/sparse-files';
 
 /**
  * The StorPool cluster the simulator pretends to be: templates, volumes,

@@ -1,3 +1,7 @@
+/**
+ * Sparse image files, shared by the vendor simulators (which back every volume and
+ * snapshot with one) so that the data path is real and a 1 TiB test volume costs nothing.
+ */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -71,9 +75,9 @@ export async function allocatedBytes(path: string): Promise<number> {
   }
 }
 
-/** Creates (or empties) a sparse file of the given length. */
+/** Creates a sparse file of exactly `size` bytes, or sets an existing one's length (keeping its data). */
 export async function sparseFile(path: string, size: number): Promise<void> {
-  const handle = await fsp.open(path, 'w');
+  const handle = await fsp.open(path, fsp.constants.O_WRONLY | fsp.constants.O_CREAT, 0o644);
   try {
     await handle.truncate(size);
   } finally {
