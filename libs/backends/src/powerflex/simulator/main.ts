@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '8443' },
-      host: { type: 'string', default: '0.0.0.0' },
+      // Loopback unless asked: a container passes --host 0.0.0.0.
+      host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },

@@ -5,7 +5,7 @@ import type { TemplateSpec } from './state';
 /**
  * Runs the StorPool API simulator on its own, for demos and docker-compose:
  *   node dist/storpool/simulator/main.js --port 81 --data-dir /var/lib/storpool-sim \
- *     [--host 0.0.0.0] [--token <SP_AUTH_TOKEN>] \
+ *     [--host 127.0.0.1] [--token <SP_AUTH_TOKEN>] \
  *     [--template nvme:1024:3 --template hdd:4096:2 (name:GiB[:replication])] [--clients 1,2]
  * Prints the API URL, then the templates and clients; the token is not printed.
  */
@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '81' },
-      host: { type: 'string', default: '0.0.0.0' },
+      // Loopback unless asked: a container passes --host 0.0.0.0.
+      host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       token: { type: 'string' },
       template: { type: 'string', multiple: true },
