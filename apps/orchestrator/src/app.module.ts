@@ -4,12 +4,13 @@ import { PlatformModule } from '@strata/service-kit';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { JobsModule } from './jobs/jobs.module';
 import { platformOptions } from './orchestrator';
+import { PluginsModule } from './plugins/plugins.module';
 import { PoolsModule } from './pools/pools.module';
 import { ProjectionModule } from './projection/projection.module';
 import { VolumesModule } from './volumes/volumes.module';
 
 @Module({
-  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PoolsModule, VolumesModule, JobsModule],
+  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, JobsModule],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 export class AppModule {}

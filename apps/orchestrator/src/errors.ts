@@ -10,7 +10,7 @@ export function invalidRequest(violations: readonly FieldViolation[]): DomainErr
   return new DomainError('request.invalid', ErrorCategory.Validation, `invalid ${fields.join(', ')}: ${summary}`, { violations });
 }
 
-export function notFound(resource: 'pool' | 'volume' | 'job', id: string): DomainError {
+export function notFound(resource: 'pool' | 'volume' | 'job' | 'plugin', id: string): DomainError {
   return new DomainError(`${resource}.not_found`, ErrorCategory.NotFound, `${resource} ${id} does not exist`, { id });
 }
 

@@ -128,6 +128,33 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     expect(res.body.code).toBe('auth.operator_only');
   });
 
+  it("POST /pools refuses config the plugin refuses, before anything is queued, quoting no secret", async () => {
+    const db = app.get(DataSource);
+    const [{ n: before }] = await db.query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
+    const res = await http()
+      .post('/pools')
+      .send({ name: 'sp-1', plugin: 'storpool', zoneId: 'zone-1', url: 'SP_API_HTTP=sp.example:99999;SP_AUTH_TOKEN=Tk-int-9f3k2;SP_TEMPLATE=hdd' })
+      .expect(400);
+    expect(res.body).toEqual({
+      statusCode: 400,
+      code: 'request.invalid',
+      message: 'invalid url.port: url.port must not be greater than 65535',
+      violations: [{ field: 'url.port', rule: 'max', message: 'url.port must not be greater than 65535' }],
+    });
+    expect(JSON.stringify(res.body)).not.toContain('Tk-int-9f3k2');
+    const [{ n: after }] = await db.query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
+    expect(after).toBe(before);
+  });
+
+  it('GET /plugins describes the registered backends; an unknown one is 404', async () => {
+    const list = (await http().get('/plugins').expect(200)).body;
+    expect(list.items.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['file', 'powerflex', 'linstor', 'storpool']));
+    const storpool = (await http().get('/plugins/storpool').expect(200)).body;
+    expect(storpool).toMatchObject({ name: 'storpool', vendor: 'StorPool', acceptsUrl: true });
+    expect(storpool.configParameters).toContainEqual(expect.objectContaining({ name: 'authToken', required: true, secret: true }));
+    expect((await http().get('/plugins/nfs').expect(404)).body).toEqual({ statusCode: 404, code: 'plugin.not_found', message: 'plugin nfs does not exist' });
+  });
+
   it('POST /volumes validates with the storage rules and writes nothing when invalid', async () => {
     const db = app.get(DataSource);
     const [{ n: before }] = await db.query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
@@ -262,7 +289,7 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
   it('serves its OpenAPI document', async () => {
     const doc = (await http().get('/docs-json').expect(200)).body;
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/pools', '/pools/{id}', '/pools/{id}/events', '/volumes', '/volumes/{id}', '/volumes/{id}/events', '/jobs/{id}']),
+      expect.arrayContaining(['/pools', '/pools/{id}', '/pools/{id}/events', '/volumes', '/volumes/{id}', '/volumes/{id}/events', '/jobs/{id}', '/plugins', '/plugins/{name}']),
     );
     expect(doc.paths['/volumes'].post.responses['202']).toBeDefined();
   });

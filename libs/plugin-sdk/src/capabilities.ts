@@ -8,7 +8,7 @@ import type { PluginCapabilities } from './manifest';
  * this); callers ask `capable(driver, 'snapshot')` and get a typed driver or a clear
  * 'invalid' error, so an operation the backend cannot do is refused up front.
  *
- * Names given to these calls are deterministic backend names (backendSnapshotName),
+ * Names given to these calls are deterministic backend names (backendObjectName with OBJECT_PREFIXES.snapshot),
  * and every call is idempotent in the same way as the core ones.
  */
 

@@ -6,10 +6,11 @@ export function setUpOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Strata orchestrator')
     .setDescription(
-      'Storage pools, volumes, their event histories and jobs. Commands answer 202 with a job id; ' +
+      'Storage pools, volumes, their event histories and jobs, and the storage plugins pools are made of. Commands answer 202 with a job id; ' +
         'follow the job at GET /jobs/{id}. Errors: { statusCode, code, message, violations? }.',
     )
     .setVersion('1')
+    .addTag('plugins')
     .addTag('pools')
     .addTag('volumes')
     .addTag('jobs')

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module';
 import { HistoryModule } from '../history/history.module';
+import { PluginsModule } from '../plugins/plugins.module';
 import { PoolsController } from './api/pools.controller';
 import { AddPoolHandler } from './application/add-pool.handler';
 import { GetPoolQuery } from './application/get-pool.query';
 import { ListPoolsQuery } from './application/list-pools.query';
 
 @Module({
-  imports: [CommandsModule, HistoryModule],
+  imports: [CommandsModule, HistoryModule, PluginsModule],
   controllers: [PoolsController],
   providers: [AddPoolHandler, ListPoolsQuery, GetPoolQuery],
 })

@@ -220,6 +220,9 @@ export class LinstorDriver implements PrimaryStorageDriver, SnapshotCapable, Rev
    * make-available with diskful false: a diskless resource on the host's node (nothing
    * changes where the node already holds a replica). The device path is the one the
    * controller reports for that node's volume 0 (/dev/drbd/by-res/<rd>/0 on real nodes).
+   * With diskWaitMs > 0 the grant also waits for the device to appear on this machine (the
+   * storage service's own host, a data mover); with 0 it trusts the controller's report,
+   * since a hypervisor's device cannot be seen from here.
    */
   async grantAccess(name: string, host: string): Promise<AccessGrant> {
     this.assertName(name);
@@ -232,6 +235,7 @@ export class LinstorDriver implements PrimaryStorageDriver, SnapshotCapable, Rev
         const [resource] = await this.client.viewResources([name], [node]);
         const path = resource?.volumes?.find((v) => (v.volume_number ?? 0) === 0)?.device_path;
         if (path === undefined || path === '') return undefined;
+        if (this.diskWaitMs === 0) return path;
         return (await stat(path).then(() => true).catch(() => false)) ? path : undefined;
       },
       this.diskWaitMs,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { StorageCommand, StorageCommandType, Topics } from '@strata/contracts';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
+import type { FieldViolation } from '@strata/kernel';
 import { Clock, IdGenerator, TOPICS } from '@strata/service-kit';
 import { invalidRequest } from '../../errors';
 import type { RequestContext } from '../../http/request-context';
@@ -22,8 +23,18 @@ export class CommandSubmitter {
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
 
-  /** Validates and submits; returns the job id, or throws request.invalid naming every bad field. */
-  async submit(type: StorageCommandType, aggregateId: string, data: unknown, context: RequestContext): Promise<string> {
+  /**
+   * Validates and submits; returns the job id, or throws request.invalid naming every bad
+   * field: the command's own and `moreViolations`, what the caller's use case found wrong
+   * with the same request (a pool's plugin config), so that one answer lists them all.
+   */
+  async submit(
+    type: StorageCommandType,
+    aggregateId: string,
+    data: unknown,
+    context: RequestContext,
+    moreViolations: readonly FieldViolation[] = [],
+  ): Promise<string> {
     const commandId = this.ids.newId();
     const envelope = buildCommandEnvelope({
       type,
@@ -35,7 +46,8 @@ export class CommandSubmitter {
       data,
     });
     const check = checkCommand(envelope);
-    if (!check.ok) throw invalidRequest(check.violations);
+    const violations = [...(check.ok ? [] : check.violations), ...moreViolations];
+    if (!check.ok || violations.length > 0) throw invalidRequest(violations);
     await this.write(check.command);
     this.relay.kick();
     return commandId;

@@ -3,13 +3,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 /**
  * The documented shape of POST /pools. Documentation only: the body is checked by the
  * AddStoragePool command's own rules (@strata/contracts), the ones the storage service
- * applies, and the plugin's configuration by the plugin's own schema there.
+ * applies, and config (or what the plugin reads from url) by the plugin's own schema,
+ * here before the command is queued and again in the storage service.
  */
 export class AddPoolRequest {
   @ApiProperty({ example: 'fast-01', maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
   name!: string;
 
-  @ApiProperty({ example: 'file', description: 'A registered plugin: file, powerflex, linstor or storpool' })
+  @ApiProperty({ example: 'file', description: 'A registered plugin (GET /plugins lists them)' })
   plugin!: string;
 
   @ApiProperty({ example: 'zone-1', maxLength: 128 })
@@ -25,7 +26,9 @@ export class AddPoolRequest {
     type: 'object',
     additionalProperties: true,
     example: { path: '/var/lib/strata/pools/fast' },
-    description: "The plugin's settings (its manifest lists them); give this or url. Credentials are never shown back.",
+    description:
+      "The plugin's settings (GET /plugins/{name} lists them as configParameters); give this or url. " +
+      'Checked against the plugin before the command is queued; credentials are never shown back.',
   })
   config?: Record<string, unknown>;
 
@@ -33,7 +36,8 @@ export class AddPoolRequest {
     example: 'powerflex://admin:password@gateway.example/pool1',
     description:
       'The pool as a URL instead of config: powerflex://user:pass@gateway/pool, storpool://token@host:port/template, ' +
-      'SP_API_HTTP=host:port;SP_AUTH_TOKEN=token;SP_TEMPLATE=name, or a LINSTOR controller URL with its resource group',
+      'SP_API_HTTP=host:port;SP_AUTH_TOKEN=token;SP_TEMPLATE=name, or a LINSTOR controller URL with its resource group ' +
+      '(linstor://[token@]host:port/<resource group>). Only for plugins with acceptsUrl in GET /plugins.',
   })
   url?: string;
 }

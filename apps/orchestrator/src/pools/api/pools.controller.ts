@@ -46,6 +46,12 @@ export class PoolsController {
   @ApiHeader({ name: 'X-Correlation-Id', required: false })
   @ApiBody({ type: AddPoolRequest })
   @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiBadRequestResponse({
+    type: ErrorView,
+    description:
+      'request.invalid: the command rules, an unregistered plugin, or config / url the plugin refuses ' +
+      '(violations named config.<field> or url.<part>; no secret is quoted)',
+  })
   @ApiForbiddenResponse({ type: ErrorView, description: 'auth.operator_only: the request carried X-Tenant' })
   add(@Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
     return this.addPool.execute(body, context);
