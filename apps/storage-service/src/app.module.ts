@@ -2,6 +2,16 @@ import { Module } from '@nestjs/common';
 import { PlatformModule } from '@strata/service-kit';
 import { AddStoragePoolHandler } from './pools/application/add-storage-pool.handler';
 import { PoolReader } from './pools/application/pool-reader';
+import { PoolVolumes } from './pools/application/pool-volumes';
+import { PoolCapacityRefresher } from './pools/application/pool-capacity-refresher';
+import {
+  DeleteStoragePoolHandler,
+  DisableStoragePoolHandler,
+  EnableStoragePoolHandler,
+  PoolCommandRunner,
+  RefreshPoolCapacityHandler,
+  UpdateStoragePoolHandler,
+} from './pools/application/pool-lifecycle.handlers';
 import { CreateVolumeHandler } from './volumes/application/create-volume.handler';
 import { DeleteVolumeHandler } from './volumes/application/delete-volume.handler';
 import { VolumeEffects } from './volumes/application/volume-effects';
@@ -26,6 +36,14 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     DriverRegistry,
     PoolSecrets,
     PoolReader,
+    PoolVolumes,
+    PoolCommandRunner,
+    UpdateStoragePoolHandler,
+    EnableStoragePoolHandler,
+    DisableStoragePoolHandler,
+    DeleteStoragePoolHandler,
+    RefreshPoolCapacityHandler,
+    PoolCapacityRefresher,
     AddStoragePoolHandler,
     CreateVolumeHandler,
     DeleteVolumeHandler,

@@ -13,6 +13,11 @@ const effects: Readonly<Record<string, JobEffect>> = {
   VolumeDeleted: 'succeeded',
   VolumeDeletionFailed: 'failed',
   CommandRejected: 'failed',
+  StoragePoolUpdated: 'succeeded',
+  StoragePoolEnabled: 'succeeded',
+  StoragePoolDisabled: 'succeeded',
+  StoragePoolDeleted: 'succeeded',
+  StoragePoolCapacityRefreshed: 'succeeded',
 };
 
 export function jobEffectOf(eventType: string): JobEffect | undefined {

@@ -75,6 +75,15 @@ export class PgEventStore {
     return rows.map(toStored);
   }
 
+  /** Ids of every stream of a category (a prefix such as 'pool-'), oldest first. */
+  async streamIds(prefix: string): Promise<string[]> {
+    const rows: { stream_id: string }[] = await this.dataSource.query(
+      `SELECT stream_id FROM "${this.s}".events WHERE stream_id LIKE $1 AND stream_version = 1 ORDER BY global_position`,
+      [`${prefix.replace(/[%_\\]/g, '\\$&')}%`],
+    );
+    return rows.map((r) => r.stream_id);
+  }
+
   /**
    * Streams whose newest event is one of `types`: the work a crash left half done.
    * `prefix` narrows to one stream category (e.g. 'volume-').

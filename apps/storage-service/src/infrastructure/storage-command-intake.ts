@@ -7,6 +7,13 @@ import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/
 import { AddStoragePoolHandler } from '../pools/application/add-storage-pool.handler';
 import { CreateVolumeHandler } from '../volumes/application/create-volume.handler';
 import { DeleteVolumeHandler } from '../volumes/application/delete-volume.handler';
+import {
+  DeleteStoragePoolHandler,
+  DisableStoragePoolHandler,
+  EnableStoragePoolHandler,
+  RefreshPoolCapacityHandler,
+  UpdateStoragePoolHandler,
+} from '../pools/application/pool-lifecycle.handlers';
 import { CONSUMER_GROUP } from '../storage.constants';
 
 /** Kafka edge of the storage service: one consumer group on the storage command topic. */
@@ -24,6 +31,11 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
     private readonly addPool: AddStoragePoolHandler,
     private readonly createVolume: CreateVolumeHandler,
     private readonly deleteVolume: DeleteVolumeHandler,
+    private readonly updatePool: UpdateStoragePoolHandler,
+    private readonly enablePool: EnableStoragePoolHandler,
+    private readonly disablePool: DisableStoragePoolHandler,
+    private readonly deletePool: DeleteStoragePoolHandler,
+    private readonly refreshCapacity: RefreshPoolCapacityHandler,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -45,7 +57,7 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
     await this.intake?.stop();
   }
 
-  private dispatch(command: StorageCommand): Promise<void> {
+  private async dispatch(command: StorageCommand): Promise<void> {
     switch (command.type) {
       case 'AddStoragePool':
         return this.addPool.handle(command);
@@ -53,6 +65,21 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
         return this.createVolume.handle(command);
       case 'DeleteVolume':
         return this.deleteVolume.handle(command);
+      case 'UpdateStoragePool':
+        await this.updatePool.handle(command);
+        return;
+      case 'EnableStoragePool':
+        await this.enablePool.handle(command);
+        return;
+      case 'DisableStoragePool':
+        await this.disablePool.handle(command);
+        return;
+      case 'DeleteStoragePool':
+        await this.deletePool.handle(command);
+        return;
+      case 'RefreshPoolCapacity':
+        await this.refreshCapacity.handle(command);
+        return;
       default:
         return assertUnreachable(command);
     }

@@ -5,6 +5,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsNumber,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -17,6 +18,9 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
+
+/** Hypervisors a pool can serve (the plugin SDK's list). */
+export const HYPERVISOR_NAMES = ['kvm', 'vmware', 'xenserver', 'hyperv', 'lxc'] as const;
 
 /** Largest size we accept: 1 PiB, well inside a JSON number's exact integers. */
 export const MAX_VOLUME_BYTES = 2 ** 50;
@@ -57,6 +61,34 @@ export class AddStoragePoolData {
   @MaxLength(64, { each: true })
   tags?: string[];
 
+
+  /** Hypervisors whose hosts may use the pool; the plugin's manifest says which it supports. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @IsIn(HYPERVISOR_NAMES, { each: true, message: `hypervisors must each be one of: ${HYPERVISOR_NAMES.join(', ')}` })
+  hypervisors?: string[];
+
+  /** The IOPS the pool can deliver, for placement by QoS; absent when unknown. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  capacityIops?: number;
+
+  /** Allocation may reach capacity times this factor (thin provisioning); 1 = none. */
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2 })
+  @Min(1)
+  @Max(100)
+  overProvisioningFactor?: number;
+
+  /** No new volume is placed once allocation would pass this fraction of (over-provisioned) capacity; CloudStack's default is 0.85. */
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 4 })
+  @Min(0.01)
+  @Max(1)
+  allocationDisableThreshold?: number;
+
   @ValidateIf((o: AddStoragePoolData) => o.url === undefined)
   @IsObject({ message: 'config must be an object of the plugin settings (or give url instead)' })
   config?: Record<string, unknown>;
@@ -96,10 +128,73 @@ export class CreateVolumeData {
 
 export class DeleteVolumeData {}
 
+/** Changes to a pool's own settings; absent fields stay as they are. Backend settings are not changed here. */
+export class UpdateStoragePoolData {
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  name?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  tags?: string[];
+
+  /** Hypervisors whose hosts may use the pool; the plugin's manifest says which it supports. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @IsIn(HYPERVISOR_NAMES, { each: true, message: `hypervisors must each be one of: ${HYPERVISOR_NAMES.join(', ')}` })
+  hypervisors?: string[];
+
+  /** The IOPS the pool can deliver, for placement by QoS; absent when unknown. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  capacityIops?: number;
+
+  /** Allocation may reach capacity times this factor (thin provisioning); 1 = none. */
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2 })
+  @Min(1)
+  @Max(100)
+  overProvisioningFactor?: number;
+
+  /** No new volume is placed once allocation would pass this fraction of (over-provisioned) capacity; CloudStack's default is 0.85. */
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 4 })
+  @Min(0.01)
+  @Max(1)
+  allocationDisableThreshold?: number;
+}
+
+export class EnableStoragePoolData {}
+
+export class DisableStoragePoolData {
+  /** Why, for the operators who see the pool disabled. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  reason?: string;
+}
+
+export class DeleteStoragePoolData {}
+
+export class RefreshPoolCapacityData {}
+
 export interface StorageCommandDataMap {
   AddStoragePool: AddStoragePoolData;
   CreateVolume: CreateVolumeData;
   DeleteVolume: DeleteVolumeData;
+  UpdateStoragePool: UpdateStoragePoolData;
+  EnableStoragePool: EnableStoragePoolData;
+  DisableStoragePool: DisableStoragePoolData;
+  DeleteStoragePool: DeleteStoragePoolData;
+  RefreshPoolCapacity: RefreshPoolCapacityData;
 }
 export type StorageCommandType = keyof StorageCommandDataMap;
 
@@ -108,4 +203,9 @@ export const storageCommandSchemas: { readonly [K in StorageCommandType]: new ()
   AddStoragePool: AddStoragePoolData,
   CreateVolume: CreateVolumeData,
   DeleteVolume: DeleteVolumeData,
+  UpdateStoragePool: UpdateStoragePoolData,
+  EnableStoragePool: EnableStoragePoolData,
+  DisableStoragePool: DisableStoragePoolData,
+  DeleteStoragePool: DeleteStoragePoolData,
+  RefreshPoolCapacity: RefreshPoolCapacityData,
 };

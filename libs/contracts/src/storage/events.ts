@@ -17,6 +17,47 @@ export interface StoragePoolAdded {
   readonly config: Readonly<Record<string, unknown>>;
   readonly capacityBytes: number;
   readonly usedBytes: number;
+  /** Absent in events recorded before these settings existed: read as the defaults. */
+  readonly hypervisors?: readonly string[];
+  readonly capacityIops?: number | null;
+  readonly overProvisioningFactor?: number;
+  readonly allocationDisableThreshold?: number;
+}
+
+/** Pool settings as recorded; a pool's state applies them over its current values. */
+export interface PoolSettings {
+  readonly name?: string;
+  readonly tags?: readonly string[];
+  readonly hypervisors?: readonly string[];
+  readonly capacityIops?: number | null;
+  readonly overProvisioningFactor?: number;
+  readonly allocationDisableThreshold?: number;
+}
+
+export interface StoragePoolUpdated {
+  readonly poolId: string;
+  /** Only the settings that changed, with their new values. */
+  readonly changes: PoolSettings;
+}
+
+export interface StoragePoolEnabled {
+  readonly poolId: string;
+}
+
+export interface StoragePoolDisabled {
+  readonly poolId: string;
+  readonly reason: string | null;
+}
+
+export interface StoragePoolDeleted {
+  readonly poolId: string;
+}
+
+/** Capacity as the backend reports it by its own rules, measured again. */
+export interface StoragePoolCapacityRefreshed {
+  readonly poolId: string;
+  readonly capacityBytes: number;
+  readonly usedBytes: number;
 }
 
 export interface VolumeCreationRequested {
@@ -80,5 +121,10 @@ export interface StorageEventDataMap {
   VolumeDeleted: VolumeDeleted;
   VolumeDeletionFailed: VolumeDeletionFailed;
   CommandRejected: CommandRejected;
+  StoragePoolUpdated: StoragePoolUpdated;
+  StoragePoolEnabled: StoragePoolEnabled;
+  StoragePoolDisabled: StoragePoolDisabled;
+  StoragePoolDeleted: StoragePoolDeleted;
+  StoragePoolCapacityRefreshed: StoragePoolCapacityRefreshed;
 }
 export type StorageEventType = keyof StorageEventDataMap;

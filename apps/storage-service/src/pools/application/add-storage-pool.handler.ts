@@ -6,7 +6,7 @@ import { AggregateRunner, TOPICS } from '@strata/service-kit';
 import { DriverRegistry, pluginOrReject } from '../../infrastructure/driver-registry';
 import { toDomainError, withBackendRetry } from '../../infrastructure/backend-errors';
 import { PoolSecrets, splitSecrets } from '../infrastructure/pool-secrets';
-import { poolDecider, poolStreamId } from '../domain/pool';
+import { POOL_DEFAULTS, poolDecider, poolStreamId } from '../domain/pool';
 import { CONSUMER_GROUP } from '../../storage.constants';
 
 /**
@@ -27,6 +27,13 @@ export class AddStoragePoolHandler {
   async handle(command: Envelope<'AddStoragePool', AddStoragePoolData>): Promise<void> {
     const { data } = command;
     const plugin = pluginOrReject(data.plugin);
+    const unsupported = (data.hypervisors ?? []).filter((h) => !(plugin.manifest.hypervisors as readonly string[]).includes(h));
+    if (unsupported.length > 0) {
+      const allowed = plugin.manifest.hypervisors.join(', ');
+      throw new DomainError('pool.hypervisor_unsupported', ErrorCategory.Validation, `the ${plugin.manifest.name} plugin serves ${allowed}, not ${unsupported.join(', ')}`, {
+        violations: [{ field: 'data.hypervisors', rule: 'pluginHypervisors', message: `hypervisors must be among the plugin's: ${allowed}` }],
+      });
+    }
     const rawConfig = this.rawConfig(plugin, data);
     let capacity;
     try {
@@ -58,6 +65,10 @@ export class AddStoragePoolHandler {
           config: redactConfig(plugin.manifest, rawConfig),
           capacityBytes: capacity.totalBytes,
           usedBytes: capacity.usedBytes,
+          hypervisors: data.hypervisors ?? [],
+          capacityIops: data.capacityIops ?? null,
+          overProvisioningFactor: data.overProvisioningFactor ?? POOL_DEFAULTS.overProvisioningFactor,
+          allocationDisableThreshold: data.allocationDisableThreshold ?? POOL_DEFAULTS.allocationDisableThreshold,
         },
       }),
       { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant },

@@ -25,15 +25,16 @@ export class CreateVolumeHandler {
     const pool = await this.pools.get(command.data.poolId);
     let sizeBytes = command.data.sizeBytes;
     let backendName = '';
-    if (pool.status === 'active') {
-      const { manifest } = pluginOrReject(pool.plugin);
+    const usable = pool.status === 'enabled' || pool.status === 'disabled' ? pool : null;
+    if (usable) {
+      const { manifest } = pluginOrReject(usable.plugin);
       try {
         // Rounded before it is recorded, so the event and the backend agree on the size.
         sizeBytes = roundUpToGranularity(sizeBytes, manifest.limits.sizeGranularityBytes);
         assertVolumeSize(manifest, sizeBytes);
         backendName = backendVolumeName(manifest, {
           volumeId,
-          poolKey: poolKeyOf(pool.poolId),
+          poolKey: poolKeyOf(usable.poolId),
           installationId: this.config.installationId,
         });
       } catch (error) {
@@ -53,7 +54,7 @@ export class CreateVolumeHandler {
         sizeBytes,
         volumeType: command.data.volumeType ?? 'DATA',
         poolId: command.data.poolId,
-        pool: pool.status === 'active' ? { poolId: pool.poolId, status: 'active' as const } : null,
+        pool: usable ? { poolId: usable.poolId, status: usable.status === 'enabled' ? ('enabled' as const) : ('disabled' as const) } : null,
         backendName,
       }),
       meta,

@@ -36,7 +36,7 @@ export type VolumeState =
 /** What the volume needs to know of its pool; loaded by the handler, not by the decider. */
 export interface PoolView {
   readonly poolId: string;
-  readonly status: 'active';
+  readonly status: 'enabled' | 'disabled';
 }
 
 export type VolumeCommand =
@@ -72,6 +72,8 @@ export const VolumeErrors = {
       `volume ${volumeId} is ${status}: cannot ${action}`,
       { volumeId, status, action },
     ),
+  poolDisabled: (poolId: string) =>
+    new DomainError('pool.disabled', ErrorCategory.IllegalState, `storage pool ${poolId} is disabled: it takes no new volumes`, { poolId }),
   poolNotFound: (poolId: string) =>
     new DomainError('pool.not_found', ErrorCategory.NotFound, `storage pool ${poolId} does not exist`, { poolId }),
 };
@@ -98,6 +100,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
       case 'CreateVolume': {
         if (state.status !== 'absent') throw VolumeErrors.alreadyExists(command.volumeId);
         if (!command.pool) throw VolumeErrors.poolNotFound(command.poolId);
+        if (command.pool.status === 'disabled') throw VolumeErrors.poolDisabled(command.poolId);
         return [
           {
             type: 'VolumeCreationRequested',

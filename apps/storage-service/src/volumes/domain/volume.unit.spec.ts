@@ -24,7 +24,7 @@ const createCommand = {
   sizeBytes: 1048576,
   volumeType: 'DATA' as const,
   poolId,
-  pool: { poolId, status: 'active' as const },
+  pool: { poolId, status: 'enabled' as const },
   backendName: `vol-${volumeId}`,
 };
 const error = { code: 'file.no_space', category: 'backend.capacity', message: 'no space left on the pool' };
@@ -36,6 +36,12 @@ describe('volume decider', () => {
     });
     it('refuses a pool that does not exist', () => {
       spec.given([]).when({ ...createCommand, pool: null }).thenThrows('pool.not_found', new RegExp(poolId));
+    });
+    it('refuses a disabled pool, saying so', () => {
+      spec
+        .given([])
+        .when({ ...createCommand, pool: { poolId, status: 'disabled' } })
+        .thenThrows('pool.disabled', /disabled/);
     });
     it('refuses a second create of the same volume id', () => {
       spec.given([requested]).when(createCommand).thenThrows('volume.already_exists');
