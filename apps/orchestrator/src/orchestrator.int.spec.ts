@@ -269,6 +269,174 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     ]);
   });
 
+  describe('the pool lifecycle', () => {
+    let lcPool: string;
+    const pool = async () => (await http().get(`/pools/${lcPool}`).expect(200)).body;
+    const poolWhere = (what: string, check: (p: Record<string, unknown>) => boolean) =>
+      until(`pool ${what}`, async () => {
+        const res = await http().get(`/pools/${lcPool}`);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+    const outboxCount = async () => {
+      const [{ n }] = await app.get(DataSource).query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
+      return n as number;
+    };
+
+    it('POST /pools takes the placement settings; the pool shows them and the room left for allocation', async () => {
+      const settings = { hypervisors: ['kvm'], capacityIops: 20000, overProvisioningFactor: 2, allocationDisableThreshold: 0.75 };
+      const res = await http()
+        .post('/pools')
+        .send({ name: 'lc-01', plugin: 'file', zoneId: 'zone-lc', config: { path: '/srv/lc' }, ...settings })
+        .expect(202);
+      lcPool = res.body.poolId;
+      expect((await commandFor(res.body.jobId)).data).toMatchObject(settings);
+      await emit('StoragePoolAdded', lcPool, 1, res.body.jobId, {
+        poolId: lcPool, name: 'lc-01', plugin: 'file', zoneId: 'zone-lc', clusterId: null, tags: [],
+        config: { path: '/srv/lc' }, capacityBytes: 100 * GiB, usedBytes: GiB, ...settings,
+      });
+      await jobStatus(res.body.jobId, 'succeeded');
+      expect(await pool()).toMatchObject({
+        status: 'enabled',
+        disabledReason: null,
+        ...settings,
+        capacityBytes: 100 * GiB,
+        allocatedBytes: 0,
+        // floor(100 GiB × 2 × 0.75)
+        allocatableBytes: 150 * GiB,
+        capacityMeasuredAt: expect.any(String),
+      });
+    });
+
+    it('PATCH /pools/:id answers 202, queues UpdateStoragePool, and StoragePoolUpdated changes the pool', async () => {
+      const res = await http().patch(`/pools/${lcPool}`).set('X-Correlation-Id', 'corr-lc').send({ name: 'lc-02', allocationDisableThreshold: 0.5 }).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), poolId: lcPool });
+      expect(await commandFor(res.body.jobId)).toMatchObject({
+        type: 'UpdateStoragePool',
+        aggregateId: lcPool,
+        correlationId: 'corr-lc',
+        tenant: null,
+        data: { name: 'lc-02', allocationDisableThreshold: 0.5 },
+      });
+      expect(commandKeys.get(res.body.jobId)).toBe(lcPool);
+      expect((await http().get(`/jobs/${res.body.jobId}`).expect(200)).body).toMatchObject({ status: 'accepted', commandType: 'UpdateStoragePool', aggregateId: lcPool });
+
+      await emit('StoragePoolUpdated', lcPool, 2, res.body.jobId, { poolId: lcPool, changes: { name: 'lc-02', allocationDisableThreshold: 0.5 } });
+      const job = await jobStatus(res.body.jobId, 'succeeded');
+      expect(job.result).toEqual({ poolId: lcPool, changes: { name: 'lc-02', allocationDisableThreshold: 0.5 } });
+      expect(await pool()).toMatchObject({ name: 'lc-02', allocationDisableThreshold: 0.5, overProvisioningFactor: 2, hypervisors: ['kvm'], allocatableBytes: 100 * GiB });
+    });
+
+    it('POST /pools/:id/disable and /enable answer 202; the pool shows the reason while disabled', async () => {
+      const off = await http().post(`/pools/${lcPool}/disable`).send({ reason: 'backend maintenance' }).expect(202);
+      expect(await commandFor(off.body.jobId)).toMatchObject({ type: 'DisableStoragePool', aggregateId: lcPool, data: { reason: 'backend maintenance' } });
+      await emit('StoragePoolDisabled', lcPool, 3, off.body.jobId, { poolId: lcPool, reason: 'backend maintenance' });
+      await jobStatus(off.body.jobId, 'succeeded');
+      expect(await pool()).toMatchObject({ status: 'disabled', disabledReason: 'backend maintenance' });
+      // Disabled pools are listed.
+      expect((await http().get('/pools').query({ status: 'disabled' }).expect(200)).body.items.map((p: { id: string }) => p.id)).toContain(lcPool);
+
+      const on = await http().post(`/pools/${lcPool}/enable`).expect(202);
+      expect(on.body).toEqual({ jobId: expect.any(String), poolId: lcPool });
+      expect(await commandFor(on.body.jobId)).toMatchObject({ type: 'EnableStoragePool', aggregateId: lcPool, data: {} });
+      await emit('StoragePoolEnabled', lcPool, 4, on.body.jobId, { poolId: lcPool });
+      await jobStatus(on.body.jobId, 'succeeded');
+      expect(await pool()).toMatchObject({ status: 'enabled', disabledReason: null });
+    });
+
+    it('POST /pools/:id/refresh-capacity answers 202; StoragePoolCapacityRefreshed updates capacity, not allocation', async () => {
+      const before = await pool();
+      const res = await http().post(`/pools/${lcPool}/refresh-capacity`).send({}).expect(202);
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'RefreshPoolCapacity', aggregateId: lcPool, data: {} });
+      await emit('StoragePoolCapacityRefreshed', lcPool, 5, res.body.jobId, { poolId: lcPool, capacityBytes: 120 * GiB, usedBytes: 30 * GiB });
+      const job = await jobStatus(res.body.jobId, 'succeeded');
+      expect(job.result).toEqual({ poolId: lcPool, capacityBytes: 120 * GiB, usedBytes: 30 * GiB });
+      const after = await pool();
+      expect(after).toMatchObject({ capacityBytes: 120 * GiB, usedBytes: 30 * GiB, allocatedBytes: 0, allocatableBytes: 120 * GiB });
+      expect(Date.parse(after.capacityMeasuredAt)).toBeGreaterThan(Date.parse(before.capacityMeasuredAt));
+    });
+
+    it('refuses bad bodies, tenants and unknown pools before queueing anything', async () => {
+      const before = await outboxCount();
+      expect((await http().patch(`/pools/${lcPool}`).send({}).expect(400)).body.violations).toEqual([
+        { field: 'body', rule: 'notEmpty', message: expect.stringContaining('allocationDisableThreshold') },
+      ]);
+      expect((await http().patch(`/pools/${lcPool}`).send({ allocationDisableThreshold: 1.5 }).expect(400)).body.violations).toEqual([
+        { field: 'allocationDisableThreshold', rule: 'max', message: 'allocationDisableThreshold must not be greater than 1' },
+      ]);
+      expect((await http().patch(`/pools/${lcPool}`).send({ name: 'ok', plugin: 'nfs' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'plugin', rule: 'whitelistValidation' }),
+      ]);
+      expect((await http().post(`/pools/${lcPool}/disable`).send({ reason: 'x'.repeat(600) }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'reason', rule: 'maxLength' }),
+      ]);
+      const tenant = [
+        http().patch(`/pools/${lcPool}`).send({ name: 'x' }),
+        http().post(`/pools/${lcPool}/enable`),
+        http().post(`/pools/${lcPool}/disable`),
+        http().delete(`/pools/${lcPool}`),
+        http().post(`/pools/${lcPool}/refresh-capacity`),
+      ];
+      for (const req of tenant) {
+        const res = await req.set('X-Tenant', 'acme');
+        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+      }
+      const unknown = randomUUID();
+      for (const res of [
+        await http().patch(`/pools/${unknown}`).send({ name: 'x' }),
+        await http().post(`/pools/${unknown}/enable`),
+        await http().delete(`/pools/${unknown}`),
+      ]) {
+        expect(res.status).toBe(404);
+        expect(res.body).toEqual({ statusCode: 404, code: 'pool.not_found', message: `pool ${unknown} does not exist` });
+      }
+      expect((await http().post('/pools/nope/disable').expect(400)).body.violations).toEqual([{ field: 'id', rule: 'isUuid', message: 'id must be a UUID' }]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('DELETE /pools/:id answers 202; a pool.has_volumes refusal fails the job, StoragePoolDeleted hides the pool', async () => {
+      const refused = await http().delete(`/pools/${lcPool}`).expect(202);
+      expect(await commandFor(refused.body.jobId)).toMatchObject({ type: 'DeleteStoragePool', aggregateId: lcPool, data: {} });
+      const volumeIds = [randomUUID()];
+      const message = `storage pool ${lcPool} still holds 1 volume(s): ${volumeIds[0]}; delete or migrate them first`;
+      await emit('CommandRejected', lcPool, 1, refused.body.jobId, {
+        commandId: refused.body.jobId,
+        commandType: 'DeleteStoragePool',
+        aggregateId: lcPool,
+        error: { code: 'pool.has_volumes', category: 'illegal_state', message },
+        violations: [],
+      });
+      const failed = await jobStatus(refused.body.jobId, 'failed');
+      expect(failed.error).toMatchObject({ code: 'pool.has_volumes', message, violations: [] });
+      expect(await pool()).toMatchObject({ status: 'enabled' });
+
+      const res = await http().delete(`/pools/${lcPool}`).expect(202);
+      await emit('StoragePoolDeleted', lcPool, 6, res.body.jobId, { poolId: lcPool });
+      await jobStatus(res.body.jobId, 'succeeded');
+      expect(await pool()).toMatchObject({ id: lcPool, status: 'deleted', name: 'lc-02' });
+      const listed = async (query: Record<string, string>) =>
+        (await http().get('/pools').query({ limit: 500, ...query }).expect(200)).body.items.map((p: { id: string }) => p.id);
+      expect(await listed({})).not.toContain(lcPool);
+      expect(await listed({ zoneId: 'zone-lc' })).toEqual([]);
+      expect(await listed({ status: 'deleted', zoneId: 'zone-lc' })).toEqual([lcPool]);
+      expect(await listed({ zoneId: 'zone-1' })).toContain(poolId);
+      expect((await http().get('/pools').query({ status: 'gone' }).expect(400)).body.violations).toEqual([expect.objectContaining({ field: 'status', rule: 'isIn' })]);
+
+      // A deleted pool takes no more commands, but its history stays.
+      expect((await http().patch(`/pools/${lcPool}`).send({ name: 'again' }).expect(404)).body.code).toBe('pool.not_found');
+      expect((await http().delete(`/pools/${lcPool}`).expect(404)).body.code).toBe('pool.not_found');
+      const history = (await http().get(`/pools/${lcPool}/events`).expect(200)).body.items;
+      expect(history.map((e: Envelope) => [e.streamVersion, e.type])).toEqual([
+        [1, 'StoragePoolAdded'],
+        [2, 'StoragePoolUpdated'],
+        [3, 'StoragePoolDisabled'],
+        [4, 'StoragePoolEnabled'],
+        [5, 'StoragePoolCapacityRefreshed'],
+        [6, 'StoragePoolDeleted'],
+      ]);
+      await poolWhere('still deleted', (p) => p.status === 'deleted');
+    });
+  });
+
   it('dead-letters what cannot be read, with the reason, and keeps going', async () => {
     const key = randomUUID();
     await bus.publish([{ topic: topics.storageEvents, key, value: 'not json at all' }]);
@@ -289,8 +457,13 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
   it('serves its OpenAPI document', async () => {
     const doc = (await http().get('/docs-json').expect(200)).body;
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/pools', '/pools/{id}', '/pools/{id}/events', '/volumes', '/volumes/{id}', '/volumes/{id}/events', '/jobs/{id}', '/plugins', '/plugins/{name}']),
+      expect.arrayContaining(['/pools', '/pools/{id}', '/pools/{id}/events', '/pools/{id}/enable', '/pools/{id}/disable', '/pools/{id}/refresh-capacity', '/volumes', '/volumes/{id}', '/volumes/{id}/events', '/jobs/{id}', '/plugins', '/plugins/{name}']),
     );
     expect(doc.paths['/volumes'].post.responses['202']).toBeDefined();
+    for (const method of ['patch', 'delete']) expect(doc.paths['/pools/{id}'][method].responses['202']).toBeDefined();
+    expect(doc.paths['/pools/{id}'].patch.responses['404']).toBeDefined();
+    const addPool = doc.components.schemas.AddPoolRequest.properties;
+    expect(Object.keys(addPool)).toEqual(expect.arrayContaining(['hypervisors', 'capacityIops', 'overProvisioningFactor', 'allocationDisableThreshold']));
+    expect(Object.keys(doc.components.schemas.PoolView.properties)).toEqual(expect.arrayContaining(['status', 'disabledReason', 'allocatableBytes']));
   });
 });

@@ -91,9 +91,9 @@ export class CommandIntake<C extends Envelope> {
     } catch (error) {
       if (error instanceof DuplicateMessageError) return;
       if (isDomainError(error) && !(error instanceof ConcurrencyError)) {
-        const details = error.details as { violations?: FieldViolation[] };
-        const violations = Array.isArray(details?.violations) ? details.violations : [];
-        await this.reject(envelope, { code: error.code, category: error.category, message: error.message }, violations);
+        const { violations: found, ...details } = error.details as { violations?: FieldViolation[] };
+        const violations = Array.isArray(found) ? found : [];
+        await this.reject(envelope, { code: error.code, category: error.category, message: error.message }, violations, details);
         return;
       }
       throw error;
@@ -107,6 +107,7 @@ export class CommandIntake<C extends Envelope> {
     envelope: Envelope<string, unknown>,
     error: CommandRejected['error'],
     violations: readonly FieldViolation[],
+    details: Readonly<Record<string, unknown>> = {},
   ): Promise<void> {
     const aggregateId = typeof envelope.aggregateId === 'string' ? envelope.aggregateId : null;
     const data: CommandRejected = {
@@ -115,6 +116,7 @@ export class CommandIntake<C extends Envelope> {
       aggregateId,
       error,
       violations,
+      ...(Object.keys(details).length > 0 ? { details } : {}),
     };
     this.log.warn(`rejected ${data.commandType} ${data.commandId}: ${error.code}: ${error.message}`);
     try {

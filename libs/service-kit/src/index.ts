@@ -7,3 +7,4 @@ export * from './command-intake';
 export * from './bootstrap';
 export * from './aggregate-runner';
 export * from './secret-box';
+export * from './crash-points';

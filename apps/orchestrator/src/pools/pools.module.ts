@@ -4,12 +4,14 @@ import { HistoryModule } from '../history/history.module';
 import { PluginsModule } from '../plugins/plugins.module';
 import { PoolsController } from './api/pools.controller';
 import { AddPoolHandler } from './application/add-pool.handler';
+import { ChangePoolHandler } from './application/change-pool.handler';
 import { GetPoolQuery } from './application/get-pool.query';
 import { ListPoolsQuery } from './application/list-pools.query';
+import { PoolLookup } from './application/pool-lookup';
 
 @Module({
   imports: [CommandsModule, HistoryModule, PluginsModule],
   controllers: [PoolsController],
-  providers: [AddPoolHandler, ListPoolsQuery, GetPoolQuery],
+  providers: [AddPoolHandler, ChangePoolHandler, PoolLookup, ListPoolsQuery, GetPoolQuery],
 })
 export class PoolsModule {}

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNumber,
@@ -17,7 +18,9 @@ import {
   Min,
   ValidateBy,
   ValidateIf,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
 
 /** Hypervisors a pool can serve (the plugin SDK's list). */
 export const HYPERVISOR_NAMES = ['kvm', 'vmware', 'xenserver', 'hyperv', 'lxc'] as const;
@@ -106,6 +109,32 @@ export class AddStoragePoolData {
   url?: string;
 }
 
+/** QoS limits of a volume; null removes a limit. A tier is a name the backend enforces (StorPool qc). */
+export class VolumeQosData {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  iops?: number | null;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  bandwidthBytesPerSecond?: number | null;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'tier must be 1-64 letters, digits, "_", ".", ":" or "-"' })
+  tier?: string | null;
+}
+
+export const ALLOCATION_POLICIES = ['first-fit', 'most-free'] as const;
+export type AllocationPolicy = (typeof ALLOCATION_POLICIES)[number];
+
+/**
+ * A DATA volume, or an empty ROOT volume (for an ISO install). Either on a named pool
+ * (poolId), or placed by allocation: zoneId (required then), clusterId, the pool tags it
+ * needs, the hypervisor that will use it, and a policy.
+ */
 export class CreateVolumeData {
   @IsString()
   @IsNotEmpty()
@@ -113,8 +142,9 @@ export class CreateVolumeData {
   @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
   name!: string;
 
-  @IsUUID('4')
-  poolId!: string;
+  @ValidateIf((o: CreateVolumeData) => o.zoneId === undefined || o.poolId !== undefined)
+  @IsUUID('4', { message: 'poolId must be a UUID (or give zoneId to let allocation pick a pool)' })
+  poolId?: string;
 
   @IsInt()
   @Min(1)
@@ -122,11 +152,143 @@ export class CreateVolumeData {
   sizeBytes!: number;
 
   @IsOptional()
-  @IsIn(['DATA'], { message: 'volumeType must be DATA (ROOT volumes come with the image service)' })
-  volumeType?: 'DATA';
+  @IsIn(['DATA', 'ROOT'], { message: 'volumeType must be DATA or ROOT (an empty ROOT for an ISO install)' })
+  volumeType?: 'DATA' | 'ROOT';
+
+  @IsOptional()
+  @IsIn(['thin', 'thick'])
+  provisioning?: 'thin' | 'thick';
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => VolumeQosData)
+  qos?: VolumeQosData;
+
+  @ValidateIf((o: CreateVolumeData) => o.poolId === undefined || o.zoneId !== undefined)
+  @IsString({ message: 'zoneId must be the zone to allocate in (or give poolId)' })
+  @MaxLength(128)
+  zoneId?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  clusterId?: string;
+
+  /** Tags every candidate pool must carry. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  poolTags?: string[];
+
+  @IsOptional()
+  @IsIn(HYPERVISOR_NAMES)
+  hypervisor?: string;
+
+  @IsOptional()
+  @IsIn(ALLOCATION_POLICIES)
+  allocationPolicy?: AllocationPolicy;
 }
 
 export class DeleteVolumeData {}
+
+/** Grow (or, only with allowShrink and where the backend allows it, shrink) a volume. */
+export class ResizeVolumeData {
+  @IsInt()
+  @Min(1)
+  @Max(MAX_VOLUME_BYTES)
+  sizeBytes!: number;
+
+  @IsOptional()
+  @IsBoolean()
+  allowShrink?: boolean;
+}
+
+/** Grant (attach) or revoke (detach) a registered host's access to a volume. */
+export class VolumeHostData {
+  @IsUUID('4')
+  hostId!: string;
+}
+
+export class ChangeVolumeQosData extends VolumeQosData {}
+
+/** A hypervisor host with its identity on each backend (nothing is needed for file pools). */
+export class HostIdentitiesData {
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_-]{1,47}$/, { message: 'linstorNode must be a LINSTOR node name' })
+  linstorNode?: string;
+
+  /** The SDC id (16 hex digits) or its IP address. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  powerflexSdc?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  storpoolClientId?: number;
+}
+
+export class RegisterHostData {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  name!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  zoneId!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  clusterId?: string;
+
+  @IsIn(HYPERVISOR_NAMES)
+  hypervisor!: string;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HostIdentitiesData)
+  identities?: HostIdentitiesData;
+}
+
+export class DeregisterHostData {}
+
+/** Compare a pool's backend inventory with the log now, rather than at the next round. */
+export class ReconcilePoolData {}
+
+/** Adopt an object found on the backend that no volume owns, as a new volume (manage). */
+export class ManageVolumeData {
+  @IsUUID('4')
+  poolId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  backendName!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  name!: string;
+}
+
+/** Delete an object found on the backend that no volume owns; nothing is removed without this. */
+export class RemoveOrphanData {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  backendName!: string;
+}
 
 /** Changes to a pool's own settings; absent fields stay as they are. Backend settings are not changed here. */
 export class UpdateStoragePoolData {
@@ -195,6 +357,15 @@ export interface StorageCommandDataMap {
   DisableStoragePool: DisableStoragePoolData;
   DeleteStoragePool: DeleteStoragePoolData;
   RefreshPoolCapacity: RefreshPoolCapacityData;
+  ResizeVolume: ResizeVolumeData;
+  AttachVolume: VolumeHostData;
+  DetachVolume: VolumeHostData;
+  ChangeVolumeQos: ChangeVolumeQosData;
+  RegisterHost: RegisterHostData;
+  DeregisterHost: DeregisterHostData;
+  ReconcilePool: ReconcilePoolData;
+  ManageVolume: ManageVolumeData;
+  RemoveOrphan: RemoveOrphanData;
 }
 export type StorageCommandType = keyof StorageCommandDataMap;
 
@@ -208,4 +379,13 @@ export const storageCommandSchemas: { readonly [K in StorageCommandType]: new ()
   DisableStoragePool: DisableStoragePoolData,
   DeleteStoragePool: DeleteStoragePoolData,
   RefreshPoolCapacity: RefreshPoolCapacityData,
+  ResizeVolume: ResizeVolumeData,
+  AttachVolume: VolumeHostData,
+  DetachVolume: VolumeHostData,
+  ChangeVolumeQos: ChangeVolumeQosData,
+  RegisterHost: RegisterHostData,
+  DeregisterHost: DeregisterHostData,
+  ReconcilePool: ReconcilePoolData,
+  ManageVolume: ManageVolumeData,
+  RemoveOrphan: RemoveOrphanData,
 };

@@ -68,6 +68,138 @@ export interface VolumeCreationRequested {
   readonly volumeType: 'DATA' | 'ROOT';
   /** Deterministic name on the backend, so a retried create finds what a crashed one made. */
   readonly backendName: string;
+  /** Absent in older events: thin, no QoS, the pool named by the request. */
+  readonly provisioning?: 'thin' | 'thick';
+  readonly qos?: VolumeQos | null;
+  /** How the pool was chosen, when allocation chose it. */
+  readonly allocation?: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
+}
+
+export interface VolumeQos {
+  readonly iops?: number | null;
+  readonly bandwidthBytesPerSecond?: number | null;
+  readonly tier?: string | null;
+}
+
+/** One pool allocation looked at, and why it was or was not taken. */
+export interface AllocationVerdict {
+  readonly poolId: string;
+  readonly fits: boolean;
+  /** Empty when it fits. */
+  readonly reasons: readonly string[];
+}
+
+export interface VolumeResizeRequested {
+  readonly volumeId: string;
+  readonly fromBytes: number;
+  readonly toBytes: number;
+  readonly allowShrink: boolean;
+}
+export interface VolumeResized {
+  readonly volumeId: string;
+  readonly sizeBytes: number;
+}
+export interface VolumeResizeFailed {
+  readonly volumeId: string;
+  readonly error: ErrorInfo;
+}
+
+export interface VolumeAttachRequested {
+  readonly volumeId: string;
+  readonly hostId: string;
+  /** The host's identity on this pool's backend (LINSTOR node, SDC, client id; the host id for file pools). */
+  readonly backendHost: string;
+}
+export interface VolumeAttached {
+  readonly volumeId: string;
+  readonly hostId: string;
+  readonly devicePath: string;
+}
+export interface VolumeAttachFailed {
+  readonly volumeId: string;
+  readonly hostId: string;
+  readonly error: ErrorInfo;
+}
+export interface VolumeDetachRequested {
+  readonly volumeId: string;
+  readonly hostId: string;
+  readonly backendHost: string;
+}
+export interface VolumeDetached {
+  readonly volumeId: string;
+  readonly hostId: string;
+}
+export interface VolumeDetachFailed {
+  readonly volumeId: string;
+  readonly hostId: string;
+  readonly error: ErrorInfo;
+}
+
+export interface VolumeQosChangeRequested {
+  readonly volumeId: string;
+  readonly qos: VolumeQos;
+}
+export interface VolumeQosChanged {
+  readonly volumeId: string;
+  readonly qos: VolumeQos;
+}
+export interface VolumeQosChangeFailed {
+  readonly volumeId: string;
+  readonly error: ErrorInfo;
+}
+
+export interface HostIdentities {
+  readonly linstorNode?: string;
+  readonly powerflexSdc?: string;
+  readonly storpoolClientId?: number;
+}
+export interface HostRegistered {
+  readonly hostId: string;
+  readonly name: string;
+  readonly zoneId: string;
+  readonly clusterId: string | null;
+  readonly hypervisor: string;
+  readonly identities: HostIdentities;
+}
+export interface HostDeregistered {
+  readonly hostId: string;
+}
+
+/** What a reconciliation of one pool found: both directions of drift. */
+export interface PoolDriftDetected {
+  readonly poolId: string;
+  /** Backend objects in the pool that no volume owns. */
+  readonly orphans: readonly { readonly backendName: string; readonly sizeBytes: number }[];
+  /** Volumes the log says exist whose backend object is missing. */
+  readonly missing: readonly { readonly volumeId: string; readonly backendName: string }[];
+}
+/** A reconciliation that found the pool and the log in agreement (after drift was reported). */
+export interface PoolDriftCleared {
+  readonly poolId: string;
+}
+
+/** An orphan adopted as a volume (its own stream starts with this). */
+export interface VolumeManaged {
+  readonly volumeId: string;
+  readonly name: string;
+  readonly poolId: string;
+  readonly backendName: string;
+  readonly sizeBytes: number;
+  readonly path: string | null;
+}
+
+export interface OrphanRemovalRequested {
+  readonly poolId: string;
+  readonly backendName: string;
+}
+export interface OrphanRemoved {
+  readonly poolId: string;
+  readonly backendName: string;
+}
+export interface OrphanRemovalFailed {
+  readonly poolId: string;
+  readonly backendName: string;
+  readonly error: ErrorInfo;
 }
 
 export interface VolumeCreated {
@@ -110,6 +242,8 @@ export interface CommandRejected {
   readonly error: ErrorInfo;
   /** One entry per broken rule, naming the field; empty for state errors. */
   readonly violations: readonly { field: string; rule: string; message: string }[];
+  /** Facts that explain a state error (e.g. the volumes that keep a pool from being deleted); never secrets. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface StorageEventDataMap {
@@ -126,5 +260,25 @@ export interface StorageEventDataMap {
   StoragePoolDisabled: StoragePoolDisabled;
   StoragePoolDeleted: StoragePoolDeleted;
   StoragePoolCapacityRefreshed: StoragePoolCapacityRefreshed;
+  VolumeResizeRequested: VolumeResizeRequested;
+  VolumeResized: VolumeResized;
+  VolumeResizeFailed: VolumeResizeFailed;
+  VolumeAttachRequested: VolumeAttachRequested;
+  VolumeAttached: VolumeAttached;
+  VolumeAttachFailed: VolumeAttachFailed;
+  VolumeDetachRequested: VolumeDetachRequested;
+  VolumeDetached: VolumeDetached;
+  VolumeDetachFailed: VolumeDetachFailed;
+  VolumeQosChangeRequested: VolumeQosChangeRequested;
+  VolumeQosChanged: VolumeQosChanged;
+  VolumeQosChangeFailed: VolumeQosChangeFailed;
+  HostRegistered: HostRegistered;
+  HostDeregistered: HostDeregistered;
+  PoolDriftDetected: PoolDriftDetected;
+  PoolDriftCleared: PoolDriftCleared;
+  VolumeManaged: VolumeManaged;
+  OrphanRemovalRequested: OrphanRemovalRequested;
+  OrphanRemoved: OrphanRemoved;
+  OrphanRemovalFailed: OrphanRemovalFailed;
 }
 export type StorageEventType = keyof StorageEventDataMap;

@@ -5,7 +5,7 @@ export class PoolAccepted {
   @ApiProperty({ format: 'uuid', description: 'Follow it at GET /jobs/{jobId}' })
   jobId!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The id the new pool will have' })
+  @ApiProperty({ format: 'uuid', description: 'The pool the command is about; for POST /pools, the id the new pool will have' })
   poolId!: string;
 }
 

@@ -39,6 +39,23 @@ describe('REST request to storage command', () => {
     expect(check('AddStoragePool', { name: 'fast-01', plugin: 'file', zoneId: 'z1', clusterId: 'c1', tags: ['ssd'], config: { path: '/srv/p' } }).ok).toBe(true);
     expect(check('CreateVolume', { name: 'data-1', poolId, sizeBytes: 2 ** 30, volumeType: 'DATA' }).ok).toBe(true);
     expect(check('DeleteVolume', {}).ok).toBe(true);
+    expect(check('UpdateStoragePool', { name: 'fast-02', hypervisors: ['kvm'], capacityIops: 1000, overProvisioningFactor: 2, allocationDisableThreshold: 0.9 }).ok).toBe(true);
+    expect(check('EnableStoragePool', {}).ok).toBe(true);
+    expect(check('DisableStoragePool', { reason: 'maintenance' }).ok).toBe(true);
+    expect(check('DeleteStoragePool', {}).ok).toBe(true);
+    expect(check('RefreshPoolCapacity', {}).ok).toBe(true);
+  });
+
+  it("takes a new pool's placement settings, each by its rule", () => {
+    const pool = { name: 'p', plugin: 'file', zoneId: 'z1', config: { path: '/srv/p' } };
+    expect(check('AddStoragePool', { ...pool, hypervisors: ['kvm', 'vmware'], capacityIops: 5000, overProvisioningFactor: 1.25, allocationDisableThreshold: 0.85 }).ok).toBe(true);
+    expect(violationsOf(check('AddStoragePool', { ...pool, allocationDisableThreshold: 1.5, overProvisioningFactor: 101, hypervisors: ['hvm'] }))).toEqual(
+      expect.arrayContaining([
+        ['allocationDisableThreshold', 'max'],
+        ['overProvisioningFactor', 'max'],
+        ['hypervisors', 'isIn'],
+      ]),
+    );
   });
 
   it('keeps the body as sent: the command carries plain JSON', () => {

@@ -1,12 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PoolSettingsRequest } from './pool-settings.request';
 
 /**
  * The documented shape of POST /pools. Documentation only: the body is checked by the
  * AddStoragePool command's own rules (@strata/contracts), the ones the storage service
  * applies, and config (or what the plugin reads from url) by the plugin's own schema,
- * here before the command is queued and again in the storage service.
+ * here before the command is queued and again in the storage service. The placement
+ * settings (hypervisors, capacityIops, overProvisioningFactor, allocationDisableThreshold)
+ * are optional: left out, they are any hypervisor, unknown, 1 and 0.85.
  */
-export class AddPoolRequest {
+export class AddPoolRequest extends PoolSettingsRequest {
   @ApiProperty({ example: 'fast-01', maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
   name!: string;
 

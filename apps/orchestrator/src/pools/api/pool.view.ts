@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { PoolRow } from '../../read-model/domain/rows';
+import { POOL_STATUSES, type PoolRow } from '../../read-model/domain/rows';
+import { allocatableBytes } from '../domain/pool-allocation';
 
 export class PoolView {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -10,10 +11,28 @@ export class PoolView {
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Plugin configuration, credentials removed' })
   config!: Record<string, unknown>;
-  @ApiProperty({ example: 'enabled' }) status!: string;
+  @ApiProperty({ enum: POOL_STATUSES, description: 'Nothing new is placed on a disabled pool; a deleted one is listed only when asked for' })
+  status!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Why an operator disabled the pool' })
+  disabledReason!: string | null;
+  @ApiProperty({ type: [String], example: ['kvm'], description: 'Hypervisors whose hosts may use the pool; empty = any' })
+  hypervisors!: string[];
+  @ApiProperty({ type: 'integer', nullable: true, description: 'IOPS the pool can deliver; null when unknown' })
+  capacityIops!: number | null;
+  @ApiProperty({ example: 1, description: 'Allocation may reach capacity times this; 1 = no over-provisioning' })
+  overProvisioningFactor!: number;
+  @ApiProperty({ example: 0.85, description: 'Fraction of the (over-provisioned) capacity past which nothing new is placed' })
+  allocationDisableThreshold!: number;
   @ApiProperty({ description: 'Capacity the backend reports' }) capacityBytes!: number;
   @ApiProperty({ description: 'Space the backend reports as used' }) usedBytes!: number;
+  @ApiProperty({ format: 'date-time', description: 'When capacityBytes and usedBytes were last reported' })
+  capacityMeasuredAt!: string;
   @ApiProperty({ description: 'Sum of the sizes of the volumes that occupy the pool' }) allocatedBytes!: number;
+  @ApiProperty({
+    description:
+      'Room left for allocation: floor(capacityBytes × overProvisioningFactor × allocationDisableThreshold) − allocatedBytes, not below 0',
+  })
+  allocatableBytes!: number;
   @ApiProperty({ description: 'Volumes that occupy the pool (not deleted, not failed to create)' }) volumeCount!: number;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -35,9 +54,16 @@ export function toPoolView(row: PoolRow): PoolView {
     tags: row.tags,
     config: row.config,
     status: row.status,
+    disabledReason: row.disabledReason,
+    hypervisors: row.hypervisors,
+    capacityIops: row.capacityIops,
+    overProvisioningFactor: row.overProvisioningFactor,
+    allocationDisableThreshold: row.allocationDisableThreshold,
     capacityBytes: row.capacityBytes,
     usedBytes: row.usedBytes,
+    capacityMeasuredAt: row.capacityMeasuredAt.toISOString(),
     allocatedBytes: row.allocatedBytes,
+    allocatableBytes: allocatableBytes(row),
     volumeCount: row.volumeCount,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

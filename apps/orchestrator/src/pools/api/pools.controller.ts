@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -13,7 +13,7 @@ import {
 import { PoolAccepted } from '../../commands/api/accepted.view';
 import { mapPage } from '../../http/cursor';
 import { ErrorView } from '../../http/error.view';
-import { PageParams, pageRequestOf } from '../../http/list-params';
+import { pageRequestOf } from '../../http/list-params';
 import { OperatorOnlyGuard } from '../../http/operator-only.guard';
 import { QueryPipe } from '../../http/query-pipe';
 import { Ctx, type RequestContext } from '../../http/request-context';
@@ -21,12 +21,16 @@ import { UuidParamPipe } from '../../http/uuid-param.pipe';
 import { AggregateHistoryQuery } from '../../history/application/aggregate-history.query';
 import { EventHistoryView, toEventHistory } from '../../history/api/event.view';
 import { AddPoolHandler } from '../application/add-pool.handler';
+import { ChangePoolHandler } from '../application/change-pool.handler';
 import { GetPoolQuery } from '../application/get-pool.query';
 import { ListPoolsQuery } from '../application/list-pools.query';
 import { AddPoolRequest } from './add-pool.request';
+import { ListPoolsParams } from './list-pools.params';
+import { DisablePoolRequest, UpdatePoolRequest } from './pool-settings.request';
 import { PoolPage, PoolView, toPoolView } from './pool.view';
 
-export class ListPoolsParams extends PageParams {}
+const UNKNOWN_POOL = 'pool.not_found: no such pool, or it is deleted (as the read model knows it)';
+const TENANT_REFUSED = 'auth.operator_only: the request carried X-Tenant';
 
 @ApiTags('pools')
 @ApiBadRequestResponse({ type: ErrorView })
@@ -34,6 +38,7 @@ export class ListPoolsParams extends PageParams {}
 export class PoolsController {
   constructor(
     private readonly addPool: AddPoolHandler,
+    private readonly changePool: ChangePoolHandler,
     private readonly listPools: ListPoolsQuery,
     private readonly getPool: GetPoolQuery,
     private readonly history: AggregateHistoryQuery,
@@ -52,19 +57,21 @@ export class PoolsController {
       'request.invalid: the command rules, an unregistered plugin, or config / url the plugin refuses ' +
       '(violations named config.<field> or url.<part>; no secret is quoted)',
   })
-  @ApiForbiddenResponse({ type: ErrorView, description: 'auth.operator_only: the request carried X-Tenant' })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
   add(@Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
     return this.addPool.execute(body, context);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List pools in the order they were added' })
+  @ApiOperation({ summary: 'List pools in the order they were added; deleted ones only with status=deleted' })
   @ApiOkResponse({ type: PoolPage })
   async list(@Query(new QueryPipe(ListPoolsParams)) params: ListPoolsParams): Promise<PoolPage> {
-    return mapPage(await this.listPools.execute(pageRequestOf(params)), toPoolView);
+    const { status, zoneId } = params;
+    return mapPage(await this.listPools.execute({ status, zoneId }, pageRequestOf(params)), toPoolView);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A pool, deleted ones included (status deleted)' })
   @ApiOkResponse({ type: PoolView })
   @ApiNotFoundResponse({ type: ErrorView })
   async get(@Param('id', UuidParamPipe) id: string): Promise<PoolView> {
@@ -78,5 +85,72 @@ export class PoolsController {
   async events(@Param('id', UuidParamPipe) id: string): Promise<EventHistoryView> {
     await this.getPool.execute(id);
     return toEventHistory(await this.history.execute(id));
+  }
+
+  @Patch(':id')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({ summary: "Change a pool's settings (UpdateStoragePool command); operators only" })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: UpdatePoolRequest })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'request.invalid: an empty body, an unknown field, or a setting that breaks its rule' })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  update(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.changePool.update(id, body, context);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({ summary: 'Place new volumes on the pool again (EnableStoragePool command); operators only' })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  enable(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.changePool.enable(id, body, context);
+  }
+
+  @Post(':id/disable')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({
+    summary: 'Place no new volume on the pool (DisableStoragePool command); its volumes stay and keep working; operators only',
+  })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: DisablePoolRequest, required: false })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  disable(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.changePool.disable(id, body, context);
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({
+    summary: 'Delete a pool (DeleteStoragePool command); the job fails with pool.has_volumes while volumes remain; operators only',
+  })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  delete(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.changePool.delete(id, context);
+  }
+
+  @Post(':id/refresh-capacity')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({ summary: "Measure the pool's capacity on the backend now (RefreshPoolCapacity command); operators only" })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  refreshCapacity(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.changePool.refreshCapacity(id, body, context);
   }
 }

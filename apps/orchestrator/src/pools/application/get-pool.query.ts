@@ -1,16 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { notFound } from '../../errors';
 import type { PoolRow } from '../../read-model/domain/rows';
-import { PoolEntity } from '../../read-model/infrastructure/pool.entity';
+import { PoolLookup } from './pool-lookup';
 
+/** GET /pools/{id}: a deleted pool is still shown, with status deleted. */
 @Injectable()
 export class GetPoolQuery {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly pools: PoolLookup) {}
 
-  async execute(id: string): Promise<PoolRow> {
-    const pool = await this.dataSource.getRepository(PoolEntity).findOne({ where: { id } });
-    if (!pool) throw notFound('pool', id);
-    return pool;
+  execute(id: string): Promise<PoolRow> {
+    return this.pools.find(id);
   }
 }

@@ -16,6 +16,11 @@ export interface JobUpdate {
 
 const commandOf: Readonly<Record<string, string>> = {
   StoragePoolAdded: 'AddStoragePool',
+  StoragePoolUpdated: 'UpdateStoragePool',
+  StoragePoolEnabled: 'EnableStoragePool',
+  StoragePoolDisabled: 'DisableStoragePool',
+  StoragePoolDeleted: 'DeleteStoragePool',
+  StoragePoolCapacityRefreshed: 'RefreshPoolCapacity',
   VolumeCreationRequested: 'CreateVolume',
   VolumeCreated: 'CreateVolume',
   VolumeCreationFailed: 'CreateVolume',
@@ -27,7 +32,14 @@ const commandOf: Readonly<Record<string, string>> = {
 function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
   switch (event.type) {
     case 'StoragePoolAdded':
+    case 'StoragePoolEnabled':
+    case 'StoragePoolDisabled':
+    case 'StoragePoolDeleted':
       return { poolId: event.data.poolId };
+    case 'StoragePoolUpdated':
+      return { poolId: event.data.poolId, changes: { ...event.data.changes } };
+    case 'StoragePoolCapacityRefreshed':
+      return { poolId: event.data.poolId, capacityBytes: event.data.capacityBytes, usedBytes: event.data.usedBytes };
     case 'VolumeCreated':
       return { volumeId: event.data.volumeId, sizeBytes: event.data.sizeBytes, backendName: event.data.backendName ?? null, path: event.data.path ?? null };
     case 'VolumeDeleted':

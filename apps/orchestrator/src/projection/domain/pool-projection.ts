@@ -1,5 +1,15 @@
-import type { StoragePoolAdded } from '@strata/contracts';
-import type { PoolRow, VolumeRow } from '../../read-model/domain/rows';
+import type {
+  PoolSettings,
+  StoragePoolAdded,
+  StoragePoolCapacityRefreshed,
+  StoragePoolDeleted,
+  StoragePoolDisabled,
+  StoragePoolEnabled,
+  StoragePoolUpdated,
+} from '@strata/contracts';
+import { assertUnreachable } from '@strata/kernel';
+import { POOL_DEFAULTS, type PoolRow, type VolumeRow } from '../../read-model/domain/rows';
+import type { TypedStorageEvent } from './storage-event';
 
 /** What the pool's volumes already occupy, for a pool whose own event comes after theirs. */
 export interface PoolUsage {
@@ -27,8 +37,15 @@ export function applyStoragePoolAdded(
     tags: [...(data.tags ?? [])],
     config: { ...(data.config ?? {}) },
     status: 'enabled',
+    disabledReason: null,
+    // Events recorded before these settings existed leave them out: they mean the defaults.
+    hypervisors: [...(data.hypervisors ?? POOL_DEFAULTS.hypervisors)],
+    capacityIops: data.capacityIops ?? POOL_DEFAULTS.capacityIops,
+    overProvisioningFactor: data.overProvisioningFactor ?? POOL_DEFAULTS.overProvisioningFactor,
+    allocationDisableThreshold: data.allocationDisableThreshold ?? POOL_DEFAULTS.allocationDisableThreshold,
     capacityBytes: data.capacityBytes ?? 0,
     usedBytes: data.usedBytes ?? 0,
+    capacityMeasuredAt: at,
     allocatedBytes: current?.allocatedBytes ?? usage.allocatedBytes,
     volumeCount: current?.volumeCount ?? usage.volumeCount,
     version: streamVersion,
@@ -62,4 +79,81 @@ export function adjustPoolUsage(
     // Volume events of different partitions may be projected out of time order.
     updatedAt: at > pool.updatedAt ? at : pool.updatedAt,
   };
+}
+
+/** The events of a pool's life after it was added. */
+export type PoolLifecycleEvent = Extract<
+  TypedStorageEvent,
+  {
+    type: 'StoragePoolUpdated' | 'StoragePoolEnabled' | 'StoragePoolDisabled' | 'StoragePoolDeleted' | 'StoragePoolCapacityRefreshed';
+  }
+>;
+
+const lifecycleTypes: ReadonlySet<string> = new Set<PoolLifecycleEvent['type']>([
+  'StoragePoolUpdated',
+  'StoragePoolEnabled',
+  'StoragePoolDisabled',
+  'StoragePoolDeleted',
+  'StoragePoolCapacityRefreshed',
+]);
+
+export function isPoolLifecycleEvent(event: TypedStorageEvent): event is PoolLifecycleEvent {
+  return lifecycleTypes.has(event.type);
+}
+
+type PoolChange<D> = (pool: PoolRow, data: D, at: Date) => PoolRow;
+
+/** The settings the event names replace the pool's; the others stay. null clears capacityIops. */
+function withSettings(pool: PoolRow, changes: PoolSettings): PoolRow {
+  const next = { ...pool };
+  if (changes.name !== undefined) next.name = changes.name;
+  if (changes.tags !== undefined) next.tags = [...changes.tags];
+  if (changes.hypervisors !== undefined) next.hypervisors = [...changes.hypervisors];
+  if (changes.capacityIops !== undefined) next.capacityIops = changes.capacityIops;
+  if (changes.overProvisioningFactor !== undefined) next.overProvisioningFactor = changes.overProvisioningFactor;
+  if (changes.allocationDisableThreshold !== undefined) next.allocationDisableThreshold = changes.allocationDisableThreshold;
+  return next;
+}
+
+const updated: PoolChange<StoragePoolUpdated> = (p, d) => withSettings(p, d.changes);
+const enabled: PoolChange<StoragePoolEnabled> = (p) => ({ ...p, status: 'enabled', disabledReason: null });
+const disabled: PoolChange<StoragePoolDisabled> = (p, d) => ({ ...p, status: 'disabled', disabledReason: d.reason ?? null });
+// A deleted pool keeps its last settings and usage: GET /pools/{id} still shows them.
+const deleted: PoolChange<StoragePoolDeleted> = (p) => ({ ...p, status: 'deleted' });
+// allocatedBytes is ours (the volumes' sizes), not the backend's: a measurement leaves it.
+const capacityRefreshed: PoolChange<StoragePoolCapacityRefreshed> = (p, d, at) => ({
+  ...p,
+  capacityBytes: d.capacityBytes,
+  usedBytes: d.usedBytes,
+  capacityMeasuredAt: at,
+});
+
+function changePool(pool: PoolRow, event: PoolLifecycleEvent, at: Date): PoolRow {
+  switch (event.type) {
+    case 'StoragePoolUpdated':
+      return updated(pool, event.data, at);
+    case 'StoragePoolEnabled':
+      return enabled(pool, event.data, at);
+    case 'StoragePoolDisabled':
+      return disabled(pool, event.data, at);
+    case 'StoragePoolDeleted':
+      return deleted(pool, event.data, at);
+    case 'StoragePoolCapacityRefreshed':
+      return capacityRefreshed(pool, event.data, at);
+    default:
+      return assertUnreachable(event);
+  }
+}
+
+/**
+ * The pool after one of its lifecycle events; undefined when this (or a later) version is
+ * already projected, or when the pool is not: its events share a partition, so that only
+ * happens when the topic no longer holds its StoragePoolAdded, and a pool cannot be
+ * listed without the name, plugin and zone that event carries. The event is still history.
+ */
+export function applyPoolEvent(current: PoolRow | null, event: PoolLifecycleEvent, streamVersion: number, at: Date): PoolRow | undefined {
+  if (!current || current.version >= streamVersion) return undefined;
+  const next = changePool(current, event, at);
+  // Volume events of other partitions may have moved updatedAt past this event's time.
+  return { ...next, version: streamVersion, updatedAt: at > current.updatedAt ? at : current.updatedAt };
 }

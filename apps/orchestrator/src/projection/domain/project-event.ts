@@ -1,6 +1,6 @@
 import type { AggregateEventRow, JobRow, PoolRow, VolumeRow } from '../../read-model/domain/rows';
 import { advanceJob, jobUpdateOf } from './job-projection';
-import { adjustPoolUsage, applyStoragePoolAdded, type PoolUsage } from './pool-projection';
+import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
 import type { ReceivedEvent } from './storage-event';
 import { applyVolumeEvent, isVolumeEvent } from './volume-projection';
 
@@ -32,6 +32,7 @@ export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
   const typed = event.typed;
   const jobId = jobUpdateOf(event)?.jobId;
   if (typed?.type === 'StoragePoolAdded') return { poolId: typed.data.poolId, jobId };
+  if (typed && isPoolLifecycleEvent(typed)) return { poolId: typed.data.poolId, jobId };
   if (typed && isVolumeEvent(typed)) return { poolId: typed.data.poolId, volumeId: typed.data.volumeId, jobId };
   return { jobId };
 }
@@ -65,6 +66,10 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
 
   if (typed?.type === 'StoragePoolAdded') {
     const pool = applyStoragePoolAdded(view.pool, view.poolUsage, typed.data, version, event.occurredAt);
+    return { pool, job, history };
+  }
+  if (typed && isPoolLifecycleEvent(typed)) {
+    const pool = applyPoolEvent(view.pool, typed, version, event.occurredAt);
     return { pool, job, history };
   }
   if (typed && isVolumeEvent(typed)) {

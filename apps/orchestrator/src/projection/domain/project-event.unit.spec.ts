@@ -131,6 +131,201 @@ describe('projection: pools', () => {
   });
 });
 
+describe('projection: pool lifecycle', () => {
+  /** A pool added with the defaults, then its lifecycle events at the next versions. */
+  function lifecycle(poolId: string) {
+    let version = 1;
+    const next = (type: string, data: Record<string, unknown>, job: string | null = randomUUID()) => event(type, poolId, ++version, { poolId, ...data }, job);
+    return {
+      updated: (changes: Record<string, unknown>, job?: string) => next('StoragePoolUpdated', { changes }, job),
+      enabled: (job?: string) => next('StoragePoolEnabled', {}, job),
+      disabled: (reason: string | null, job?: string) => next('StoragePoolDisabled', { reason }, job),
+      deleted: (job?: string) => next('StoragePoolDeleted', {}, job),
+      refreshed: (capacityBytes: number, usedBytes: number, job: string | null = null) => next('StoragePoolCapacityRefreshed', { capacityBytes, usedBytes }, job),
+    };
+  }
+
+  it('StoragePoolAdded without the new settings means the defaults: any hypervisor, IOPS unknown, factor 1, threshold 0.85', () => {
+    const poolId = randomUUID();
+    const added = poolAdded(poolId);
+    const rm = new ReadModels().apply(added);
+    expect(rm.pools.get(poolId)).toMatchObject({
+      status: 'enabled',
+      disabledReason: null,
+      hypervisors: [],
+      capacityIops: null,
+      overProvisioningFactor: 1,
+      allocationDisableThreshold: 0.85,
+      capacityMeasuredAt: added.occurredAt,
+    });
+  });
+
+  it('StoragePoolAdded with the settings keeps them', () => {
+    const poolId = randomUUID();
+    const added = event('StoragePoolAdded', poolId, 1, {
+      poolId, name: 'thin-01', plugin: 'linstor', zoneId: 'zone-2', clusterId: 'c1', tags: [], config: {},
+      capacityBytes: 10 * GiB, usedBytes: 0, hypervisors: ['kvm', 'lxc'], capacityIops: 80000, overProvisioningFactor: 2.5, allocationDisableThreshold: 0.9,
+    });
+    const rm = new ReadModels().apply(added);
+    expect(rm.pools.get(poolId)).toMatchObject({ hypervisors: ['kvm', 'lxc'], capacityIops: 80000, overProvisioningFactor: 2.5, allocationDisableThreshold: 0.9 });
+  });
+
+  it('StoragePoolUpdated changes only the settings it names, completes its job and is history', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    const job = randomUUID();
+    const added = poolAdded(poolId);
+    const update = p.updated({ name: 'fast-02', hypervisors: ['kvm'], overProvisioningFactor: 3 }, job);
+    const rm = new ReadModels().apply(added, update);
+    expect(rm.pools.get(poolId)).toMatchObject({
+      name: 'fast-02',
+      hypervisors: ['kvm'],
+      overProvisioningFactor: 3,
+      // Not named: unchanged.
+      tags: ['ssd'],
+      capacityIops: null,
+      allocationDisableThreshold: 0.85,
+      status: 'enabled',
+      version: 2,
+      updatedAt: update.occurredAt,
+    });
+    expect(rm.jobs.get(job)).toMatchObject({
+      status: 'succeeded',
+      commandType: 'UpdateStoragePool',
+      aggregateId: poolId,
+      result: { poolId, changes: { name: 'fast-02', hypervisors: ['kvm'], overProvisioningFactor: 3 } },
+    });
+    expect(rm.history.map((h) => [h.streamVersion, h.type])).toEqual([
+      [1, 'StoragePoolAdded'],
+      [2, 'StoragePoolUpdated'],
+    ]);
+  });
+
+  it('StoragePoolUpdated sets capacityIops, and null makes it unknown again', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), p.updated({ capacityIops: 5000, tags: [], allocationDisableThreshold: 0.5 }));
+    expect(rm.pools.get(poolId)).toMatchObject({ capacityIops: 5000, tags: [], allocationDisableThreshold: 0.5 });
+    rm.apply(p.updated({ capacityIops: null }));
+    expect(rm.pools.get(poolId)?.capacityIops).toBeNull();
+  });
+
+  it('StoragePoolDisabled keeps the reason, StoragePoolEnabled clears it; each completes its job', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    const [disableJob, enableJob] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(poolAdded(poolId), p.disabled('backend maintenance', disableJob));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'disabled', disabledReason: 'backend maintenance', version: 2 });
+    expect(rm.jobs.get(disableJob)).toMatchObject({ status: 'succeeded', commandType: 'DisableStoragePool', result: { poolId } });
+
+    rm.apply(p.enabled(enableJob));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'enabled', disabledReason: null, version: 3 });
+    expect(rm.jobs.get(enableJob)).toMatchObject({ status: 'succeeded', commandType: 'EnableStoragePool' });
+
+    rm.apply(p.disabled(null));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'disabled', disabledReason: null });
+  });
+
+  it('StoragePoolDeleted marks the pool deleted and keeps what it showed', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    const job = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), p.disabled('retiring'), p.deleted(job));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'deleted', name: 'fast-01', disabledReason: 'retiring', capacityBytes: 100 * GiB, version: 3 });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', commandType: 'DeleteStoragePool', result: { poolId } });
+    expect(rm.history.map((h) => h.type)).toEqual(['StoragePoolAdded', 'StoragePoolDisabled', 'StoragePoolDeleted']);
+  });
+
+  it('StoragePoolCapacityRefreshed takes the measured capacity and usage, and leaves allocatedBytes to the volumes', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    const v = volumeEvents(randomUUID(), poolId);
+    const job = randomUUID();
+    const refreshed = p.refreshed(200 * GiB, 40 * GiB, job);
+    const rm = new ReadModels().apply(poolAdded(poolId), v.requested(10 * GiB), refreshed);
+    expect(rm.pools.get(poolId)).toMatchObject({
+      capacityBytes: 200 * GiB,
+      usedBytes: 40 * GiB,
+      capacityMeasuredAt: refreshed.occurredAt,
+      allocatedBytes: 10 * GiB,
+      volumeCount: 1,
+      version: 2,
+    });
+    expect(rm.jobs.get(job)).toMatchObject({
+      status: 'succeeded',
+      commandType: 'RefreshPoolCapacity',
+      result: { poolId, capacityBytes: 200 * GiB, usedBytes: 40 * GiB },
+    });
+  });
+
+  it('a periodic refresh, caused by no command, touches no job', () => {
+    const poolId = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId, null), lifecycle(poolId).refreshed(50 * GiB, 1 * GiB));
+    expect(rm.pools.get(poolId)?.capacityBytes).toBe(50 * GiB);
+    expect(rm.jobs.size).toBe(0);
+  });
+
+  it('keeps volume usage counted across lifecycle events, and lifecycle settings across volume events', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    const v = volumeEvents(randomUUID(), poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), v.requested(5 * GiB), p.disabled('full'), v.created(5 * GiB));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'disabled', disabledReason: 'full', allocatedBytes: 5 * GiB, volumeCount: 1, version: 2 });
+  });
+
+  it('applies a lifecycle event once: a redelivery or an older version changes nothing', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    const disabled = p.disabled('x');
+    const enabled = p.enabled();
+    const rm = new ReadModels().apply(poolAdded(poolId), disabled, enabled);
+    const pool = rm.pools.get(poolId)!;
+    expect(projectEvent({ pool, poolUsage: NO_USAGE, volume: null, job: null }, disabled).pool).toBeUndefined();
+    expect(projectEvent({ pool, poolUsage: NO_USAGE, volume: null, job: null }, enabled).pool).toBeUndefined();
+    expect(rm.pools.get(poolId)?.status).toBe('enabled');
+  });
+
+  it('a lifecycle event of a pool never projected is history only, and still settles its job', () => {
+    const poolId = randomUUID();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(lifecycle(poolId).disabled('x', job));
+    expect(rm.pools.has(poolId)).toBe(false);
+    expect(rm.history.map((h) => h.type)).toEqual(['StoragePoolDisabled']);
+    expect(rm.jobs.get(job)?.status).toBe('succeeded');
+  });
+
+  it('targets the pool of every lifecycle event, so the edge locks and loads it', () => {
+    const poolId = randomUUID();
+    const p = lifecycle(poolId);
+    for (const e of [p.updated({ name: 'n' }), p.enabled(), p.disabled(null), p.deleted(), p.refreshed(1, 0)]) {
+      expect(projectionTargets(e).poolId).toBe(poolId);
+      expect(needsPoolUsage(e)).toBe(false);
+    }
+  });
+
+  it('a pool.has_volumes rejection fails the DeleteStoragePool job with the volumes it names', () => {
+    const poolId = randomUUID();
+    const commandId = randomUUID();
+    const volumeIds = [randomUUID(), randomUUID()];
+    const message = `storage pool ${poolId} still holds 2 volume(s): ${volumeIds.join(', ')}; delete or migrate them first`;
+    const rejected = event('CommandRejected', poolId, 1, {
+      commandId,
+      commandType: 'DeleteStoragePool',
+      aggregateId: poolId,
+      error: { code: 'pool.has_volumes', category: 'illegal_state', message },
+      violations: [],
+    }, commandId);
+    const rm = new ReadModels().apply(poolAdded(poolId), rejected);
+    expect(rm.jobs.get(commandId)).toMatchObject({
+      status: 'failed',
+      commandType: 'DeleteStoragePool',
+      aggregateId: poolId,
+      error: { code: 'pool.has_volumes', category: 'illegal_state', message, violations: [] },
+    });
+    expect(rm.pools.get(poolId)?.status).toBe('enabled');
+  });
+});
+
 describe('projection: volumes', () => {
   const poolId = randomUUID();
 

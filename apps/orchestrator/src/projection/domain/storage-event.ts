@@ -1,9 +1,31 @@
 import type { Envelope, StorageEventDataMap, StorageEventType } from '@strata/contracts';
 
+/**
+ * The storage event types this version projects. The contracts may name more (the storage
+ * service gains events before the read models show them): those are read untyped and only
+ * go to the history, as any type this version does not know.
+ */
+export type ProjectedEventType = Extract<
+  StorageEventType,
+  | 'StoragePoolAdded'
+  | 'StoragePoolUpdated'
+  | 'StoragePoolEnabled'
+  | 'StoragePoolDisabled'
+  | 'StoragePoolDeleted'
+  | 'StoragePoolCapacityRefreshed'
+  | 'VolumeCreationRequested'
+  | 'VolumeCreated'
+  | 'VolumeCreationFailed'
+  | 'VolumeDeletionRequested'
+  | 'VolumeDeleted'
+  | 'VolumeDeletionFailed'
+  | 'CommandRejected'
+>;
+
 /** A storage event whose payload has the fields the projection relies on. */
 export type TypedStorageEvent = {
-  [K in StorageEventType]: { readonly type: K; readonly data: StorageEventDataMap[K] };
-}[StorageEventType];
+  [K in ProjectedEventType]: { readonly type: K; readonly data: StorageEventDataMap[K] };
+}[ProjectedEventType];
 
 export interface ReceivedEvent {
   /** The envelope exactly as it arrived: it is what the history shows. */
@@ -26,10 +48,46 @@ const isObject = (v: unknown): v is Data => typeof v === 'object' && v !== null 
 const isBytes = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isErrorInfo = (v: unknown) => isObject(v) && isString(v.code) && isString(v.category) && isString(v.message);
+const isStrings = (v: unknown) => Array.isArray(v) && v.every(isString);
+const isPositive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const isIops = (v: unknown) => v === null || (Number.isSafeInteger(v) && (v as number) > 0);
+const optional =
+  (check: (v: unknown) => boolean) =>
+  (v: unknown): boolean =>
+    v === undefined || check(v);
+
+/** A pool's settings, each optional, each of the type its column takes (a wrong one would fail every retry). */
+const settingChecks: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
+  name: [optional(isString), 'a string'],
+  tags: [optional(isStrings), 'an array of strings'],
+  hypervisors: [optional(isStrings), 'an array of strings'],
+  capacityIops: [optional(isIops), 'a positive integer or null'],
+  overProvisioningFactor: [optional(isPositive), 'a positive number'],
+  allocationDisableThreshold: [optional(isPositive), 'a positive number'],
+};
+const isSettings = (v: unknown) => isObject(v) && Object.entries(settingChecks).every(([field, [check]]) => check(v[field]));
 
 /** Per known type: the fields the projection reads, and what each must be. */
-const required: { readonly [K in StorageEventType]: Readonly<Record<string, [(v: unknown) => boolean, string]>> } = {
-  StoragePoolAdded: { poolId: [isUuid, 'a UUID'], name: [isString, 'a string'], plugin: [isString, 'a string'], zoneId: [isString, 'a string'] },
+const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(v: unknown) => boolean, string]>> } = {
+  StoragePoolAdded: {
+    poolId: [isUuid, 'a UUID'],
+    name: [isString, 'a string'],
+    plugin: [isString, 'a string'],
+    zoneId: [isString, 'a string'],
+    hypervisors: settingChecks.hypervisors,
+    capacityIops: settingChecks.capacityIops,
+    overProvisioningFactor: settingChecks.overProvisioningFactor,
+    allocationDisableThreshold: settingChecks.allocationDisableThreshold,
+  },
+  StoragePoolUpdated: { poolId: [isUuid, 'a UUID'], changes: [isSettings, 'an object of pool settings, each of its type (name a string, tags and hypervisors string arrays, capacityIops a positive integer or null, the factors positive numbers)'] },
+  StoragePoolEnabled: { poolId: [isUuid, 'a UUID'] },
+  StoragePoolDisabled: { poolId: [isUuid, 'a UUID'], reason: [optional((v) => v === null || isString(v)), 'a string or null'] },
+  StoragePoolDeleted: { poolId: [isUuid, 'a UUID'] },
+  StoragePoolCapacityRefreshed: {
+    poolId: [isUuid, 'a UUID'],
+    capacityBytes: [isBytes, 'a non-negative integer'],
+    usedBytes: [isBytes, 'a non-negative integer'],
+  },
   VolumeCreationRequested: {
     volumeId: [isUuid, 'a UUID'],
     poolId: [isUuid, 'a UUID'],
@@ -50,7 +108,7 @@ const required: { readonly [K in StorageEventType]: Readonly<Record<string, [(v:
   },
 };
 
-function isKnownType(type: string): type is StorageEventType {
+function isKnownType(type: string): type is ProjectedEventType {
   return Object.prototype.hasOwnProperty.call(required, type);
 }
 

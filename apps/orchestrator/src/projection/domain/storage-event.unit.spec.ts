@@ -55,4 +55,38 @@ describe('readStorageEvent', () => {
     );
     expect(read.ok).toBe(true);
   });
+
+  describe('pool lifecycle events', () => {
+    const pool = (type: string, data: Record<string, unknown>) => readStorageEvent(envelope({ type, aggregateId: poolId, streamVersion: 2, data: { poolId, ...data } }));
+
+    it('reads each of them typed', () => {
+      const cases: [string, Record<string, unknown>][] = [
+        ['StoragePoolUpdated', { changes: { name: 'n', tags: [], hypervisors: ['kvm'], capacityIops: null, overProvisioningFactor: 2, allocationDisableThreshold: 0.9 } }],
+        ['StoragePoolEnabled', {}],
+        ['StoragePoolDisabled', { reason: 'maintenance' }],
+        ['StoragePoolDisabled', { reason: null }],
+        ['StoragePoolDeleted', {}],
+        ['StoragePoolCapacityRefreshed', { capacityBytes: 10, usedBytes: 0 }],
+      ];
+      for (const [type, data] of cases) expect(pool(type, data)).toMatchObject({ ok: true, event: { typed: { type } } });
+    });
+
+    it.each([
+      ['an update whose changes is not an object', 'StoragePoolUpdated', { changes: 'name=x' }, /data.changes must be an object of pool settings/],
+      ['an update whose tags are not strings', 'StoragePoolUpdated', { changes: { tags: [1] } }, /data.changes must be/],
+      ['an update whose factor is not a number', 'StoragePoolUpdated', { changes: { overProvisioningFactor: '2' } }, /data.changes must be/],
+      ['a disable whose reason is not text', 'StoragePoolDisabled', { reason: 7 }, /data.reason must be a string or null/],
+      ['a refresh without usage', 'StoragePoolCapacityRefreshed', { capacityBytes: 10 }, /data.usedBytes must be a non-negative integer/],
+      ['a pool added with hypervisors that are not a list', 'StoragePoolAdded', { name: 'p', plugin: 'file', zoneId: 'z', hypervisors: 'kvm' }, /data.hypervisors must be an array of strings/],
+      ['a pool added with a fractional IOPS', 'StoragePoolAdded', { name: 'p', plugin: 'file', zoneId: 'z', capacityIops: 1.5 }, /data.capacityIops must be a positive integer or null/],
+    ])('refuses %s (it could never be written)', (_what, type, data, reason) => {
+      const read = pool(type, data);
+      expect(read.ok).toBe(false);
+      expect(!read.ok && read.reason).toMatch(reason);
+    });
+
+    it('refuses a lifecycle event whose poolId is not a UUID', () => {
+      expect(readStorageEvent(envelope({ type: 'StoragePoolDeleted', aggregateId: poolId, data: { poolId: 'pool-1' } })).ok).toBe(false);
+    });
+  });
 });

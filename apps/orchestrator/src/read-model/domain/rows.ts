@@ -9,7 +9,16 @@ export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 export const JOB_STATUSES = ['accepted', 'running', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export type PoolStatus = 'enabled';
+export const POOL_STATUSES = ['enabled', 'disabled', 'deleted'] as const;
+export type PoolStatus = (typeof POOL_STATUSES)[number];
+
+/** A pool's settings when its StoragePoolAdded (recorded before they existed) does not say. */
+export const POOL_DEFAULTS = {
+  hypervisors: [] as readonly string[],
+  capacityIops: null,
+  overProvisioningFactor: 1,
+  allocationDisableThreshold: 0.85,
+} as const;
 
 export interface ErrorDetails {
   readonly code: string;
@@ -30,8 +39,21 @@ export interface PoolRow {
   tags: string[];
   config: Record<string, unknown>;
   status: PoolStatus;
+  /** Why an operator disabled the pool; null when enabled, or disabled without a reason. */
+  disabledReason: string | null;
+  /** Hypervisors whose hosts may use the pool; empty = any. */
+  hypervisors: string[];
+  /** IOPS the pool can deliver; null when unknown. */
+  capacityIops: number | null;
+  /** Allocation may reach capacity times this (thin provisioning); 1 = none. */
+  overProvisioningFactor: number;
+  /** Fraction of the (over-provisioned) capacity past which nothing new is placed. */
+  allocationDisableThreshold: number;
+  /** Capacity as the backend last reported it (StoragePoolAdded, then StoragePoolCapacityRefreshed). */
   capacityBytes: number;
   usedBytes: number;
+  /** When capacityBytes and usedBytes were last reported. */
+  capacityMeasuredAt: Date;
   /** Sum of the sizes of the pool's volumes that hold space on it (see VolumeRow.allocated). */
   allocatedBytes: number;
   volumeCount: number;

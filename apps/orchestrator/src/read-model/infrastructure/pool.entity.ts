@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from './bigint.transformer';
+import { numericAsNumber } from './numeric.transformer';
 import type { PoolRow, PoolStatus } from '../domain/rows';
 
 @Entity({ name: 'pools' })
@@ -32,11 +33,29 @@ export class PoolEntity implements PoolRow {
   @Column({ type: 'text' })
   status!: PoolStatus;
 
+  @Column({ type: 'text', name: 'disabled_reason', nullable: true })
+  disabledReason!: string | null;
+
+  @Column({ type: 'text', array: true })
+  hypervisors!: string[];
+
+  @Column({ type: 'bigint', name: 'capacity_iops', nullable: true, transformer: bigintAsNumber })
+  capacityIops!: number | null;
+
+  @Column({ type: 'numeric', name: 'over_provisioning_factor', transformer: numericAsNumber })
+  overProvisioningFactor!: number;
+
+  @Column({ type: 'numeric', name: 'allocation_disable_threshold', transformer: numericAsNumber })
+  allocationDisableThreshold!: number;
+
   @Column({ type: 'bigint', name: 'capacity_bytes', transformer: bigintAsNumber })
   capacityBytes!: number;
 
   @Column({ type: 'bigint', name: 'used_bytes', transformer: bigintAsNumber })
   usedBytes!: number;
+
+  @Column({ type: 'timestamptz', name: 'capacity_measured_at' })
+  capacityMeasuredAt!: Date;
 
   @Column({ type: 'bigint', name: 'allocated_bytes', transformer: bigintAsNumber })
   allocatedBytes!: number;
