@@ -3,6 +3,15 @@ import { PlatformModule } from '@strata/service-kit';
 import { AddStoragePoolHandler } from './pools/application/add-storage-pool.handler';
 import { PoolReader } from './pools/application/pool-reader';
 import { PoolVolumes } from './pools/application/pool-volumes';
+import { PoolCatalog } from './allocation/application/pool-catalog';
+import { DeregisterHostHandler, HostAttachments, HostReader, RegisterHostHandler } from './hosts/application/host.handlers';
+import {
+  AttachVolumeHandler,
+  ChangeVolumeQosHandler,
+  DetachVolumeHandler,
+  ResizeVolumeHandler,
+  VolumeCommandRunner,
+} from './volumes/application/volume-operations.handlers';
 import { PoolCapacityRefresher } from './pools/application/pool-capacity-refresher';
 import {
   DeleteStoragePoolHandler,
@@ -37,6 +46,7 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     PoolSecrets,
     PoolReader,
     PoolVolumes,
+    PoolCatalog,
     PoolCommandRunner,
     UpdateStoragePoolHandler,
     EnableStoragePoolHandler,
@@ -44,6 +54,15 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     DeleteStoragePoolHandler,
     RefreshPoolCapacityHandler,
     PoolCapacityRefresher,
+    HostReader,
+    HostAttachments,
+    RegisterHostHandler,
+    DeregisterHostHandler,
+    VolumeCommandRunner,
+    ResizeVolumeHandler,
+    AttachVolumeHandler,
+    DetachVolumeHandler,
+    ChangeVolumeQosHandler,
     AddStoragePoolHandler,
     CreateVolumeHandler,
     DeleteVolumeHandler,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { validateStorageCommand, type StorageCommand, type Topics } from '@strata/contracts';
-import { assertUnreachable } from '@strata/kernel';
+import { assertUnreachable, DomainError, ErrorCategory } from '@strata/kernel';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { MessageBus } from '@strata/messaging';
 import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
@@ -14,6 +14,13 @@ import {
   RefreshPoolCapacityHandler,
   UpdateStoragePoolHandler,
 } from '../pools/application/pool-lifecycle.handlers';
+import { DeregisterHostHandler, RegisterHostHandler } from '../hosts/application/host.handlers';
+import {
+  AttachVolumeHandler,
+  ChangeVolumeQosHandler,
+  DetachVolumeHandler,
+  ResizeVolumeHandler,
+} from '../volumes/application/volume-operations.handlers';
 import { CONSUMER_GROUP } from '../storage.constants';
 
 /** Kafka edge of the storage service: one consumer group on the storage command topic. */
@@ -36,6 +43,12 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
     private readonly disablePool: DisableStoragePoolHandler,
     private readonly deletePool: DeleteStoragePoolHandler,
     private readonly refreshCapacity: RefreshPoolCapacityHandler,
+    private readonly resizeVolume: ResizeVolumeHandler,
+    private readonly attachVolume: AttachVolumeHandler,
+    private readonly detachVolume: DetachVolumeHandler,
+    private readonly changeQos: ChangeVolumeQosHandler,
+    private readonly registerHost: RegisterHostHandler,
+    private readonly deregisterHost: DeregisterHostHandler,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -80,6 +93,22 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
       case 'RefreshPoolCapacity':
         await this.refreshCapacity.handle(command);
         return;
+      case 'ResizeVolume':
+        return this.resizeVolume.handle(command);
+      case 'AttachVolume':
+        return this.attachVolume.handle(command);
+      case 'DetachVolume':
+        return this.detachVolume.handle(command);
+      case 'ChangeVolumeQos':
+        return this.changeQos.handle(command);
+      case 'RegisterHost':
+        return this.registerHost.handle(command);
+      case 'DeregisterHost':
+        return this.deregisterHost.handle(command);
+      case 'ReconcilePool':
+      case 'ManageVolume':
+      case 'RemoveOrphan':
+        throw new DomainError('command.not_implemented', ErrorCategory.Validation, `${command.type} is not available in this version`);
       default:
         return assertUnreachable(command);
     }

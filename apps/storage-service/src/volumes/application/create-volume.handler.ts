@@ -1,20 +1,46 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreateVolumeData, Envelope, Topics } from '@strata/contracts';
-import { assertVolumeSize, backendVolumeName, isBackendError, poolKeyOf, roundUpToGranularity } from '@strata/plugin-sdk';
+import type { AllocationVerdict, CreateVolumeData, Envelope, Topics, VolumeQos } from '@strata/contracts';
+import { assertVolumeSize, backendVolumeName, isBackendError, poolKeyOf } from '@strata/plugin-sdk';
 import { AggregateRunner, SERVICE_CONFIG, TOPICS, type ServiceConfig } from '@strata/service-kit';
 import { pluginOrReject } from '../../infrastructure/driver-registry';
 import { toDomainError } from '../../infrastructure/backend-errors';
 import { PoolReader } from '../../pools/application/pool-reader';
+import { PoolCatalog } from '../../allocation/application/pool-catalog';
+import { allocate, judgePool, toAllocationVerdict, type AllocationRequest } from '../../allocation/domain/allocator';
+import { AllocationErrors } from '../../allocation/domain/allocation.errors';
 import { CONSUMER_GROUP } from '../../storage.constants';
-import { volumeDecider, volumeStreamId } from '../domain/volume';
+import { volumeDecider, volumeStreamId, type PoolView, type VolumeCommand } from '../domain/volume';
 import { VolumeEffects } from './volume-effects';
 
-/** CreateVolume: record the intent (with the inbox mark), then create on the backend. */
+/** The decider's CreateVolume with the fields this stage adds (provisioning, QoS, how the pool was chosen). */
+type CreateVolumeCommand = Extract<VolumeCommand, { type: 'CreateVolume' }> & {
+  readonly provisioning: 'thin' | 'thick';
+  readonly qos: VolumeQos | null;
+  readonly allocation: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
+};
+
+interface Placement {
+  readonly poolId: string;
+  /** Null: the named pool does not exist (the decider refuses with pool.not_found). */
+  readonly pool: PoolView | null;
+  readonly plugin: string | null;
+  /** Rounded to the pool's granularity. */
+  readonly sizeBytes: number;
+  readonly allocation: CreateVolumeCommand['allocation'];
+}
+
+/**
+ * CreateVolume: place the volume (on the named pool, checked by the same rules as
+ * allocation, or on the pool allocation picks), record the intent with the inbox mark,
+ * then create it on the backend. A request no pool can take is refused with the reason
+ * for every pool looked at.
+ */
 @Injectable()
 export class CreateVolumeHandler {
   constructor(
     private readonly runner: AggregateRunner,
     private readonly pools: PoolReader,
+    private readonly catalog: PoolCatalog,
     private readonly effects: VolumeEffects,
     @Inject(TOPICS) private readonly topics: Topics,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
@@ -22,44 +48,95 @@ export class CreateVolumeHandler {
 
   async handle(command: Envelope<'CreateVolume', CreateVolumeData>): Promise<void> {
     const volumeId = command.aggregateId;
-    const pool = await this.pools.get(command.data.poolId);
-    let sizeBytes = command.data.sizeBytes;
-    let backendName = '';
-    const usable = pool.status === 'enabled' || pool.status === 'disabled' ? pool : null;
-    if (usable) {
-      const { manifest } = pluginOrReject(usable.plugin);
-      try {
-        // Rounded before it is recorded, so the event and the backend agree on the size.
-        sizeBytes = roundUpToGranularity(sizeBytes, manifest.limits.sizeGranularityBytes);
-        assertVolumeSize(manifest, sizeBytes);
-        backendName = backendVolumeName(manifest, {
-          volumeId,
-          poolKey: poolKeyOf(usable.poolId),
-          installationId: this.config.installationId,
-        });
-      } catch (error) {
-        if (isBackendError(error)) throw toDomainError(error, 'data.');
-        throw error;
-      }
-    }
-    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
-    await this.runner.execute(
-      volumeDecider,
-      volumeStreamId(volumeId),
+    const { data } = command;
+    const request: AllocationRequest = {
+      zoneId: data.zoneId,
+      clusterId: data.clusterId,
+      poolTags: data.poolTags,
+      hypervisor: data.hypervisor,
+      sizeBytes: data.sizeBytes,
+      provisioning: data.provisioning ?? 'thin',
+      qos: qosOf(data),
+      policy: data.allocationPolicy ?? 'first-fit',
+    };
+    const placement = data.poolId !== undefined ? await this.onNamedPool(data.poolId, request) : await this.allocate(request);
+    const backendName = placement.plugin ? this.backendName(placement.plugin, volumeId, placement.poolId, placement.sizeBytes) : '';
+
+    const create: CreateVolumeCommand = {
+      type: 'CreateVolume',
       volumeId,
-      () => ({
-        type: 'CreateVolume' as const,
-        volumeId,
-        name: command.data.name,
-        sizeBytes,
-        volumeType: command.data.volumeType ?? 'DATA',
-        poolId: command.data.poolId,
-        pool: usable ? { poolId: usable.poolId, status: usable.status === 'enabled' ? ('enabled' as const) : ('disabled' as const) } : null,
-        backendName,
-      }),
-      meta,
-      { outboxTopic: this.topics.storageEvents, inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId } },
-    );
+      name: data.name,
+      sizeBytes: placement.sizeBytes,
+      volumeType: data.volumeType ?? 'DATA',
+      poolId: placement.poolId,
+      pool: placement.pool,
+      backendName,
+      provisioning: request.provisioning,
+      qos: request.qos,
+      allocation: placement.allocation,
+    };
+    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
+    await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, () => create, meta, {
+      outboxTopic: this.topics.storageEvents,
+      inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
+    });
     await this.effects.complete(volumeId, meta);
   }
+
+  /**
+   * The pool named in the request. An absent or disabled pool is left to the decider (its
+   * pool.not_found and pool.disabled answers); an enabled one must pass allocation's rules.
+   */
+  private async onNamedPool(poolId: string, request: AllocationRequest): Promise<Placement> {
+    const pool = await this.pools.get(poolId);
+    if (pool.status === 'absent' || pool.status === 'deleted') {
+      return { poolId, pool: null, plugin: null, sizeBytes: request.sizeBytes, allocation: null };
+    }
+    if (pool.status === 'disabled') {
+      return { poolId, pool: { poolId, status: 'disabled' }, plugin: null, sizeBytes: request.sizeBytes, allocation: null };
+    }
+    const verdict = judgePool(request, await this.catalog.candidate(pool));
+    if (!verdict.fits) throw AllocationErrors.poolUnfit(verdict);
+    return { poolId, pool: { poolId, status: 'enabled' }, plugin: pool.plugin, sizeBytes: verdict.sizeBytes, allocation: null };
+  }
+
+  private async allocate(request: AllocationRequest): Promise<Placement> {
+    // The contract requires zoneId whenever poolId is absent.
+    const zoneId = request.zoneId as string;
+    const candidates = await this.catalog.candidatesInZone(zoneId);
+    const { chosen, verdicts } = allocate(request, candidates);
+    if (!chosen) throw AllocationErrors.noPool(zoneId, request.sizeBytes, request.provisioning, verdicts);
+    const plugin = candidates.find((c) => c.poolId === chosen.poolId)?.plugin?.name ?? null;
+    return {
+      poolId: chosen.poolId,
+      pool: { poolId: chosen.poolId, status: 'enabled' },
+      plugin,
+      sizeBytes: chosen.sizeBytes,
+      allocation: { policy: request.policy, candidates: verdicts.map(toAllocationVerdict) },
+    };
+  }
+
+  /** The deterministic backend name; the size is checked against the backend's limits once more on the way. */
+  private backendName(pluginName: string, volumeId: string, poolId: string, sizeBytes: number): string {
+    const { manifest } = pluginOrReject(pluginName);
+    try {
+      assertVolumeSize(manifest, sizeBytes);
+      return backendVolumeName(manifest, { volumeId, poolKey: poolKeyOf(poolId), installationId: this.config.installationId });
+    } catch (error) {
+      if (isBackendError(error)) throw toDomainError(error, 'data.');
+      throw error;
+    }
+  }
+}
+
+/** The QoS asked for at creation, or null when it sets no limit (a null limit only removes one). */
+function qosOf(data: CreateVolumeData): VolumeQos | null {
+  const q = data.qos;
+  if (!q) return null;
+  const qos: VolumeQos = {
+    ...(q.iops != null ? { iops: q.iops } : {}),
+    ...(q.bandwidthBytesPerSecond != null ? { bandwidthBytesPerSecond: q.bandwidthBytesPerSecond } : {}),
+    ...(q.tier != null ? { tier: q.tier } : {}),
+  };
+  return Object.keys(qos).length > 0 ? qos : null;
 }

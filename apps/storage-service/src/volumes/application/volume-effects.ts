@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { isDomainError } from '@strata/kernel';
-import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { capable, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
+import { AggregateRunner, crashPoint, TOPICS, type CommandMeta } from '@strata/service-kit';
 import { DriverRegistry } from '../../infrastructure/driver-registry';
 import { isTransient, toErrorInfo, withBackendRetry } from '../../infrastructure/backend-errors';
 import { PoolReader } from '../../pools/application/pool-reader';
-import { volumeDecider, volumeStreamId, type VolumeCommand } from '../domain/volume';
+import { volumeDecider, volumeStreamId, type VolumeCommand, type VolumeFacts, type VolumeStatus } from '../domain/volume';
 
 export type EffectOutcome = 'done' | 'nothing_to_do' | 'retry_later';
+
+type WorkingVolume = VolumeFacts & { readonly status: VolumeStatus };
 
 /**
  * The backend side of a volume operation, run after its intent is recorded: by the
@@ -28,7 +31,9 @@ export class VolumeEffects {
 
   async complete(volumeId: string, meta: CommandMeta): Promise<EffectOutcome> {
     const { state } = await this.runner.load(volumeDecider, volumeStreamId(volumeId));
-    if (state.status !== 'creating' && state.status !== 'deleting') return 'nothing_to_do';
+    if (state.status === 'absent') return 'nothing_to_do';
+    const operation = describe(state);
+    if (!operation) return 'nothing_to_do';
     const pool = await this.pools.get(state.poolId);
     if (pool.status === 'absent') {
       // The intent was accepted against this pool, so its absence is corruption, not a user error.
@@ -37,26 +42,17 @@ export class VolumeEffects {
     let outcome: VolumeCommand;
     try {
       const driver = await this.drivers.forPool(pool);
-      if (state.status === 'creating') {
-        const created = await withBackendRetry(() =>
-          driver.createVolume({ name: state.backendName, sizeBytes: state.sizeBytes, thin: true }),
-        );
-        outcome = { type: 'RecordVolumeCreated', sizeBytes: created.sizeBytes, path: created.path ?? null };
-      } else {
-        await withBackendRetry(() => driver.deleteVolume(state.backendName));
-        outcome = { type: 'RecordVolumeDeleted' };
-      }
+      crashPoint(`volume.before-backend.${operation}`);
+      outcome = await this.perform(driver, state);
+      crashPoint(`volume.after-backend.${operation}`);
     } catch (error) {
       if (isTransient(error)) {
-        this.log.warn(`volume ${volumeId}: backend still failing (${toErrorInfo(error).message}); recovery retries it`);
+        this.log.warn(`volume ${volumeId}: ${operation} still failing (${toErrorInfo(error).message}); recovery retries it`);
         return 'retry_later';
       }
       const info = toErrorInfo(error);
-      this.log.error(`volume ${volumeId}: ${state.status === 'creating' ? 'create' : 'delete'} failed: ${info.code}: ${info.message}`);
-      outcome =
-        state.status === 'creating'
-          ? { type: 'RecordVolumeCreationFailed', error: info }
-          : { type: 'RecordVolumeDeletionFailed', error: info };
+      this.log.error(`volume ${volumeId}: ${operation} failed: ${info.code}: ${info.message}`);
+      outcome = failure(state, info);
     }
     try {
       await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, () => outcome, meta, {
@@ -68,5 +64,77 @@ export class VolumeEffects {
       throw error;
     }
     return 'done';
+  }
+
+  /** The backend call for the operation in flight, and the outcome it earns. */
+  private async perform(driver: PrimaryStorageDriver, volume: WorkingVolume): Promise<VolumeCommand> {
+    const name = volume.backendName;
+    if (volume.status === 'creating') {
+      const created = await withBackendRetry(() =>
+        driver.createVolume({ name, sizeBytes: volume.sizeBytes, thin: volume.provisioning !== 'thick' }),
+      );
+      // QoS asked at creation is applied before the volume is called ready.
+      if (volume.qos) await withBackendRetry(() => capable(driver, 'qos').setQos(name, volume.qos ?? {}));
+      return { type: 'RecordVolumeCreated', sizeBytes: created.sizeBytes, path: created.path ?? null };
+    }
+    if (volume.status === 'deleting') {
+      // Revoke everywhere first: a backend may refuse to delete a mapped volume, and a host
+      // must not keep a device whose volume is gone.
+      for (const attachment of volume.attachments) {
+        await withBackendRetry(() => driver.revokeAccess(name, attachment.backendHost));
+      }
+      await withBackendRetry(() => driver.deleteVolume(name));
+      return { type: 'RecordVolumeDeleted' };
+    }
+    const inFlight = volume.inFlight;
+    switch (inFlight?.kind) {
+      case 'resize': {
+        const resized = await withBackendRetry(() => driver.resizeVolume(name, inFlight.toBytes, { allowShrink: inFlight.allowShrink }));
+        return { type: 'RecordVolumeResized', sizeBytes: resized.sizeBytes };
+      }
+      case 'attach': {
+        const grant = await withBackendRetry(() => driver.grantAccess(name, inFlight.backendHost));
+        return { type: 'RecordVolumeAttached', devicePath: grant.devicePath };
+      }
+      case 'detach':
+        await withBackendRetry(() => driver.revokeAccess(name, inFlight.backendHost));
+        return { type: 'RecordVolumeDetached' };
+      case 'qos': {
+        const limits = {
+          iops: inFlight.qos.iops ?? null,
+          bandwidthBytesPerSecond: inFlight.qos.bandwidthBytesPerSecond ?? null,
+          tier: inFlight.qos.tier ?? null,
+        };
+        // Removing limits on a backend without QoS is a no-op; setting them was refused up front.
+        if (supports(driver, 'qos')) await withBackendRetry(() => capable(driver, 'qos').setQos(name, limits));
+        return { type: 'RecordVolumeQosChanged' };
+      }
+      default:
+        throw new Error(`volume ${volume.volumeId} has no operation in flight`);
+    }
+  }
+}
+
+/** The operation a volume is in the middle of, or undefined when it is at rest. */
+function describe(volume: WorkingVolume): string | undefined {
+  if (volume.status === 'creating') return 'create';
+  if (volume.status === 'deleting') return 'delete';
+  return volume.inFlight?.kind;
+}
+
+function failure(volume: WorkingVolume, error: ReturnType<typeof toErrorInfo>): VolumeCommand {
+  if (volume.status === 'creating') return { type: 'RecordVolumeCreationFailed', error };
+  if (volume.status === 'deleting') return { type: 'RecordVolumeDeletionFailed', error };
+  switch (volume.inFlight?.kind) {
+    case 'resize':
+      return { type: 'RecordVolumeResizeFailed', error };
+    case 'attach':
+      return { type: 'RecordVolumeAttachFailed', error };
+    case 'detach':
+      return { type: 'RecordVolumeDetachFailed', error };
+    case 'qos':
+      return { type: 'RecordVolumeQosChangeFailed', error };
+    default:
+      throw new Error(`volume ${volume.volumeId} has no operation in flight`);
   }
 }

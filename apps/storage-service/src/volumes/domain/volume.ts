@@ -1,23 +1,65 @@
 import { assertUnreachable, DomainError, ErrorCategory, type Decider } from '@strata/kernel';
 import type {
+  AllocationVerdict,
   ErrorInfo,
+  VolumeAttached,
+  VolumeAttachFailed,
+  VolumeAttachRequested,
   VolumeCreated,
   VolumeCreationFailed,
   VolumeCreationRequested,
   VolumeDeleted,
   VolumeDeletionFailed,
   VolumeDeletionRequested,
+  VolumeDetached,
+  VolumeDetachFailed,
+  VolumeDetachRequested,
+  VolumeManaged,
+  VolumeQos,
+  VolumeQosChanged,
+  VolumeQosChangeFailed,
+  VolumeQosChangeRequested,
+  VolumeResized,
+  VolumeResizeFailed,
+  VolumeResizeRequested,
 } from '@strata/contracts';
 
 export type VolumeEvent =
   | { type: 'VolumeCreationRequested'; data: VolumeCreationRequested }
   | { type: 'VolumeCreated'; data: VolumeCreated }
   | { type: 'VolumeCreationFailed'; data: VolumeCreationFailed }
+  | { type: 'VolumeManaged'; data: VolumeManaged }
   | { type: 'VolumeDeletionRequested'; data: VolumeDeletionRequested }
   | { type: 'VolumeDeleted'; data: VolumeDeleted }
-  | { type: 'VolumeDeletionFailed'; data: VolumeDeletionFailed };
+  | { type: 'VolumeDeletionFailed'; data: VolumeDeletionFailed }
+  | { type: 'VolumeResizeRequested'; data: VolumeResizeRequested }
+  | { type: 'VolumeResized'; data: VolumeResized }
+  | { type: 'VolumeResizeFailed'; data: VolumeResizeFailed }
+  | { type: 'VolumeAttachRequested'; data: VolumeAttachRequested }
+  | { type: 'VolumeAttached'; data: VolumeAttached }
+  | { type: 'VolumeAttachFailed'; data: VolumeAttachFailed }
+  | { type: 'VolumeDetachRequested'; data: VolumeDetachRequested }
+  | { type: 'VolumeDetached'; data: VolumeDetached }
+  | { type: 'VolumeDetachFailed'; data: VolumeDetachFailed }
+  | { type: 'VolumeQosChangeRequested'; data: VolumeQosChangeRequested }
+  | { type: 'VolumeQosChanged'; data: VolumeQosChanged }
+  | { type: 'VolumeQosChangeFailed'; data: VolumeQosChangeFailed };
 
-interface VolumeFacts {
+export interface Attachment {
+  readonly hostId: string;
+  /** The host's name on the pool's backend, kept so a detach after a host change still revokes the right one. */
+  readonly backendHost: string;
+  readonly devicePath: string;
+}
+
+/** An operation between its intent and its outcome; the volume takes no other command meanwhile. */
+export type InFlight =
+  | { readonly kind: 'attach'; readonly hostId: string; readonly backendHost: string }
+  | { readonly kind: 'detach'; readonly hostId: string; readonly backendHost: string }
+  | { readonly kind: 'qos'; readonly qos: VolumeQos }
+  | { readonly kind: 'resize'; readonly fromBytes: number; readonly toBytes: number; readonly allowShrink: boolean };
+
+export interface VolumeFacts {
   readonly volumeId: string;
   readonly name: string;
   readonly poolId: string;
@@ -26,12 +68,20 @@ interface VolumeFacts {
   readonly backendName: string;
   readonly path: string | null;
   readonly lastError: ErrorInfo | null;
+  readonly provisioning: 'thin' | 'thick';
+  readonly qos: VolumeQos | null;
+  readonly attachments: readonly Attachment[];
+  readonly inFlight: InFlight | null;
 }
 
-/** Transitional states (creating, deleting) always end in an outcome; recovery sees to it. */
-export type VolumeState =
-  | { readonly status: 'absent' }
-  | ({ readonly status: 'creating' | 'ready' | 'error' | 'deleting' | 'deleted' } & VolumeFacts);
+/**
+ * The volume's state machine. Transitional states (creating, resizing, deleting, and any
+ * in-flight attach, detach or QoS change) always end in an outcome; recovery sees to it.
+ * 'attached' is 'ready' with at least one host granted.
+ */
+export type VolumeStatus = 'creating' | 'ready' | 'attached' | 'resizing' | 'error' | 'deleting' | 'deleted';
+export type VolumeState = { readonly status: 'absent' } | ({ readonly status: VolumeStatus } & VolumeFacts);
+type PresentVolume = Exclude<VolumeState, { status: 'absent' }>;
 
 /** What the volume needs to know of its pool; loaded by the handler, not by the decider. */
 export interface PoolView {
@@ -49,12 +99,44 @@ export type VolumeCommand =
       readonly poolId: string;
       readonly pool: PoolView | null;
       readonly backendName: string;
+      readonly provisioning?: 'thin' | 'thick';
+      readonly qos?: VolumeQos | null;
+      readonly allocation?: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
     }
   | { readonly type: 'RecordVolumeCreated'; readonly sizeBytes: number; readonly path: string | null }
   | { readonly type: 'RecordVolumeCreationFailed'; readonly error: ErrorInfo }
+  | {
+      readonly type: 'ManageVolume';
+      readonly volumeId: string;
+      readonly name: string;
+      readonly poolId: string;
+      readonly backendName: string;
+      readonly sizeBytes: number;
+      readonly path: string | null;
+    }
   | { readonly type: 'DeleteVolume'; readonly volumeId: string }
   | { readonly type: 'RecordVolumeDeleted' }
-  | { readonly type: 'RecordVolumeDeletionFailed'; readonly error: ErrorInfo };
+  | { readonly type: 'RecordVolumeDeletionFailed'; readonly error: ErrorInfo }
+  | {
+      readonly type: 'ResizeVolume';
+      readonly volumeId: string;
+      readonly toBytes: number;
+      readonly allowShrink: boolean;
+      /** From the pool's manifest. */
+      readonly backendCanShrink: boolean;
+      readonly backendCanGrow: boolean;
+    }
+  | { readonly type: 'RecordVolumeResized'; readonly sizeBytes: number }
+  | { readonly type: 'RecordVolumeResizeFailed'; readonly error: ErrorInfo }
+  | { readonly type: 'AttachVolume'; readonly volumeId: string; readonly hostId: string; readonly backendHost: string }
+  | { readonly type: 'RecordVolumeAttached'; readonly devicePath: string }
+  | { readonly type: 'RecordVolumeAttachFailed'; readonly error: ErrorInfo }
+  | { readonly type: 'DetachVolume'; readonly volumeId: string; readonly hostId: string }
+  | { readonly type: 'RecordVolumeDetached' }
+  | { readonly type: 'RecordVolumeDetachFailed'; readonly error: ErrorInfo }
+  | { readonly type: 'ChangeVolumeQos'; readonly volumeId: string; readonly qos: VolumeQos; readonly backendSupportsQos: boolean }
+  | { readonly type: 'RecordVolumeQosChanged' }
+  | { readonly type: 'RecordVolumeQosChangeFailed'; readonly error: ErrorInfo };
 
 export const VolumeErrors = {
   alreadyExists: (volumeId: string) =>
@@ -65,32 +147,83 @@ export const VolumeErrors = {
     new DomainError('volume.deletion_in_progress', ErrorCategory.Conflict, `volume ${volumeId} is already being deleted`, {
       volumeId,
     }),
-  illegalState: (volumeId: string, status: string, action: string) =>
+  busy: (volumeId: string, inFlight: InFlight) =>
     new DomainError(
-      'volume.illegal_state',
-      ErrorCategory.IllegalState,
-      `volume ${volumeId} is ${status}: cannot ${action}`,
-      { volumeId, status, action },
+      'volume.operation_in_progress',
+      ErrorCategory.Conflict,
+      `volume ${volumeId} is busy with a ${inFlight.kind}: wait for it to finish`,
+      { volumeId, inFlight: inFlight.kind },
     ),
+  illegalState: (volumeId: string, status: string, action: string) =>
+    new DomainError('volume.illegal_state', ErrorCategory.IllegalState, `volume ${volumeId} is ${status}: cannot ${action}`, {
+      volumeId,
+      status,
+      action,
+    }),
   poolDisabled: (poolId: string) =>
     new DomainError('pool.disabled', ErrorCategory.IllegalState, `storage pool ${poolId} is disabled: it takes no new volumes`, { poolId }),
   poolNotFound: (poolId: string) =>
     new DomainError('pool.not_found', ErrorCategory.NotFound, `storage pool ${poolId} does not exist`, { poolId }),
+  unchangedSize: (volumeId: string, sizeBytes: number) =>
+    new DomainError('volume.size_unchanged', ErrorCategory.Validation, `volume ${volumeId} already has ${sizeBytes} bytes`, {
+      volumeId,
+      violations: [{ field: 'data.sizeBytes', rule: 'changed', message: `sizeBytes is already ${sizeBytes}` }],
+    }),
+  shrinkNotAllowed: (volumeId: string, from: number, to: number) =>
+    new DomainError(
+      'volume.shrink_not_allowed',
+      ErrorCategory.Validation,
+      `shrinking volume ${volumeId} from ${from} to ${to} bytes destroys data past the new end: set allowShrink to do it`,
+      { volumeId, violations: [{ field: 'data.allowShrink', rule: 'requiredToShrink', message: 'allowShrink must be true to shrink' }] },
+    ),
+  shrinkUnsupported: (volumeId: string) =>
+    new DomainError('volume.shrink_unsupported', ErrorCategory.Validation, `the backend of volume ${volumeId} cannot shrink volumes`, {
+      volumeId,
+    }),
+  growUnsupported: (volumeId: string) =>
+    new DomainError('volume.grow_unsupported', ErrorCategory.Validation, `the backend of volume ${volumeId} cannot grow volumes`, {
+      volumeId,
+    }),
+  alreadyAttached: (volumeId: string, hostId: string) =>
+    new DomainError('volume.already_attached', ErrorCategory.Conflict, `volume ${volumeId} is already attached to host ${hostId}`, {
+      volumeId,
+      hostId,
+    }),
+  notAttached: (volumeId: string, hostId: string) =>
+    new DomainError('volume.not_attached', ErrorCategory.Conflict, `volume ${volumeId} is not attached to host ${hostId}`, {
+      volumeId,
+      hostId,
+    }),
+  qosUnsupported: (volumeId: string) =>
+    new DomainError('volume.qos_unsupported', ErrorCategory.Validation, `the backend of volume ${volumeId} has no QoS limits`, { volumeId }),
 };
 
-type PresentVolume = Exclude<VolumeState, { status: 'absent' }>;
-
-/** Returns the volume when its status allows `action`, else the error that says why not. */
-function requireStatus(
-  state: VolumeState,
-  allowed: readonly PresentVolume['status'][],
-  action: string,
-  volumeId = 'unknown',
-): PresentVolume {
+/** The volume when its status allows `action` and nothing else is in flight, else the error saying why. */
+function requireStatus(state: VolumeState, allowed: readonly VolumeStatus[], action: string, volumeId = 'unknown'): PresentVolume {
   if (state.status === 'absent') throw VolumeErrors.notFound(volumeId);
   if (!allowed.includes(state.status)) throw VolumeErrors.illegalState(state.volumeId, state.status, action);
   return state;
 }
+
+/** Usable (ready or attached) and idle: what every user operation but delete needs. */
+function requireIdle(state: VolumeState, action: string, volumeId: string): PresentVolume {
+  const volume = requireStatus(state, ['ready', 'attached'], action, volumeId);
+  if (volume.inFlight) throw VolumeErrors.busy(volume.volumeId, volume.inFlight);
+  return volume;
+}
+
+/** An outcome must answer the operation that is in flight, of the kind it reports. */
+function requireInFlight<K extends InFlight['kind']>(state: VolumeState, kind: K, action: string): PresentVolume & { inFlight: Extract<InFlight, { kind: K }> } {
+  if (state.status === 'absent') throw VolumeErrors.notFound('unknown');
+  if (state.inFlight?.kind !== kind) throw VolumeErrors.illegalState(state.volumeId, state.status, action);
+  return state as PresentVolume & { inFlight: Extract<InFlight, { kind: K }> };
+}
+
+/** Back to ready or attached once an operation ends. */
+const settled = (attachments: readonly Attachment[]): VolumeStatus => (attachments.length > 0 ? 'attached' : 'ready');
+
+const hasQos = (qos: VolumeQos) =>
+  (qos.iops ?? null) !== null || (qos.bandwidthBytesPerSecond ?? null) !== null || (qos.tier ?? null) !== null;
 
 export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
   initialState: () => ({ status: 'absent' }),
@@ -111,6 +244,9 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
               sizeBytes: command.sizeBytes,
               volumeType: command.volumeType,
               backendName: command.backendName,
+              provisioning: command.provisioning ?? 'thin',
+              qos: command.qos ?? null,
+              allocation: command.allocation ?? null,
             },
           },
         ];
@@ -120,13 +256,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         return [
           {
             type: 'VolumeCreated',
-            data: {
-              volumeId: volume.volumeId,
-              poolId: volume.poolId,
-              backendName: volume.backendName,
-              sizeBytes: command.sizeBytes,
-              path: command.path,
-            },
+            data: { volumeId: volume.volumeId, poolId: volume.poolId, backendName: volume.backendName, sizeBytes: command.sizeBytes, path: command.path },
           },
         ];
       }
@@ -134,10 +264,16 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         const volume = requireStatus(state, ['creating'], 'record a failed creation');
         return [{ type: 'VolumeCreationFailed', data: { volumeId: volume.volumeId, poolId: volume.poolId, error: command.error } }];
       }
+      case 'ManageVolume': {
+        if (state.status !== 'absent') throw VolumeErrors.alreadyExists(command.volumeId);
+        const { type: _type, ...data } = command;
+        return [{ type: 'VolumeManaged', data }];
+      }
       case 'DeleteVolume': {
         // A second request while one runs is answered, not swallowed: its job must end too.
         if (state.status === 'deleting') throw VolumeErrors.deletionUnderWay(state.volumeId);
-        const volume = requireStatus(state, ['ready', 'error'], 'delete it', command.volumeId);
+        const volume = requireStatus(state, ['ready', 'attached', 'error'], 'delete it', command.volumeId);
+        if (volume.inFlight) throw VolumeErrors.busy(volume.volumeId, volume.inFlight);
         return [
           {
             type: 'VolumeDeletionRequested',
@@ -153,27 +289,157 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         const volume = requireStatus(state, ['deleting'], 'record a failed deletion');
         return [{ type: 'VolumeDeletionFailed', data: { volumeId: volume.volumeId, poolId: volume.poolId, error: command.error } }];
       }
+      case 'ResizeVolume': {
+        const volume = requireIdle(state, 'resize it', command.volumeId);
+        if (command.toBytes === volume.sizeBytes) throw VolumeErrors.unchangedSize(volume.volumeId, volume.sizeBytes);
+        if (command.toBytes < volume.sizeBytes) {
+          if (!command.allowShrink) throw VolumeErrors.shrinkNotAllowed(volume.volumeId, volume.sizeBytes, command.toBytes);
+          if (!command.backendCanShrink) throw VolumeErrors.shrinkUnsupported(volume.volumeId);
+        } else if (!command.backendCanGrow) {
+          throw VolumeErrors.growUnsupported(volume.volumeId);
+        }
+        return [
+          {
+            type: 'VolumeResizeRequested',
+            data: { volumeId: volume.volumeId, fromBytes: volume.sizeBytes, toBytes: command.toBytes, allowShrink: command.allowShrink },
+          },
+        ];
+      }
+      case 'RecordVolumeResized': {
+        const volume = requireInFlight(state, 'resize', 'record a resize');
+        return [{ type: 'VolumeResized', data: { volumeId: volume.volumeId, sizeBytes: command.sizeBytes } }];
+      }
+      case 'RecordVolumeResizeFailed': {
+        const volume = requireInFlight(state, 'resize', 'record a failed resize');
+        return [{ type: 'VolumeResizeFailed', data: { volumeId: volume.volumeId, error: command.error } }];
+      }
+      case 'AttachVolume': {
+        const volume = requireIdle(state, 'attach it', command.volumeId);
+        if (volume.attachments.some((a) => a.hostId === command.hostId)) throw VolumeErrors.alreadyAttached(volume.volumeId, command.hostId);
+        return [{ type: 'VolumeAttachRequested', data: { volumeId: volume.volumeId, hostId: command.hostId, backendHost: command.backendHost } }];
+      }
+      case 'RecordVolumeAttached': {
+        const volume = requireInFlight(state, 'attach', 'record an attach');
+        return [{ type: 'VolumeAttached', data: { volumeId: volume.volumeId, hostId: volume.inFlight.hostId, devicePath: command.devicePath } }];
+      }
+      case 'RecordVolumeAttachFailed': {
+        const volume = requireInFlight(state, 'attach', 'record a failed attach');
+        return [{ type: 'VolumeAttachFailed', data: { volumeId: volume.volumeId, hostId: volume.inFlight.hostId, error: command.error } }];
+      }
+      case 'DetachVolume': {
+        const volume = requireIdle(state, 'detach it', command.volumeId);
+        const attachment = volume.attachments.find((a) => a.hostId === command.hostId);
+        if (!attachment) throw VolumeErrors.notAttached(volume.volumeId, command.hostId);
+        return [{ type: 'VolumeDetachRequested', data: { volumeId: volume.volumeId, hostId: command.hostId, backendHost: attachment.backendHost } }];
+      }
+      case 'RecordVolumeDetached': {
+        const volume = requireInFlight(state, 'detach', 'record a detach');
+        return [{ type: 'VolumeDetached', data: { volumeId: volume.volumeId, hostId: volume.inFlight.hostId } }];
+      }
+      case 'RecordVolumeDetachFailed': {
+        const volume = requireInFlight(state, 'detach', 'record a failed detach');
+        return [{ type: 'VolumeDetachFailed', data: { volumeId: volume.volumeId, hostId: volume.inFlight.hostId, error: command.error } }];
+      }
+      case 'ChangeVolumeQos': {
+        const volume = requireIdle(state, 'change its QoS', command.volumeId);
+        if (hasQos(command.qos) && !command.backendSupportsQos) throw VolumeErrors.qosUnsupported(volume.volumeId);
+        return [{ type: 'VolumeQosChangeRequested', data: { volumeId: volume.volumeId, qos: command.qos } }];
+      }
+      case 'RecordVolumeQosChanged': {
+        const volume = requireInFlight(state, 'qos', 'record a QoS change');
+        return [{ type: 'VolumeQosChanged', data: { volumeId: volume.volumeId, qos: volume.inFlight.qos } }];
+      }
+      case 'RecordVolumeQosChangeFailed': {
+        const volume = requireInFlight(state, 'qos', 'record a failed QoS change');
+        return [{ type: 'VolumeQosChangeFailed', data: { volumeId: volume.volumeId, error: command.error } }];
+      }
       default:
         return assertUnreachable(command);
     }
   },
 
   evolve(state, event) {
+    if (event.type === 'VolumeCreationRequested') {
+      const d = event.data;
+      return {
+        status: 'creating',
+        volumeId: d.volumeId,
+        name: d.name,
+        poolId: d.poolId,
+        sizeBytes: d.sizeBytes,
+        volumeType: d.volumeType,
+        backendName: d.backendName,
+        path: null,
+        lastError: null,
+        provisioning: d.provisioning ?? 'thin',
+        qos: d.qos ?? null,
+        attachments: [],
+        inFlight: null,
+      };
+    }
+    if (event.type === 'VolumeManaged') {
+      const d = event.data;
+      return {
+        status: 'ready',
+        volumeId: d.volumeId,
+        name: d.name,
+        poolId: d.poolId,
+        sizeBytes: d.sizeBytes,
+        volumeType: 'DATA',
+        backendName: d.backendName,
+        path: d.path,
+        lastError: null,
+        provisioning: 'thin',
+        qos: null,
+        attachments: [],
+        inFlight: null,
+      };
+    }
+    if (state.status === 'absent') return state;
     switch (event.type) {
-      case 'VolumeCreationRequested':
-        return { status: 'creating', ...event.data, path: null, lastError: null };
       case 'VolumeCreated':
-        return state.status === 'absent'
-          ? state
-          : { ...state, status: 'ready', sizeBytes: event.data.sizeBytes, path: event.data.path, lastError: null };
+        return { ...state, status: 'ready', sizeBytes: event.data.sizeBytes, path: event.data.path, lastError: null };
       case 'VolumeCreationFailed':
-        return state.status === 'absent' ? state : { ...state, status: 'error', lastError: event.data.error };
+        return { ...state, status: 'error', lastError: event.data.error };
       case 'VolumeDeletionRequested':
-        return state.status === 'absent' ? state : { ...state, status: 'deleting' };
+        return { ...state, status: 'deleting' };
       case 'VolumeDeleted':
-        return state.status === 'absent' ? state : { ...state, status: 'deleted', path: null };
+        return { ...state, status: 'deleted', path: null, attachments: [] };
       case 'VolumeDeletionFailed':
-        return state.status === 'absent' ? state : { ...state, status: 'error', lastError: event.data.error };
+        return { ...state, status: 'error', lastError: event.data.error };
+      case 'VolumeResizeRequested':
+        return {
+          ...state,
+          status: 'resizing',
+          inFlight: { kind: 'resize', fromBytes: event.data.fromBytes, toBytes: event.data.toBytes, allowShrink: event.data.allowShrink },
+        };
+      case 'VolumeResized':
+        return { ...state, status: settled(state.attachments), sizeBytes: event.data.sizeBytes, inFlight: null, lastError: null };
+      case 'VolumeResizeFailed':
+        return { ...state, status: settled(state.attachments), inFlight: null, lastError: event.data.error };
+      case 'VolumeAttachRequested':
+        return { ...state, inFlight: { kind: 'attach', hostId: event.data.hostId, backendHost: event.data.backendHost } };
+      case 'VolumeAttached': {
+        const backendHost = state.inFlight?.kind === 'attach' ? state.inFlight.backendHost : event.data.hostId;
+        const attachments = [...state.attachments, { hostId: event.data.hostId, backendHost, devicePath: event.data.devicePath }];
+        return { ...state, status: 'attached', attachments, inFlight: null, lastError: null };
+      }
+      case 'VolumeAttachFailed':
+        return { ...state, inFlight: null, lastError: event.data.error };
+      case 'VolumeDetachRequested':
+        return { ...state, inFlight: { kind: 'detach', hostId: event.data.hostId, backendHost: event.data.backendHost } };
+      case 'VolumeDetached': {
+        const attachments = state.attachments.filter((a) => a.hostId !== event.data.hostId);
+        return { ...state, status: settled(attachments), attachments, inFlight: null, lastError: null };
+      }
+      case 'VolumeDetachFailed':
+        return { ...state, inFlight: null, lastError: event.data.error };
+      case 'VolumeQosChangeRequested':
+        return { ...state, inFlight: { kind: 'qos', qos: event.data.qos } };
+      case 'VolumeQosChanged':
+        return { ...state, qos: hasQos(event.data.qos) ? event.data.qos : null, inFlight: null, lastError: null };
+      case 'VolumeQosChangeFailed':
+        return { ...state, inFlight: null, lastError: event.data.error };
       default:
         return assertUnreachable(event);
     }
@@ -183,4 +449,11 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
 export const volumeStreamId = (volumeId: string) => `volume-${volumeId}`;
 export const VOLUME_STREAM_PREFIX = 'volume-';
 /** Newest events that leave a volume mid-operation: recovery finishes these. */
-export const TRANSITIONAL_VOLUME_EVENTS = ['VolumeCreationRequested', 'VolumeDeletionRequested'] as const;
+export const TRANSITIONAL_VOLUME_EVENTS = [
+  'VolumeCreationRequested',
+  'VolumeDeletionRequested',
+  'VolumeResizeRequested',
+  'VolumeAttachRequested',
+  'VolumeDetachRequested',
+  'VolumeQosChangeRequested',
+] as const;

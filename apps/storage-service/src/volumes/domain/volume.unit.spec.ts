@@ -7,7 +7,17 @@ const spec = deciderSpec(volumeDecider);
 
 const requested: VolumeEvent = {
   type: 'VolumeCreationRequested',
-  data: { volumeId, name: 'data-1', poolId, sizeBytes: 1048576, volumeType: 'DATA', backendName: `vol-${volumeId}` },
+  data: {
+    volumeId,
+    name: 'data-1',
+    poolId,
+    sizeBytes: 1048576,
+    volumeType: 'DATA',
+    backendName: `vol-${volumeId}`,
+    provisioning: 'thin',
+    qos: null,
+    allocation: null,
+  },
 };
 const created: VolumeEvent = {
   type: 'VolumeCreated',
@@ -113,6 +123,94 @@ describe('volume decider', () => {
     });
     it('refuses to record a deletion that was never asked for', () => {
       spec.given([requested, created]).when({ type: 'RecordVolumeDeleted' }).thenThrows('volume.illegal_state');
+    });
+  });
+
+  const hostId = '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
+  const otherHost = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+  const attachRequested: VolumeEvent = { type: 'VolumeAttachRequested', data: { volumeId, hostId, backendHost: 'node1' } };
+  const attached: VolumeEvent = { type: 'VolumeAttached', data: { volumeId, hostId, devicePath: '/dev/drbd/by-res/x/0' } };
+
+  describe('ResizeVolume', () => {
+    const resize = (toBytes: number, allowShrink = false, backendCanShrink = true) =>
+      ({ type: 'ResizeVolume', volumeId, toBytes, allowShrink, backendCanShrink, backendCanGrow: true }) as const;
+    it('grows a ready volume, recording both sizes', () => {
+      spec.given([requested, created]).when(resize(2 * 1048576)).then([
+        { type: 'VolumeResizeRequested', data: { volumeId, fromBytes: 1048576, toBytes: 2 * 1048576, allowShrink: false } },
+      ]);
+    });
+    it('refuses a shrink unless asked explicitly, naming the flag', () => {
+      spec.given([requested, created]).when(resize(512)).thenThrows('volume.shrink_not_allowed', /allowShrink/);
+    });
+    it('refuses a shrink the backend cannot do, even when asked', () => {
+      spec.given([requested, created]).when(resize(512, true, false)).thenThrows('volume.shrink_unsupported');
+    });
+    it('refuses a resize to the same size, so its job ends', () => {
+      spec.given([requested, created]).when(resize(1048576)).thenThrows('volume.size_unchanged');
+    });
+    it('refuses any other operation while one is in flight', () => {
+      const resizing: VolumeEvent = { type: 'VolumeResizeRequested', data: { volumeId, fromBytes: 1048576, toBytes: 2097152, allowShrink: false } };
+      spec.given([requested, created, resizing]).when({ type: 'AttachVolume', volumeId, hostId, backendHost: 'node1' }).thenThrows('volume.illegal_state', /resizing/);
+    });
+    it('records the new size and settles back to ready', () => {
+      const resizing: VolumeEvent = { type: 'VolumeResizeRequested', data: { volumeId, fromBytes: 1048576, toBytes: 2097152, allowShrink: false } };
+      spec.given([requested, created, resizing]).when({ type: 'RecordVolumeResized', sizeBytes: 2097152 }).then([
+        { type: 'VolumeResized', data: { volumeId, sizeBytes: 2097152 } },
+      ]);
+      spec.given([requested, created, resizing, { type: 'VolumeResized', data: { volumeId, sizeBytes: 2097152 } }]).when(resize(2097152)).thenThrows('volume.size_unchanged');
+    });
+  });
+
+  describe('attach and detach', () => {
+    it('attaches with the host identity on the backend, then records the device path', () => {
+      spec.given([requested, created]).when({ type: 'AttachVolume', volumeId, hostId, backendHost: 'node1' }).then([attachRequested]);
+      spec.given([requested, created, attachRequested]).when({ type: 'RecordVolumeAttached', devicePath: '/dev/drbd/by-res/x/0' }).then([attached]);
+    });
+    it('attaches a second host (live migration) but not the same one twice', () => {
+      spec.given([requested, created, attachRequested, attached]).when({ type: 'AttachVolume', volumeId, hostId: otherHost, backendHost: 'node2' }).then([
+        { type: 'VolumeAttachRequested', data: { volumeId, hostId: otherHost, backendHost: 'node2' } },
+      ]);
+      spec.given([requested, created, attachRequested, attached]).when({ type: 'AttachVolume', volumeId, hostId, backendHost: 'node1' }).thenThrows('volume.already_attached');
+    });
+    it('detaches with the identity recorded at attach time', () => {
+      spec.given([requested, created, attachRequested, attached]).when({ type: 'DetachVolume', volumeId, hostId }).then([
+        { type: 'VolumeDetachRequested', data: { volumeId, hostId, backendHost: 'node1' } },
+      ]);
+    });
+    it('refuses to detach a host that is not attached', () => {
+      spec.given([requested, created]).when({ type: 'DetachVolume', volumeId, hostId }).thenThrows('volume.not_attached');
+    });
+    it('refuses to record an attach nobody asked for', () => {
+      spec.given([requested, created]).when({ type: 'RecordVolumeAttached', devicePath: '/x' }).thenThrows('volume.illegal_state');
+    });
+    it('deletes an attached volume (the effect revokes every host first)', () => {
+      spec.given([requested, created, attachRequested, attached]).when({ type: 'DeleteVolume', volumeId }).then([deletionRequested]);
+    });
+  });
+
+  describe('QoS', () => {
+    const qos = { iops: 500, bandwidthBytesPerSecond: null, tier: null };
+    it('changes QoS where the backend has it', () => {
+      spec.given([requested, created]).when({ type: 'ChangeVolumeQos', volumeId, qos, backendSupportsQos: true }).then([
+        { type: 'VolumeQosChangeRequested', data: { volumeId, qos } },
+      ]);
+    });
+    it('refuses limits on a backend without QoS, but lets them be cleared', () => {
+      spec.given([requested, created]).when({ type: 'ChangeVolumeQos', volumeId, qos, backendSupportsQos: false }).thenThrows('volume.qos_unsupported');
+      const none = { iops: null, bandwidthBytesPerSecond: null, tier: null };
+      spec.given([requested, created]).when({ type: 'ChangeVolumeQos', volumeId, qos: none, backendSupportsQos: false }).then([
+        { type: 'VolumeQosChangeRequested', data: { volumeId, qos: none } },
+      ]);
+    });
+  });
+
+  describe('ManageVolume', () => {
+    it('adopts a backend object as a ready volume', () => {
+      const manage = { volumeId, name: 'adopted', poolId, backendName: 'vol-orphan', sizeBytes: 4096, path: '/p/vol-orphan.raw' };
+      spec.given([]).when({ type: 'ManageVolume', ...manage }).then([{ type: 'VolumeManaged', data: manage }]);
+      spec.given([{ type: 'VolumeManaged', data: manage }]).when({ type: 'DeleteVolume', volumeId }).then([
+        { type: 'VolumeDeletionRequested', data: { volumeId, poolId, backendName: 'vol-orphan' } },
+      ]);
     });
   });
 });
