@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@strata/service-kit';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { HostsModule } from './hosts/hosts.module';
 import { JobsModule } from './jobs/jobs.module';
 import { platformOptions } from './orchestrator';
 import { PluginsModule } from './plugins/plugins.module';
@@ -10,7 +11,7 @@ import { ProjectionModule } from './projection/projection.module';
 import { VolumesModule } from './volumes/volumes.module';
 
 @Module({
-  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, JobsModule],
+  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, HostsModule, JobsModule],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 export class AppModule {}

@@ -10,10 +10,11 @@ export function invalidRequest(violations: readonly FieldViolation[]): DomainErr
   return new DomainError('request.invalid', ErrorCategory.Validation, `invalid ${fields.join(', ')}: ${summary}`, { violations });
 }
 
-export function notFound(resource: 'pool' | 'volume' | 'job' | 'plugin', id: string): DomainError {
+export function notFound(resource: 'pool' | 'volume' | 'job' | 'plugin' | 'host', id: string): DomainError {
   return new DomainError(`${resource}.not_found`, ErrorCategory.NotFound, `${resource} ${id} does not exist`, { id });
 }
 
 export function volumeAlreadyDeleted(id: string): DomainError {
   return new DomainError('volume.already_deleted', ErrorCategory.Conflict, `volume ${id} is already deleted`, { id });
 }
+

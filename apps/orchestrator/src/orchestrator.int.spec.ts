@@ -437,6 +437,277 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     });
   });
 
+  describe('hosts, volume operations and pool drift', () => {
+    let hostId: string;
+    let opVolume: string;
+    const acme = (req: request.Test) => req.set('X-Tenant', 'acme');
+    const outboxCount = async () => {
+      const [{ n }] = await app.get(DataSource).query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
+      return n as number;
+    };
+    const volumeWhere = (what: string, check: (v: Record<string, unknown>) => boolean) =>
+      until(`volume ${what}`, async () => {
+        const res = await http().get(`/volumes/${opVolume}`);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+    const poolWhere = (what: string, id: string, check: (p: Record<string, unknown>) => boolean) =>
+      until(`pool ${what}`, async () => {
+        const res = await http().get(`/pools/${id}`);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+
+    it('POST /hosts answers 202 and publishes RegisterHost; HostRegistered lists the host', async () => {
+      const body = { name: 'kvm-01', zoneId: 'zone-h', clusterId: 'c-h', hypervisor: 'kvm', identities: { linstorNode: 'kvm01', storpoolClientId: 4 } };
+      const res = await http().post('/hosts').set('X-Correlation-Id', 'corr-host').send(body).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), hostId: expect.any(String) });
+      hostId = res.body.hostId;
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'RegisterHost', aggregateId: hostId, tenant: null, correlationId: 'corr-host', data: body });
+      expect(commandKeys.get(res.body.jobId)).toBe(hostId);
+
+      await emit('HostRegistered', hostId, 1, res.body.jobId, { hostId, ...body });
+      const job = await jobStatus(res.body.jobId, 'succeeded');
+      expect(job).toMatchObject({ commandType: 'RegisterHost', aggregateId: hostId, result: { hostId } });
+      expect((await http().get(`/hosts/${hostId}`).expect(200)).body).toMatchObject({
+        id: hostId, name: 'kvm-01', zoneId: 'zone-h', clusterId: 'c-h', hypervisor: 'kvm', identities: { linstorNode: 'kvm01', storpoolClientId: 4 }, status: 'registered',
+      });
+      const listed = async (query: Record<string, string>) => (await http().get('/hosts').query(query).expect(200)).body.items.map((h: { id: string }) => h.id);
+      expect(await listed({ zoneId: 'zone-h' })).toEqual([hostId]);
+      expect(await listed({ zoneId: 'zone-h', clusterId: 'c-h', status: 'registered' })).toEqual([hostId]);
+      expect(await listed({ clusterId: 'other' })).not.toContain(hostId);
+    });
+
+    it('refuses host mutations by a tenant, bad bodies and unknown hosts, queueing nothing', async () => {
+      const before = await outboxCount();
+      for (const req of [http().post('/hosts').send({ name: 'h', zoneId: 'z', hypervisor: 'kvm' }), http().delete(`/hosts/${hostId}`)]) {
+        const res = await req.set('X-Tenant', 'acme');
+        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+      }
+      expect((await http().post('/hosts').send({ name: 'h', zoneId: 'z', hypervisor: 'bhyve' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'hypervisor', rule: 'isIn' }),
+      ]);
+      const unknown = randomUUID();
+      expect((await http().delete(`/hosts/${unknown}`).expect(404)).body).toEqual({ statusCode: 404, code: 'host.not_found', message: `host ${unknown} does not exist` });
+      await http().get(`/hosts/${unknown}`).expect(404);
+      expect((await http().get('/hosts').query({ status: 'gone' }).expect(400)).body.violations).toEqual([expect.objectContaining({ field: 'status', rule: 'isIn' })]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('POST /volumes takes allocation instead of a pool (400 when neither is given); the volume shows how it was placed', async () => {
+      expect((await acme(http().post('/volumes')).send({ name: 'ops-1', sizeBytes: GiB }).expect(400)).body.violations).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'poolId' }), expect.objectContaining({ field: 'zoneId' })]),
+      );
+      const body = {
+        name: 'ops-1', sizeBytes: 10 * GiB, zoneId: 'zone-1', poolTags: ['ssd'], hypervisor: 'kvm', allocationPolicy: 'most-free',
+        provisioning: 'thick', qos: { iops: 500 }, volumeType: 'DATA',
+      };
+      const res = await acme(http().post('/volumes')).send(body).expect(202);
+      opVolume = res.body.volumeId;
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'CreateVolume', aggregateId: opVolume, tenant: 'acme', data: body });
+
+      const backendName = `vol-${opVolume}`;
+      const allocation = { policy: 'most-free', candidates: [{ poolId, fits: true, reasons: [] }] };
+      await emit('VolumeCreationRequested', opVolume, 1, res.body.jobId, {
+        volumeId: opVolume, name: 'ops-1', poolId, sizeBytes: 10 * GiB, volumeType: 'DATA', backendName, provisioning: 'thick', qos: { iops: 500 }, allocation,
+      }, 'acme');
+      await emit('VolumeCreated', opVolume, 2, res.body.jobId, { volumeId: opVolume, poolId, backendName, sizeBytes: 10 * GiB, path: null }, 'acme');
+      const job = await jobStatus(res.body.jobId, 'succeeded');
+      expect(job.result).toMatchObject({ volumeId: opVolume, poolId });
+      expect((await acme(http().get(`/volumes/${opVolume}`)).expect(200)).body).toMatchObject({
+        status: 'ready', poolId, provisioning: 'thick', qos: { iops: 500, bandwidthBytesPerSecond: null, tier: null }, allocation, attachments: [], resizeToBytes: null,
+      });
+      await poolWhere('holding the new volume', poolId, (p) => p.allocatedBytes === 10 * GiB);
+    });
+
+    it('POST /volumes/:id/resize answers 202; the volume is resizing, then has the new size, and the pool follows', async () => {
+      const res = await acme(http().post(`/volumes/${opVolume}/resize`)).send({ sizeBytes: 20 * GiB }).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), volumeId: opVolume });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'ResizeVolume', aggregateId: opVolume, tenant: 'acme', data: { sizeBytes: 20 * GiB } });
+      expect(commandKeys.get(res.body.jobId)).toBe(opVolume);
+
+      await emit('VolumeResizeRequested', opVolume, 3, res.body.jobId, { volumeId: opVolume, fromBytes: 10 * GiB, toBytes: 20 * GiB, allowShrink: false }, 'acme');
+      await jobStatus(res.body.jobId, 'running');
+      expect(await volumeWhere('resizing', (v) => v.status === 'resizing')).toMatchObject({ sizeBytes: 10 * GiB, resizeToBytes: 20 * GiB });
+      await poolWhere('holding the grow', poolId, (p) => p.allocatedBytes === 20 * GiB);
+      await emit('VolumeResized', opVolume, 4, res.body.jobId, { volumeId: opVolume, sizeBytes: 20 * GiB }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ volumeId: opVolume, sizeBytes: 20 * GiB });
+      expect(await volumeWhere('resized', (v) => v.status === 'ready')).toMatchObject({ sizeBytes: 20 * GiB, resizeToBytes: null });
+      expect((await http().get(`/pools/${poolId}`).expect(200)).body).toMatchObject({ allocatedBytes: 20 * GiB, volumeCount: 1 });
+    });
+
+    it('POST /volumes/:id/attach and /detach answer 202; the volume is attached with its device, then ready again', async () => {
+      const attach = await acme(http().post(`/volumes/${opVolume}/attach`)).send({ hostId }).expect(202);
+      expect(await commandFor(attach.body.jobId)).toMatchObject({ type: 'AttachVolume', aggregateId: opVolume, data: { hostId } });
+      await emit('VolumeAttachRequested', opVolume, 5, attach.body.jobId, { volumeId: opVolume, hostId, backendHost: 'kvm01' }, 'acme');
+      await emit('VolumeAttached', opVolume, 6, attach.body.jobId, { volumeId: opVolume, hostId, devicePath: '/dev/drbd1000' }, 'acme');
+      expect((await jobStatus(attach.body.jobId, 'succeeded')).result).toEqual({ volumeId: opVolume, hostId, devicePath: '/dev/drbd1000' });
+      expect(await volumeWhere('attached', (v) => v.status === 'attached')).toMatchObject({
+        attachments: [{ hostId, devicePath: '/dev/drbd1000', attachedAt: expect.any(String) }],
+      });
+      expect((await acme(http().get('/volumes')).query({ status: 'attached' }).expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([opVolume]);
+
+      const detach = await acme(http().post(`/volumes/${opVolume}/detach`)).send({ hostId }).expect(202);
+      expect(await commandFor(detach.body.jobId)).toMatchObject({ type: 'DetachVolume', aggregateId: opVolume, data: { hostId } });
+      await emit('VolumeDetachRequested', opVolume, 7, detach.body.jobId, { volumeId: opVolume, hostId, backendHost: 'kvm01' }, 'acme');
+      await emit('VolumeDetached', opVolume, 8, detach.body.jobId, { volumeId: opVolume, hostId }, 'acme');
+      await jobStatus(detach.body.jobId, 'succeeded');
+      expect(await volumeWhere('detached', (v) => v.status === 'ready')).toMatchObject({ attachments: [] });
+    });
+
+    it('PUT /volumes/:id/qos answers 202; VolumeQosChanged sets the limits, a failure keeps them with the reason', async () => {
+      const res = await acme(http().put(`/volumes/${opVolume}/qos`)).send({ iops: 2000, tier: 'gold' }).expect(202);
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'ChangeVolumeQos', aggregateId: opVolume, data: { iops: 2000, tier: 'gold' } });
+      await emit('VolumeQosChangeRequested', opVolume, 9, res.body.jobId, { volumeId: opVolume, qos: { iops: 2000, tier: 'gold' } }, 'acme');
+      await emit('VolumeQosChanged', opVolume, 10, res.body.jobId, { volumeId: opVolume, qos: { iops: 2000, tier: 'gold' } }, 'acme');
+      await jobStatus(res.body.jobId, 'succeeded');
+      await volumeWhere('with its new QoS', (v) => (v.qos as { iops?: number } | null)?.iops === 2000);
+
+      const failing = await acme(http().put(`/volumes/${opVolume}/qos`)).send({ bandwidthBytesPerSecond: 1 }).expect(202);
+      await emit('VolumeQosChangeRequested', opVolume, 11, failing.body.jobId, { volumeId: opVolume, qos: { bandwidthBytesPerSecond: 1 } }, 'acme');
+      await emit('VolumeQosChangeFailed', opVolume, 12, failing.body.jobId, { volumeId: opVolume, error: { code: 'volume.qos_unsupported', category: 'validation', message: 'no' } }, 'acme');
+      expect((await jobStatus(failing.body.jobId, 'failed')).error).toMatchObject({ code: 'volume.qos_unsupported' });
+      expect(await volumeWhere('with the QoS failure', (v) => v.lastError !== null)).toMatchObject({
+        qos: { iops: 2000, bandwidthBytesPerSecond: null, tier: 'gold' }, lastError: { code: 'volume.qos_unsupported' },
+      });
+      const history = (await http().get(`/volumes/${opVolume}/events`).expect(200)).body.items.map((e: Envelope) => e.type);
+      expect(history).toEqual([
+        'VolumeCreationRequested', 'VolumeCreated', 'VolumeResizeRequested', 'VolumeResized', 'VolumeAttachRequested', 'VolumeAttached',
+        'VolumeDetachRequested', 'VolumeDetached', 'VolumeQosChangeRequested', 'VolumeQosChanged', 'VolumeQosChangeRequested', 'VolumeQosChangeFailed',
+      ]);
+    });
+
+    it('refuses volume operations on unknown volumes and hosts, other tenants, and bad bodies, queueing nothing', async () => {
+      const before = await outboxCount();
+      const globex = (req: request.Test) => req.set('X-Tenant', 'globex');
+      for (const req of [
+        globex(http().post(`/volumes/${opVolume}/resize`)).send({ sizeBytes: GiB }),
+        globex(http().put(`/volumes/${opVolume}/qos`)).send({ iops: 1 }),
+        http().post(`/volumes/${randomUUID()}/attach`).send({ hostId }),
+      ]) {
+        expect((await req.expect(404)).body.code).toBe('volume.not_found');
+      }
+      const unknownHost = randomUUID();
+      expect((await acme(http().post(`/volumes/${opVolume}/attach`)).send({ hostId: unknownHost }).expect(404)).body).toEqual({
+        statusCode: 404, code: 'host.not_found', message: `host ${unknownHost} does not exist`,
+      });
+      expect((await acme(http().post(`/volumes/${opVolume}/resize`)).send({ sizeBytes: 0 }).expect(400)).body.violations).toEqual([
+        { field: 'sizeBytes', rule: 'min', message: 'sizeBytes must not be less than 1' },
+      ]);
+      expect((await acme(http().post(`/volumes/${opVolume}/detach`)).send({ hostId: 'kvm-01' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'hostId', rule: 'isUuid' }),
+      ]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('DELETE /hosts/:id answers 202; HostDeregistered keeps the host, listed only when asked, and takes no new attachment', async () => {
+      const res = await http().delete(`/hosts/${hostId}`).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), hostId });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'DeregisterHost', aggregateId: hostId, data: {} });
+      await emit('HostDeregistered', hostId, 2, res.body.jobId, { hostId });
+      await jobStatus(res.body.jobId, 'succeeded');
+      expect((await http().get(`/hosts/${hostId}`).expect(200)).body).toMatchObject({ status: 'deregistered', name: 'kvm-01' });
+      expect((await http().get('/hosts').query({ zoneId: 'zone-h' }).expect(200)).body.items).toEqual([]);
+      expect((await http().get('/hosts').query({ zoneId: 'zone-h', status: 'deregistered' }).expect(200)).body.items).toHaveLength(1);
+      expect((await http().get(`/hosts/${hostId}/events`).expect(200)).body.items.map((e: Envelope) => e.type)).toEqual(['HostRegistered', 'HostDeregistered']);
+      expect((await acme(http().post(`/volumes/${opVolume}/attach`)).send({ hostId }).expect(404)).body.code).toBe('host.not_found');
+      expect((await http().delete(`/hosts/${hostId}`).expect(404)).body.code).toBe('host.not_found');
+    });
+
+    it('GET /pools/:id/drift is empty before any reconciliation; POST /pools/:id/reconcile answers 202 and PoolDriftDetected fills it', async () => {
+      expect((await http().get(`/pools/${poolId}/drift`).expect(200)).body).toEqual({
+        poolId, state: 'never_reconciled', orphans: [], missing: [], detectedAt: null, removals: [],
+      });
+      const unknown = randomUUID();
+      expect((await http().get(`/pools/${unknown}/drift`).expect(404)).body.code).toBe('pool.not_found');
+
+      const res = await http().post(`/pools/${poolId}/reconcile`).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), poolId });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'ReconcilePool', aggregateId: poolId, data: {} });
+      const missingVolume = randomUUID();
+      // The drift stream's own versions: 1 here, as the pool's StoragePoolAdded.
+      const detected = await emit('PoolDriftDetected', poolId, 1, res.body.jobId, {
+        poolId,
+        orphans: [{ backendName: 'legacy-1', sizeBytes: 3 * GiB }, { backendName: 'legacy-2', sizeBytes: GiB }],
+        missing: [{ volumeId: missingVolume, backendName: `vol-${missingVolume}` }],
+      });
+      const job = await jobStatus(res.body.jobId, 'succeeded');
+      expect(job).toMatchObject({ commandType: 'ReconcilePool', result: { poolId, orphans: [{ backendName: 'legacy-1' }, { backendName: 'legacy-2' }] } });
+      expect((await http().get(`/pools/${poolId}/drift`).expect(200)).body).toEqual({
+        poolId,
+        state: 'drift',
+        orphans: [
+          { backendName: 'legacy-1', sizeBytes: 3 * GiB, removal: null },
+          { backendName: 'legacy-2', sizeBytes: GiB, removal: null },
+        ],
+        missing: [{ volumeId: missingVolume, backendName: `vol-${missingVolume}` }],
+        detectedAt: detected.occurredAt,
+        removals: [],
+      });
+      const history = (await http().get(`/pools/${poolId}/events`).expect(200)).body.items;
+      expect(history.map((e: Envelope) => [e.streamVersion, e.type])).toEqual([
+        [1, 'StoragePoolAdded'],
+        [1, 'PoolDriftDetected'],
+      ]);
+    });
+
+    it('POST /pools/:id/orphans/remove answers 202; the removal shows on the drift record', async () => {
+      const res = await http().post(`/pools/${poolId}/orphans/remove`).send({ backendName: 'legacy-2' }).expect(202);
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'RemoveOrphan', aggregateId: poolId, data: { backendName: 'legacy-2' } });
+      await emit('OrphanRemovalRequested', poolId, 2, res.body.jobId, { poolId, backendName: 'legacy-2' });
+      await jobStatus(res.body.jobId, 'running');
+      await emit('OrphanRemoved', poolId, 3, res.body.jobId, { poolId, backendName: 'legacy-2' });
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ poolId, backendName: 'legacy-2' });
+      const drift = (await http().get(`/pools/${poolId}/drift`).expect(200)).body;
+      expect(drift.orphans.map((o: { backendName: string }) => o.backendName)).toEqual(['legacy-1']);
+      expect(drift.removals).toEqual([{ backendName: 'legacy-2', status: 'removed', error: null, updatedAt: expect.any(String) }]);
+    });
+
+    it('POST /volumes/manage answers 202; VolumeManaged adopts the orphan as a ready volume that counts on the pool', async () => {
+      const res = await http().post('/volumes/manage').send({ poolId, backendName: 'legacy-1', name: 'adopted-1' }).expect(202);
+      const managed = res.body.volumeId;
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'ManageVolume', aggregateId: managed, tenant: null, data: { poolId, backendName: 'legacy-1', name: 'adopted-1' } });
+      await emit('VolumeManaged', managed, 1, res.body.jobId, { volumeId: managed, name: 'adopted-1', poolId, backendName: 'legacy-1', sizeBytes: 3 * GiB, path: null });
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ volumeId: managed, poolId, backendName: 'legacy-1', sizeBytes: 3 * GiB });
+      expect((await http().get(`/volumes/${managed}`).expect(200)).body).toMatchObject({ status: 'ready', name: 'adopted-1', poolId, sizeBytes: 3 * GiB, backendName: 'legacy-1' });
+      await poolWhere('holding the adopted volume', poolId, (p) => p.allocatedBytes === 23 * GiB && p.volumeCount === 2);
+      expect((await http().get(`/pools/${poolId}/drift`).expect(200)).body.orphans).toEqual([]);
+    });
+
+    it('refuses drift commands by a tenant and on unknown pools, queueing nothing', async () => {
+      const before = await outboxCount();
+      for (const req of [
+        http().post(`/pools/${poolId}/reconcile`),
+        http().post(`/pools/${poolId}/orphans/remove`).send({ backendName: 'x' }),
+        http().post('/volumes/manage').send({ poolId, backendName: 'x', name: 'y' }),
+      ]) {
+        const res = await req.set('X-Tenant', 'acme');
+        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+      }
+      const unknown = randomUUID();
+      expect((await http().post(`/pools/${unknown}/reconcile`).expect(404)).body.code).toBe('pool.not_found');
+      expect((await http().post(`/pools/${unknown}/orphans/remove`).send({ backendName: 'x' }).expect(404)).body.code).toBe('pool.not_found');
+      expect((await http().post('/volumes/manage').send({ poolId: unknown, backendName: 'x', name: 'y' }).expect(404)).body.code).toBe('pool.not_found');
+      expect((await http().post(`/pools/${poolId}/orphans/remove`).send({}).expect(400)).body.violations).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'backendName' })]),
+      );
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it("a rejection's details reach the job's error (allocation.no_pool names the candidates)", async () => {
+      const res = await acme(http().post('/volumes')).send({ name: 'nowhere', sizeBytes: GiB, zoneId: 'zone-none' }).expect(202);
+      const candidates = [{ poolId, fits: false, reasons: ['zone'] }];
+      await emit('CommandRejected', res.body.volumeId, 1, res.body.jobId, {
+        commandId: res.body.jobId,
+        commandType: 'CreateVolume',
+        aggregateId: res.body.volumeId,
+        error: { code: 'allocation.no_pool', category: 'capacity', message: 'no pool in zone-none fits' },
+        violations: [],
+        details: { candidates },
+      });
+      const job = await jobStatus(res.body.jobId, 'failed');
+      expect(job.error).toEqual({ code: 'allocation.no_pool', category: 'capacity', message: 'no pool in zone-none fits', violations: [], details: { candidates } });
+    });
+  });
+
   it('dead-letters what cannot be read, with the reason, and keeps going', async () => {
     const key = randomUUID();
     await bus.publish([{ topic: topics.storageEvents, key, value: 'not json at all' }]);
@@ -459,6 +730,20 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/pools', '/pools/{id}', '/pools/{id}/events', '/pools/{id}/enable', '/pools/{id}/disable', '/pools/{id}/refresh-capacity', '/volumes', '/volumes/{id}', '/volumes/{id}/events', '/jobs/{id}', '/plugins', '/plugins/{name}']),
     );
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/volumes/manage', '/volumes/{id}/resize', '/volumes/{id}/attach', '/volumes/{id}/detach', '/volumes/{id}/qos',
+        '/hosts', '/hosts/{id}', '/hosts/{id}/events', '/pools/{id}/drift', '/pools/{id}/reconcile', '/pools/{id}/orphans/remove',
+      ]),
+    );
+    for (const [path, method] of [
+      ['/volumes/{id}/resize', 'post'], ['/volumes/{id}/attach', 'post'], ['/volumes/{id}/detach', 'post'], ['/volumes/{id}/qos', 'put'], ['/volumes/manage', 'post'],
+      ['/hosts', 'post'], ['/hosts/{id}', 'delete'], ['/pools/{id}/reconcile', 'post'], ['/pools/{id}/orphans/remove', 'post'],
+    ]) {
+      expect([path, method, doc.paths[path][method].responses['202']]).toEqual([path, method, expect.anything()]);
+    }
+    expect(Object.keys(doc.components.schemas.CreateVolumeRequest.properties)).toEqual(expect.arrayContaining(['zoneId', 'provisioning', 'qos', 'allocationPolicy']));
+    expect(Object.keys(doc.components.schemas.VolumeView.properties)).toEqual(expect.arrayContaining(['attachments', 'qos', 'provisioning', 'allocation']));
     expect(doc.paths['/volumes'].post.responses['202']).toBeDefined();
     for (const method of ['patch', 'delete']) expect(doc.paths['/pools/{id}'][method].responses['202']).toBeDefined();
     expect(doc.paths['/pools/{id}'].patch.responses['404']).toBeDefined();

@@ -2,6 +2,7 @@ import type { PlatformOptions } from '@strata/service-kit';
 import { readModelEntities } from './read-model/infrastructure/read-model.entities';
 import { ReadModels1763800000000 } from './read-model/infrastructure/1763800000000-read-models.migration';
 import { PoolLifecycle1763900000000 } from './read-model/infrastructure/1763900000000-pool-lifecycle.migration';
+import { VolumeOperations1764000000000 } from './read-model/infrastructure/1764000000000-volume-operations.migration';
 import { ORCHESTRATOR_SCHEMA } from './read-model/infrastructure/schema';
 
 export const SERVICE_NAME = 'orchestrator';
@@ -13,7 +14,7 @@ export const platformOptions: PlatformOptions = {
   defaultPort: DEFAULT_PORT,
   schema: ORCHESTRATOR_SCHEMA,
   entities: readModelEntities,
-  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000],
+  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000],
   topics: [
     { key: 'storageCommands', partitions: 6 },
     { key: 'storageEvents', partitions: 6 },

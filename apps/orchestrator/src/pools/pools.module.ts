@@ -5,6 +5,7 @@ import { PluginsModule } from '../plugins/plugins.module';
 import { PoolsController } from './api/pools.controller';
 import { AddPoolHandler } from './application/add-pool.handler';
 import { ChangePoolHandler } from './application/change-pool.handler';
+import { GetPoolDriftQuery } from './application/get-pool-drift.query';
 import { GetPoolQuery } from './application/get-pool.query';
 import { ListPoolsQuery } from './application/list-pools.query';
 import { PoolLookup } from './application/pool-lookup';
@@ -12,6 +13,8 @@ import { PoolLookup } from './application/pool-lookup';
 @Module({
   imports: [CommandsModule, HistoryModule, PluginsModule],
   controllers: [PoolsController],
-  providers: [AddPoolHandler, ChangePoolHandler, PoolLookup, ListPoolsQuery, GetPoolQuery],
+  providers: [AddPoolHandler, ChangePoolHandler, PoolLookup, ListPoolsQuery, GetPoolQuery, GetPoolDriftQuery],
+  // Volumes check the pool of a manage against the read model.
+  exports: [PoolLookup],
 })
 export class PoolsModule {}

@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module';
 import { HistoryModule } from '../history/history.module';
+import { HostsModule } from '../hosts/hosts.module';
+import { PoolsModule } from '../pools/pools.module';
 import { VolumesController } from './api/volumes.controller';
+import { ChangeVolumeHandler } from './application/change-volume.handler';
 import { CreateVolumeHandler } from './application/create-volume.handler';
 import { DeleteVolumeHandler } from './application/delete-volume.handler';
 import { ListVolumesQuery } from './application/list-volumes.query';
+import { ManageVolumeHandler } from './application/manage-volume.handler';
 import { VolumeLookup } from './application/volume-lookup';
 
 @Module({
-  imports: [CommandsModule, HistoryModule],
+  imports: [CommandsModule, HistoryModule, HostsModule, PoolsModule],
   controllers: [VolumesController],
-  providers: [CreateVolumeHandler, DeleteVolumeHandler, ListVolumesQuery, VolumeLookup],
+  providers: [CreateVolumeHandler, DeleteVolumeHandler, ChangeVolumeHandler, ManageVolumeHandler, ListVolumesQuery, VolumeLookup],
 })
 export class VolumesModule {}

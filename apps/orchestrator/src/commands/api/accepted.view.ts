@@ -16,3 +16,11 @@ export class VolumeAccepted {
   @ApiProperty({ format: 'uuid' })
   volumeId!: string;
 }
+
+export class HostAccepted {
+  @ApiProperty({ format: 'uuid', description: 'Follow it at GET /jobs/{jobId}' })
+  jobId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The host the command is about; for POST /hosts, the id the new host will have' })
+  hostId!: string;
+}

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { JOB_STATUSES, type JobRow } from '../../read-model/domain/rows';
 import { ViolationView } from '../../http/error.view';
 
@@ -8,6 +8,12 @@ export class JobErrorView {
   @ApiProperty() message!: string;
   @ApiProperty({ type: [ViolationView], description: 'Field names as on the command topic (data.<field>)' })
   violations!: ViolationView[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Facts a refusal gave: { volumeIds } for pool.has_volumes, { candidates } for allocation.no_pool, ...',
+  })
+  details?: Record<string, unknown>;
 }
 
 export class JobView {
@@ -32,7 +38,9 @@ export function toJobView(row: JobRow): JobView {
     aggregateId: row.aggregateId,
     tenant: row.tenant,
     result: row.result,
-    error: row.error ? { ...row.error, violations: [...row.error.violations] } : null,
+    error: row.error
+      ? { ...row.error, violations: [...row.error.violations], ...(row.error.details ? { details: { ...row.error.details } } : {}) }
+      : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

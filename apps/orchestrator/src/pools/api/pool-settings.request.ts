@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HYPERVISOR_NAMES } from '@strata/contracts';
 
 /**
@@ -57,4 +57,10 @@ export class UpdatePoolRequest extends PoolSettingsRequest {
 export class DisablePoolRequest {
   @ApiPropertyOptional({ maxLength: 512, example: 'backend maintenance until Friday', description: 'Shown to operators with the pool' })
   reason?: string;
+}
+
+/** POST /pools/{id}/orphans/remove. */
+export class RemoveOrphanRequest {
+  @ApiProperty({ maxLength: 255, example: 'legacy-disk-7', description: 'The orphan as GET /pools/{id}/drift lists it' })
+  backendName!: string;
 }

@@ -22,11 +22,13 @@ import { AggregateHistoryQuery } from '../../history/application/aggregate-histo
 import { EventHistoryView, toEventHistory } from '../../history/api/event.view';
 import { AddPoolHandler } from '../application/add-pool.handler';
 import { ChangePoolHandler } from '../application/change-pool.handler';
+import { GetPoolDriftQuery } from '../application/get-pool-drift.query';
 import { GetPoolQuery } from '../application/get-pool.query';
 import { ListPoolsQuery } from '../application/list-pools.query';
 import { AddPoolRequest } from './add-pool.request';
 import { ListPoolsParams } from './list-pools.params';
-import { DisablePoolRequest, UpdatePoolRequest } from './pool-settings.request';
+import { PoolDriftView, toPoolDriftView } from './pool-drift.view';
+import { DisablePoolRequest, RemoveOrphanRequest, UpdatePoolRequest } from './pool-settings.request';
 import { PoolPage, PoolView, toPoolView } from './pool.view';
 
 const UNKNOWN_POOL = 'pool.not_found: no such pool, or it is deleted (as the read model knows it)';
@@ -41,6 +43,7 @@ export class PoolsController {
     private readonly changePool: ChangePoolHandler,
     private readonly listPools: ListPoolsQuery,
     private readonly getPool: GetPoolQuery,
+    private readonly getDrift: GetPoolDriftQuery,
     private readonly history: AggregateHistoryQuery,
   ) {}
 
@@ -152,5 +155,38 @@ export class PoolsController {
   @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
   refreshCapacity(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
     return this.changePool.refreshCapacity(id, body, context);
+  }
+
+  @Get(':id/drift')
+  @ApiOperation({ summary: "The pool's drift record: what its last reconciliation found (orphans, missing volumes) and the orphan removals" })
+  @ApiOkResponse({ type: PoolDriftView })
+  @ApiNotFoundResponse({ type: ErrorView })
+  async drift(@Param('id', UuidParamPipe) id: string): Promise<PoolDriftView> {
+    return toPoolDriftView(await this.getDrift.execute(id));
+  }
+
+  @Post(':id/reconcile')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({ summary: "Compare the pool's backend inventory with the log now (ReconcilePool command); operators only" })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  reconcile(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.changePool.reconcile(id, body, context);
+  }
+
+  @Post(':id/orphans/remove')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({ summary: 'Delete an object on the pool that no volume owns (RemoveOrphan command); operators only' })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: RemoveOrphanRequest })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  removeOrphan(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.changePool.removeOrphan(id, body, context);
   }
 }

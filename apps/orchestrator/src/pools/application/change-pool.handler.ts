@@ -12,7 +12,8 @@ export interface PoolCommandAccepted {
 }
 
 /**
- * The commands on an existing pool: PATCH, enable, disable, DELETE, refresh-capacity.
+ * The commands on an existing pool: PATCH, enable, disable, DELETE, refresh-capacity,
+ * reconcile and orphans/remove.
  * Each is the same use case with its own command and body: the pool must be known to the
  * read model and not deleted (404 otherwise), the body must pass the command's rules,
  * then the job and the command are written together. Whether the pool may change (it
@@ -45,6 +46,16 @@ export class ChangePoolHandler {
 
   refreshCapacity(poolId: string, body: unknown, context: RequestContext): Promise<PoolCommandAccepted> {
     return this.submit('RefreshPoolCapacity', poolId, optionalBody(body), context);
+  }
+
+  /** Compare the backend's inventory with the log now; the job ends with the finding. */
+  reconcile(poolId: string, body: unknown, context: RequestContext): Promise<PoolCommandAccepted> {
+    return this.submit('ReconcilePool', poolId, optionalBody(body), context);
+  }
+
+  /** Delete an object no volume owns; the storage service checks it is a current orphan. */
+  removeOrphan(poolId: string, body: unknown, context: RequestContext): Promise<PoolCommandAccepted> {
+    return this.submit('RemoveOrphan', poolId, body, context);
   }
 
   private async submit(

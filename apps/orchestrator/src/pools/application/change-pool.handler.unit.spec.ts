@@ -119,12 +119,16 @@ describe('enable, disable, delete and refresh-capacity', () => {
     await handler.disable(POOL, undefined, operator);
     await handler.delete(POOL, operator);
     await handler.refreshCapacity(POOL, {}, operator);
+    await handler.reconcile(POOL, undefined, operator);
+    await handler.removeOrphan(POOL, { backendName: 'legacy-7' }, operator);
     expect(queued.map((c) => [c.type, c.aggregateId, c.data])).toEqual([
       ['EnableStoragePool', POOL, {}],
       ['DisableStoragePool', POOL, { reason: 'backend maintenance' }],
       ['DisableStoragePool', POOL, {}],
       ['DeleteStoragePool', POOL, {}],
       ['RefreshPoolCapacity', POOL, {}],
+      ['ReconcilePool', POOL, {}],
+      ['RemoveOrphan', POOL, { backendName: 'legacy-7' }],
     ]);
   });
 
@@ -133,6 +137,9 @@ describe('enable, disable, delete and refresh-capacity', () => {
     expect(fields(await refusal((h) => h.refreshCapacity(POOL, { now: 1 }, operator)))).toEqual([['now', 'whitelistValidation']]);
     expect(fields(await refusal((h) => h.disable(POOL, { reason: 'x'.repeat(513) }, operator)))).toEqual([['reason', 'maxLength']]);
     expect(fields(await refusal((h) => h.disable(POOL, { reason: 7 }, operator)))).toEqual(expect.arrayContaining([['reason', 'isString']]));
+    expect(fields(await refusal((h) => h.reconcile(POOL, { deep: true }, operator)))).toEqual([['deep', 'whitelistValidation']]);
+    expect(fields(await refusal((h) => h.removeOrphan(POOL, {}, operator)))).toEqual(expect.arrayContaining([['backendName', 'isString']]));
+    expect(fields(await refusal((h) => h.removeOrphan(POOL, undefined, operator)))).toEqual([['body', 'isObject']]);
   });
 });
 
@@ -143,6 +150,8 @@ describe('the pool must be known and not deleted', () => {
     ['disable', (h: ChangePoolHandler, id: string) => h.disable(id, undefined, operator)],
     ['delete', (h: ChangePoolHandler, id: string) => h.delete(id, operator)],
     ['refresh-capacity', (h: ChangePoolHandler, id: string) => h.refreshCapacity(id, undefined, operator)],
+    ['reconcile', (h: ChangePoolHandler, id: string) => h.reconcile(id, undefined, operator)],
+    ['orphans/remove', (h: ChangePoolHandler, id: string) => h.removeOrphan(id, { backendName: 'x' }, operator)],
   ])('%s answers 404 pool.not_found for an unknown or a deleted pool', async (_what, run) => {
     for (const id of ['00000000-0000-4000-8000-00000000ffff', GONE]) {
       expect(await refusal((h) => run(h, id))).toEqual({ statusCode: 404, code: 'pool.not_found', message: `pool ${id} does not exist` });

@@ -1,6 +1,7 @@
 import { jobEffectOf, type JobEffect } from '@strata/contracts';
 import type { JobError, JobRow, JobStatus } from '../../read-model/domain/rows';
 import type { ReceivedEvent, TypedStorageEvent } from './storage-event';
+import { qosLimits } from './volume-projection';
 
 /** What one event says about the job of the command that caused it. */
 export interface JobUpdate {
@@ -27,6 +28,26 @@ const commandOf: Readonly<Record<string, string>> = {
   VolumeDeletionRequested: 'DeleteVolume',
   VolumeDeleted: 'DeleteVolume',
   VolumeDeletionFailed: 'DeleteVolume',
+  VolumeResizeRequested: 'ResizeVolume',
+  VolumeResized: 'ResizeVolume',
+  VolumeResizeFailed: 'ResizeVolume',
+  VolumeAttachRequested: 'AttachVolume',
+  VolumeAttached: 'AttachVolume',
+  VolumeAttachFailed: 'AttachVolume',
+  VolumeDetachRequested: 'DetachVolume',
+  VolumeDetached: 'DetachVolume',
+  VolumeDetachFailed: 'DetachVolume',
+  VolumeQosChangeRequested: 'ChangeVolumeQos',
+  VolumeQosChanged: 'ChangeVolumeQos',
+  VolumeQosChangeFailed: 'ChangeVolumeQos',
+  HostRegistered: 'RegisterHost',
+  HostDeregistered: 'DeregisterHost',
+  PoolDriftDetected: 'ReconcilePool',
+  PoolDriftCleared: 'ReconcilePool',
+  VolumeManaged: 'ManageVolume',
+  OrphanRemovalRequested: 'RemoveOrphan',
+  OrphanRemoved: 'RemoveOrphan',
+  OrphanRemovalFailed: 'RemoveOrphan',
 };
 
 function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
@@ -41,9 +62,34 @@ function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
     case 'StoragePoolCapacityRefreshed':
       return { poolId: event.data.poolId, capacityBytes: event.data.capacityBytes, usedBytes: event.data.usedBytes };
     case 'VolumeCreated':
-      return { volumeId: event.data.volumeId, sizeBytes: event.data.sizeBytes, backendName: event.data.backendName ?? null, path: event.data.path ?? null };
+      return {
+        volumeId: event.data.volumeId,
+        poolId: event.data.poolId,
+        sizeBytes: event.data.sizeBytes,
+        backendName: event.data.backendName ?? null,
+        path: event.data.path ?? null,
+      };
     case 'VolumeDeleted':
       return { volumeId: event.data.volumeId };
+    case 'VolumeResized':
+      return { volumeId: event.data.volumeId, sizeBytes: event.data.sizeBytes };
+    case 'VolumeAttached':
+      return { volumeId: event.data.volumeId, hostId: event.data.hostId, devicePath: event.data.devicePath };
+    case 'VolumeDetached':
+      return { volumeId: event.data.volumeId, hostId: event.data.hostId };
+    case 'VolumeQosChanged':
+      return { volumeId: event.data.volumeId, qos: qosLimits(event.data.qos) };
+    case 'VolumeManaged':
+      return { volumeId: event.data.volumeId, poolId: event.data.poolId, backendName: event.data.backendName, sizeBytes: event.data.sizeBytes };
+    case 'HostRegistered':
+    case 'HostDeregistered':
+      return { hostId: event.data.hostId };
+    case 'PoolDriftDetected':
+      return { poolId: event.data.poolId, orphans: event.data.orphans.map((o) => ({ ...o })), missing: event.data.missing.map((m) => ({ ...m })) };
+    case 'PoolDriftCleared':
+      return { poolId: event.data.poolId, orphans: [], missing: [] };
+    case 'OrphanRemoved':
+      return { poolId: event.data.poolId, backendName: event.data.backendName };
     default:
       return null;
   }
@@ -53,9 +99,18 @@ function errorOf(event: TypedStorageEvent): JobError | null {
   switch (event.type) {
     case 'VolumeCreationFailed':
     case 'VolumeDeletionFailed':
+    case 'VolumeResizeFailed':
+    case 'VolumeAttachFailed':
+    case 'VolumeDetachFailed':
+    case 'VolumeQosChangeFailed':
+    case 'OrphanRemovalFailed':
       return { ...event.data.error, violations: [] };
     case 'CommandRejected':
-      return { ...event.data.error, violations: event.data.violations.map((v) => ({ ...v })) };
+      return {
+        ...event.data.error,
+        violations: event.data.violations.map((v) => ({ ...v })),
+        ...(event.data.details ? { details: { ...event.data.details } } : {}),
+      };
     default:
       return null;
   }

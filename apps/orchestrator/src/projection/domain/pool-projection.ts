@@ -54,8 +54,9 @@ export function applyStoragePoolAdded(
   };
 }
 
+/** What a volume holds of its pool: its size, or a grow in flight (promised already); nothing once gone. */
 const held = (volume: VolumeRow | null | undefined) =>
-  volume?.allocated ? { bytes: volume.sizeBytes, count: 1 } : { bytes: 0, count: 0 };
+  volume?.allocated ? { bytes: Math.max(volume.sizeBytes, volume.resizeToBytes ?? 0), count: 1 } : { bytes: 0, count: 0 };
 
 /**
  * The pool after one of its volumes changed from `before` to `after`; undefined when its

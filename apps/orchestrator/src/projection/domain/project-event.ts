@@ -1,13 +1,19 @@
-import type { AggregateEventRow, JobRow, PoolRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, VolumeRow } from '../../read-model/domain/rows';
+import { adoptOrphan, applyDriftEvent, isDriftEvent, isDriftEventType } from './drift-projection';
+import { applyHostEvent, isHostEvent } from './host-projection';
 import { advanceJob, jobUpdateOf } from './job-projection';
 import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
 import type { ReceivedEvent } from './storage-event';
-import { applyVolumeEvent, isVolumeEvent } from './volume-projection';
+import { applyVolumeEvent, isVolumeEvent, poolIdOf } from './volume-projection';
 
 /** The rows an event touches; the edge loads them (locked) before projecting. */
 export interface ProjectionTargets {
+  /** The pool whose row (and lock) the event needs; for a volume event that names none, the edge finds the volume's. */
   readonly poolId?: string;
   readonly volumeId?: string;
+  readonly hostId?: string;
+  /** The pool whose drift record the event changes. */
+  readonly driftPoolId?: string;
   readonly jobId?: string;
 }
 
@@ -17,6 +23,8 @@ export interface ProjectionView {
   /** Only needed, and only loaded, for a pool's first event. */
   readonly poolUsage: PoolUsage;
   readonly volume: VolumeRow | null;
+  readonly host: HostRow | null;
+  readonly drift: PoolDriftRow | null;
   readonly job: JobRow | null;
 }
 
@@ -24,6 +32,8 @@ export interface ProjectionView {
 export interface ProjectionChanges {
   readonly pool?: PoolRow;
   readonly volume?: VolumeRow;
+  readonly host?: HostRow;
+  readonly drift?: PoolDriftRow;
   readonly job?: JobRow;
   readonly history?: AggregateEventRow;
 }
@@ -33,7 +43,13 @@ export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
   const jobId = jobUpdateOf(event)?.jobId;
   if (typed?.type === 'StoragePoolAdded') return { poolId: typed.data.poolId, jobId };
   if (typed && isPoolLifecycleEvent(typed)) return { poolId: typed.data.poolId, jobId };
-  if (typed && isVolumeEvent(typed)) return { poolId: typed.data.poolId, volumeId: typed.data.volumeId, jobId };
+  if (typed?.type === 'VolumeManaged') {
+    // The adopted orphan leaves the pool's drift record; the pool lock covers both.
+    return { poolId: typed.data.poolId, volumeId: typed.data.volumeId, driftPoolId: typed.data.poolId, jobId };
+  }
+  if (typed && isVolumeEvent(typed)) return { poolId: poolIdOf(typed), volumeId: typed.data.volumeId, jobId };
+  if (typed && isHostEvent(typed)) return { hostId: typed.data.hostId, jobId };
+  if (typed && isDriftEvent(typed)) return { poolId: typed.data.poolId, driftPoolId: typed.data.poolId, jobId };
   return { jobId };
 }
 
@@ -42,12 +58,21 @@ export function needsPoolUsage(event: ReceivedEvent): boolean {
   return event.typed?.type === 'StoragePoolAdded';
 }
 
+/**
+ * Which of its aggregate's streams an event is in. A pool's drift events carry the pool id
+ * but versions of their own stream, so they are kept apart from the pool's own.
+ */
+export function streamOf(type: string): string {
+  return isDriftEventType(type) ? 'drift' : '';
+}
+
 /** The history row of an aggregate's event; rejections are no aggregate's history. */
 export function historyOf(event: ReceivedEvent): AggregateEventRow | undefined {
   const e = event.envelope;
   if (e.type === 'CommandRejected' || e.streamVersion === null) return undefined;
   return {
     aggregateId: e.aggregateId,
+    stream: streamOf(e.type),
     streamVersion: e.streamVersion,
     messageId: e.messageId,
     type: e.type,
@@ -63,23 +88,27 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
   const history = historyOf(event);
   const typed = event.typed;
   const version = event.envelope.streamVersion ?? 0;
+  const at = event.occurredAt;
 
   if (typed?.type === 'StoragePoolAdded') {
-    const pool = applyStoragePoolAdded(view.pool, view.poolUsage, typed.data, version, event.occurredAt);
+    const pool = applyStoragePoolAdded(view.pool, view.poolUsage, typed.data, version, at);
     return { pool, job, history };
   }
   if (typed && isPoolLifecycleEvent(typed)) {
-    const pool = applyPoolEvent(view.pool, typed, version, event.occurredAt);
+    const pool = applyPoolEvent(view.pool, typed, version, at);
     return { pool, job, history };
   }
   if (typed && isVolumeEvent(typed)) {
-    const volume = applyVolumeEvent(view.volume, typed, {
-      streamVersion: version,
-      occurredAt: event.occurredAt,
-      tenant: event.tenant,
-    });
-    const pool = adjustPoolUsage(view.pool, view.volume, volume, event.occurredAt);
-    return { pool, volume, job, history };
+    const volume = applyVolumeEvent(view.volume, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
+    const pool = adjustPoolUsage(view.pool, view.volume, volume, at);
+    const drift = typed.type === 'VolumeManaged' && volume ? adoptOrphan(view.drift, typed.data.backendName, at) : undefined;
+    return { pool, volume, drift, job, history };
+  }
+  if (typed && isHostEvent(typed)) {
+    return { host: applyHostEvent(view.host, typed, version, at), job, history };
+  }
+  if (typed && isDriftEvent(typed)) {
+    return { drift: applyDriftEvent(view.drift, typed, version, at), job, history };
   }
   return { job, history };
 }

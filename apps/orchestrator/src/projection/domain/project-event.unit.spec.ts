@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AggregateEventRow, JobRow, PoolRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, VolumeRow } from '../../read-model/domain/rows';
 import { NO_USAGE } from './pool-projection';
 import { needsPoolUsage, projectEvent, projectionTargets } from './project-event';
 import { readStorageEvent, type ReceivedEvent } from './storage-event';
@@ -8,31 +8,39 @@ import { readStorageEvent, type ReceivedEvent } from './storage-event';
 class ReadModels {
   pools = new Map<string, PoolRow>();
   volumes = new Map<string, VolumeRow>();
+  hosts = new Map<string, HostRow>();
+  drifts = new Map<string, PoolDriftRow>();
   jobs = new Map<string, JobRow>();
   history: AggregateEventRow[] = [];
 
   apply(...events: ReceivedEvent[]): this {
     for (const event of events) {
       const t = projectionTargets(event);
-      const pool = (t.poolId && this.pools.get(t.poolId)) || null;
+      // As the edge does: a volume event that names no pool is on the volume's.
+      const poolId = t.poolId ?? (t.volumeId ? this.volumes.get(t.volumeId)?.poolId : undefined);
+      const pool = (poolId && this.pools.get(poolId)) || null;
       const usage =
-        needsPoolUsage(event) && t.poolId && !pool
+        needsPoolUsage(event) && poolId && !pool
           ? [...this.volumes.values()]
-              .filter((v) => v.poolId === t.poolId && v.allocated)
-              .reduce((u, v) => ({ allocatedBytes: u.allocatedBytes + v.sizeBytes, volumeCount: u.volumeCount + 1 }), NO_USAGE)
+              .filter((v) => v.poolId === poolId && v.allocated)
+              .reduce((u, v) => ({ allocatedBytes: u.allocatedBytes + Math.max(v.sizeBytes, v.resizeToBytes ?? 0), volumeCount: u.volumeCount + 1 }), NO_USAGE)
           : NO_USAGE;
       const view = {
         pool,
         poolUsage: usage,
         volume: (t.volumeId && this.volumes.get(t.volumeId)) || null,
+        host: (t.hostId && this.hosts.get(t.hostId)) || null,
+        drift: (t.driftPoolId && this.drifts.get(t.driftPoolId)) || null,
         job: (t.jobId && this.jobs.get(t.jobId)) || null,
       };
       const changes = projectEvent(view, event);
       if (changes.pool) this.pools.set(changes.pool.id, changes.pool);
       if (changes.volume) this.volumes.set(changes.volume.id, changes.volume);
+      if (changes.host) this.hosts.set(changes.host.id, changes.host);
+      if (changes.drift) this.drifts.set(changes.drift.poolId, changes.drift);
       if (changes.job) this.jobs.set(changes.job.id, changes.job);
       const h = changes.history;
-      if (h && !this.history.some((e) => e.aggregateId === h.aggregateId && e.streamVersion === h.streamVersion)) this.history.push(h);
+      if (h && !this.history.some((e) => e.aggregateId === h.aggregateId && e.stream === h.stream && e.streamVersion === h.streamVersion)) this.history.push(h);
     }
     return this;
   }
@@ -126,7 +134,7 @@ describe('projection: pools', () => {
   it('ignores a second StoragePoolAdded of the same version', () => {
     const poolId = randomUUID();
     const rm = new ReadModels().apply(poolAdded(poolId));
-    const changes = projectEvent({ pool: rm.pools.get(poolId)!, poolUsage: NO_USAGE, volume: null, job: null }, poolAdded(poolId));
+    const changes = projectEvent({ pool: rm.pools.get(poolId)!, poolUsage: NO_USAGE, volume: null, host: null, drift: null, job: null }, poolAdded(poolId));
     expect(changes.pool).toBeUndefined();
   });
 });
@@ -280,8 +288,8 @@ describe('projection: pool lifecycle', () => {
     const enabled = p.enabled();
     const rm = new ReadModels().apply(poolAdded(poolId), disabled, enabled);
     const pool = rm.pools.get(poolId)!;
-    expect(projectEvent({ pool, poolUsage: NO_USAGE, volume: null, job: null }, disabled).pool).toBeUndefined();
-    expect(projectEvent({ pool, poolUsage: NO_USAGE, volume: null, job: null }, enabled).pool).toBeUndefined();
+    expect(projectEvent({ pool, poolUsage: NO_USAGE, volume: null, host: null, drift: null, job: null }, disabled).pool).toBeUndefined();
+    expect(projectEvent({ pool, poolUsage: NO_USAGE, volume: null, host: null, drift: null, job: null }, enabled).pool).toBeUndefined();
     expect(rm.pools.get(poolId)?.status).toBe('enabled');
   });
 
@@ -458,7 +466,7 @@ describe('projection: jobs and rejections', () => {
     const created = v.created();
     const rm = new ReadModels().apply(created);
     const job = rm.jobs.get(v.job)!;
-    const changes = projectEvent({ pool: null, poolUsage: NO_USAGE, volume: rm.volumes.get(volumeId)!, job }, requested);
+    const changes = projectEvent({ pool: null, poolUsage: NO_USAGE, volume: rm.volumes.get(volumeId)!, host: null, drift: null, job }, requested);
     expect(changes.job).toBeUndefined();
     expect(job.status).toBe('succeeded');
   });
@@ -484,5 +492,368 @@ describe('projection: jobs and rejections', () => {
     const rm = new ReadModels().apply(poolAdded(poolId, null));
     expect(rm.jobs.size).toBe(0);
     expect(rm.pools.has(poolId)).toBe(true);
+  });
+});
+
+describe('projection: volume operations', () => {
+  const poolId = randomUUID();
+  const hostId = randomUUID();
+  const otherHost = randomUUID();
+
+  /** A volume created on the pool, then its operations at the next versions, each its own job. */
+  function operations(volumeId: string, tenant: string | null = 'acme') {
+    const v = volumeEvents(volumeId, poolId, tenant);
+    let version = 2;
+    const next = (type: string, data: Record<string, unknown>, job: string) => event(type, volumeId, ++version, { volumeId, ...data }, job, tenant);
+    return {
+      ...v,
+      resizeRequested: (fromBytes: number, toBytes: number, job: string) => next('VolumeResizeRequested', { fromBytes, toBytes, allowShrink: false }, job),
+      resized: (sizeBytes: number, job: string) => next('VolumeResized', { sizeBytes }, job),
+      resizeFailed: (job: string) => next('VolumeResizeFailed', { error: { code: 'backend.no_space', category: 'capacity', message: 'pool full' } }, job),
+      attachRequested: (host: string, job: string) => next('VolumeAttachRequested', { hostId: host, backendHost: host }, job),
+      attached: (host: string, job: string, devicePath = '/dev/sdb') => next('VolumeAttached', { hostId: host, devicePath }, job),
+      attachFailed: (host: string, job: string) => next('VolumeAttachFailed', { hostId: host, error: { code: 'backend.unavailable', category: 'backend', message: 'down' } }, job),
+      detachRequested: (host: string, job: string) => next('VolumeDetachRequested', { hostId: host, backendHost: host }, job),
+      detached: (host: string, job: string) => next('VolumeDetached', { hostId: host }, job),
+      detachFailed: (host: string, job: string) => next('VolumeDetachFailed', { hostId: host, error: { code: 'backend.busy', category: 'backend', message: 'in use' } }, job),
+      qosRequested: (qos: Record<string, unknown>, job: string) => next('VolumeQosChangeRequested', { qos }, job),
+      qosChanged: (qos: Record<string, unknown>, job: string) => next('VolumeQosChanged', { qos }, job),
+      qosFailed: (job: string) => next('VolumeQosChangeFailed', { error: { code: 'volume.qos_unsupported', category: 'illegal_state', message: 'no QoS here' } }, job),
+    };
+  }
+
+  it('VolumeCreationRequested keeps provisioning, QoS and how allocation chose the pool', () => {
+    const volumeId = randomUUID();
+    const other = randomUUID();
+    const requested = event('VolumeCreationRequested', volumeId, 1, {
+      volumeId, name: 'db-1', poolId, sizeBytes: GiB, volumeType: 'ROOT', backendName: `vol-${volumeId}`, provisioning: 'thick',
+      qos: { iops: 500, bandwidthBytesPerSecond: null },
+      allocation: { policy: 'most-free', candidates: [{ poolId, fits: true, reasons: [] }, { poolId: other, fits: false, reasons: ['pool.disabled'] }] },
+    });
+    const rm = new ReadModels().apply(poolAdded(poolId), requested);
+    expect(rm.volumes.get(volumeId)).toMatchObject({
+      volumeType: 'ROOT',
+      provisioning: 'thick',
+      qos: { iops: 500, bandwidthBytesPerSecond: null, tier: null },
+      allocation: { policy: 'most-free', candidates: [{ poolId, fits: true, reasons: [] }, { poolId: other, fits: false, reasons: ['pool.disabled'] }] },
+      attachments: [],
+    });
+  });
+
+  it('an older VolumeCreationRequested means thin, no QoS, no allocation', () => {
+    const volumeId = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), volumeEvents(volumeId, poolId).requested());
+    expect(rm.volumes.get(volumeId)).toMatchObject({ provisioning: 'thin', qos: null, allocation: null, resizeToBytes: null });
+  });
+
+  it('a grow is resizing and holds the new size on the pool at once; VolumeResized settles it', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const job = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(10 * GiB), o.created(10 * GiB), o.resizeRequested(10 * GiB, 20 * GiB, job));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'resizing', sizeBytes: 10 * GiB, resizeToBytes: 20 * GiB });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 20 * GiB, volumeCount: 1 });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'running', commandType: 'ResizeVolume', aggregateId: volumeId });
+
+    rm.apply(o.resized(20 * GiB, job));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'ready', sizeBytes: 20 * GiB, resizeToBytes: null, lastError: null });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 20 * GiB, volumeCount: 1 });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', result: { volumeId, sizeBytes: 20 * GiB } });
+  });
+
+  it('a failed resize returns the held space and keeps the reason; a shrink frees space when done', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const [grow, shrink] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(10 * GiB), o.created(10 * GiB), o.resizeRequested(10 * GiB, 30 * GiB, grow), o.resizeFailed(grow));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'ready', sizeBytes: 10 * GiB, resizeToBytes: null, lastError: { code: 'backend.no_space' } });
+    expect(rm.pools.get(poolId)?.allocatedBytes).toBe(10 * GiB);
+    expect(rm.jobs.get(grow)).toMatchObject({ status: 'failed', error: { code: 'backend.no_space', violations: [] } });
+
+    rm.apply(o.resizeRequested(10 * GiB, 4 * GiB, shrink));
+    expect(rm.pools.get(poolId)?.allocatedBytes).toBe(10 * GiB);
+    rm.apply(o.resized(4 * GiB, shrink));
+    expect(rm.pools.get(poolId)?.allocatedBytes).toBe(4 * GiB);
+  });
+
+  it('a pool projected after a grow in flight counts the volume at its new size', () => {
+    const lonePool = randomUUID();
+    const volumeId = randomUUID();
+    const v = volumeEvents(volumeId, lonePool);
+    const rm = new ReadModels().apply(
+      v.requested(10 * GiB),
+      v.created(10 * GiB),
+      event('VolumeResizeRequested', volumeId, 3, { volumeId, fromBytes: 10 * GiB, toBytes: 15 * GiB, allowShrink: false }, randomUUID(), 'acme'),
+      poolAdded(lonePool),
+    );
+    expect(rm.pools.get(lonePool)).toMatchObject({ allocatedBytes: 15 * GiB, volumeCount: 1 });
+  });
+
+  it('attaches to hosts (attached), detaches from them (ready again), with device paths and times', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const [a1, a2, d1, d2] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(), o.created(), o.attachRequested(hostId, a1));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'ready', attachments: [] });
+    expect(rm.jobs.get(a1)).toMatchObject({ status: 'running', commandType: 'AttachVolume' });
+
+    const first = o.attached(hostId, a1, '/dev/sdb');
+    rm.apply(first, o.attachRequested(otherHost, a2), o.attached(otherHost, a2, '/dev/sdc'));
+    expect(rm.volumes.get(volumeId)).toMatchObject({
+      status: 'attached',
+      attachments: [
+        { hostId, devicePath: '/dev/sdb', attachedAt: first.occurredAt.toISOString() },
+        { hostId: otherHost, devicePath: '/dev/sdc', attachedAt: expect.any(String) },
+      ],
+    });
+    expect(rm.jobs.get(a1)).toMatchObject({ status: 'succeeded', result: { volumeId, hostId, devicePath: '/dev/sdb' } });
+
+    rm.apply(o.detachRequested(hostId, d1), o.detached(hostId, d1));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'attached', attachments: [{ hostId: otherHost }] });
+    rm.apply(o.detachRequested(otherHost, d2), o.detached(otherHost, d2));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'ready', attachments: [] });
+    expect(rm.jobs.get(d2)).toMatchObject({ status: 'succeeded', commandType: 'DetachVolume', result: { volumeId, hostId: otherHost } });
+    // Attachments take no space: the pool is as before.
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+  });
+
+  it('a resize of an attached volume settles back to attached', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const [a, r] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(), o.created(), o.attachRequested(hostId, a), o.attached(hostId, a), o.resizeRequested(10 * GiB, 12 * GiB, r));
+    expect(rm.volumes.get(volumeId)?.status).toBe('resizing');
+    rm.apply(o.resized(12 * GiB, r));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'attached', attachments: [{ hostId }] });
+  });
+
+  it('failed attach and detach keep the attachments as they were, with the reason on the volume and the job', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const [a, f, d] = [randomUUID(), randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(), o.created(), o.attachRequested(hostId, a), o.attached(hostId, a));
+    rm.apply(o.attachRequested(otherHost, f), o.attachFailed(otherHost, f));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'attached', attachments: [{ hostId }], lastError: { code: 'backend.unavailable' } });
+    expect(rm.jobs.get(f)).toMatchObject({ status: 'failed', commandType: 'AttachVolume', error: { code: 'backend.unavailable' } });
+    rm.apply(o.detachRequested(hostId, d), o.detachFailed(hostId, d));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'attached', attachments: [{ hostId }], lastError: { code: 'backend.busy' } });
+    expect(rm.jobs.get(d)).toMatchObject({ status: 'failed', commandType: 'DetachVolume' });
+  });
+
+  it('VolumeQosChanged replaces the limits; all null means none; a failure keeps them', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const [q1, q2, q3] = [randomUUID(), randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(), o.created(), o.qosRequested({ iops: 1000, tier: 'gold' }, q1));
+    expect(rm.volumes.get(volumeId)?.qos).toBeNull();
+    expect(rm.jobs.get(q1)).toMatchObject({ status: 'running', commandType: 'ChangeVolumeQos' });
+    rm.apply(o.qosChanged({ iops: 1000, tier: 'gold' }, q1));
+    expect(rm.volumes.get(volumeId)?.qos).toEqual({ iops: 1000, bandwidthBytesPerSecond: null, tier: 'gold' });
+    expect(rm.jobs.get(q1)).toMatchObject({ status: 'succeeded', result: { volumeId, qos: { iops: 1000, bandwidthBytesPerSecond: null, tier: 'gold' } } });
+
+    rm.apply(o.qosRequested({ iops: 5 }, q2), o.qosFailed(q2));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ qos: { iops: 1000, tier: 'gold' }, lastError: { code: 'volume.qos_unsupported' } });
+    rm.apply(o.qosRequested({ iops: null, bandwidthBytesPerSecond: null, tier: null }, q3), o.qosChanged({ iops: null, bandwidthBytesPerSecond: null, tier: null }, q3));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ qos: null, lastError: null });
+  });
+
+  it('every operation event is in the volume history, and targets the volume so the edge finds its pool', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const job = randomUUID();
+    const events = [o.resizeRequested(10 * GiB, 11 * GiB, job), o.resized(11 * GiB, job), o.attachRequested(hostId, job), o.attached(hostId, job), o.qosRequested({ iops: 1 }, job)];
+    for (const e of events) expect(projectionTargets(e)).toEqual({ poolId: undefined, volumeId, jobId: job });
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(), o.created(), ...events);
+    expect(rm.history.filter((h) => h.aggregateId === volumeId).map((h) => h.type)).toEqual([
+      'VolumeCreationRequested', 'VolumeCreated', 'VolumeResizeRequested', 'VolumeResized', 'VolumeAttachRequested', 'VolumeAttached', 'VolumeQosChangeRequested',
+    ]);
+  });
+
+  it('an operation on a volume never projected is history only (its pool is unknown), and still moves its job', () => {
+    const volumeId = randomUUID();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(event('VolumeResized', volumeId, 5, { volumeId, sizeBytes: GiB }, job));
+    expect(rm.volumes.has(volumeId)).toBe(false);
+    expect(rm.history.map((h) => h.type)).toEqual(['VolumeResized']);
+    expect(rm.jobs.get(job)?.status).toBe('succeeded');
+  });
+
+  it('deleting an attached volume forgets its attachments', () => {
+    const volumeId = randomUUID();
+    const o = operations(volumeId);
+    const [a, del] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(poolAdded(poolId), o.requested(), o.created(), o.attachRequested(hostId, a), o.attached(hostId, a));
+    rm.apply(o.deletionRequested(del, 5), o.deleted(del, 6));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'deleted', attachments: [], allocated: false });
+  });
+});
+
+describe('projection: managed volumes', () => {
+  it('VolumeManaged starts a ready volume that occupies its pool, completes the job, and leaves the drift orphans', () => {
+    const poolId = randomUUID();
+    const volumeId = randomUUID();
+    const [reconcile, manage] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(
+      poolAdded(poolId),
+      event('PoolDriftDetected', poolId, 1, { poolId, orphans: [{ backendName: 'legacy-1', sizeBytes: 3 * GiB }, { backendName: 'legacy-2', sizeBytes: GiB }], missing: [] }, reconcile),
+      event('VolumeManaged', volumeId, 1, { volumeId, name: 'adopted', poolId, backendName: 'legacy-1', sizeBytes: 3 * GiB, path: '/srv/pool/legacy-1' }, manage, 'acme'),
+    );
+    expect(rm.volumes.get(volumeId)).toMatchObject({
+      name: 'adopted', poolId, status: 'ready', sizeBytes: 3 * GiB, backendName: 'legacy-1', path: '/srv/pool/legacy-1', allocated: true, tenant: 'acme', version: 1,
+    });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 3 * GiB, volumeCount: 1 });
+    expect(rm.jobs.get(manage)).toMatchObject({ status: 'succeeded', commandType: 'ManageVolume', aggregateId: volumeId, result: { volumeId, poolId, backendName: 'legacy-1', sizeBytes: 3 * GiB } });
+    expect(rm.drifts.get(poolId)?.orphans).toEqual([{ backendName: 'legacy-2', sizeBytes: GiB }]);
+    expect(rm.history.filter((h) => h.aggregateId === volumeId).map((h) => h.type)).toEqual(['VolumeManaged']);
+  });
+
+  it('a managed volume projected before its pool is counted when the pool arrives', () => {
+    const poolId = randomUUID();
+    const volumeId = randomUUID();
+    const rm = new ReadModels().apply(
+      event('VolumeManaged', volumeId, 1, { volumeId, name: 'adopted', poolId, backendName: 'x', sizeBytes: 2 * GiB, path: null }),
+      poolAdded(poolId),
+    );
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 2 * GiB, volumeCount: 1 });
+  });
+});
+
+describe('projection: hosts', () => {
+  const registered = (hostId: string, job: string | null = randomUUID(), version = 1) =>
+    event('HostRegistered', hostId, version, {
+      hostId, name: 'kvm-01', zoneId: 'zone-1', clusterId: 'c1', hypervisor: 'kvm', identities: { linstorNode: 'kvm01', storpoolClientId: 7 },
+    }, job);
+
+  it('HostRegistered lists the host with its identities and completes the job; HostDeregistered keeps it, deregistered', () => {
+    const hostId = randomUUID();
+    const [reg, dereg] = [randomUUID(), randomUUID()];
+    const first = registered(hostId, reg);
+    const rm = new ReadModels().apply(first);
+    expect(rm.hosts.get(hostId)).toEqual({
+      id: hostId, name: 'kvm-01', zoneId: 'zone-1', clusterId: 'c1', hypervisor: 'kvm', identities: { linstorNode: 'kvm01', storpoolClientId: 7 },
+      status: 'registered', version: 1, createdAt: first.occurredAt, updatedAt: first.occurredAt,
+    });
+    expect(rm.jobs.get(reg)).toMatchObject({ status: 'succeeded', commandType: 'RegisterHost', aggregateId: hostId, result: { hostId } });
+
+    rm.apply(event('HostDeregistered', hostId, 2, { hostId }, dereg));
+    expect(rm.hosts.get(hostId)).toMatchObject({ status: 'deregistered', name: 'kvm-01', version: 2 });
+    expect(rm.jobs.get(dereg)).toMatchObject({ status: 'succeeded', commandType: 'DeregisterHost', result: { hostId } });
+    expect(rm.history.map((h) => [h.aggregateId, h.streamVersion, h.type])).toEqual([
+      [hostId, 1, 'HostRegistered'],
+      [hostId, 2, 'HostDeregistered'],
+    ]);
+  });
+
+  it('a host without identities or cluster gets none; a redelivery changes nothing', () => {
+    const hostId = randomUUID();
+    const e = event('HostRegistered', hostId, 1, { hostId, name: 'h', zoneId: 'z', clusterId: null, hypervisor: 'lxc', identities: {} });
+    const rm = new ReadModels().apply(e);
+    expect(rm.hosts.get(hostId)).toMatchObject({ clusterId: null, identities: {} });
+    expect(projectEvent({ pool: null, poolUsage: NO_USAGE, volume: null, host: rm.hosts.get(hostId)!, drift: null, job: null }, e).host).toBeUndefined();
+  });
+
+  it('targets the host; a deregistration of a host never seen is history only', () => {
+    const hostId = randomUUID();
+    const dereg = event('HostDeregistered', hostId, 2, { hostId });
+    expect(projectionTargets(dereg)).toEqual({ hostId, jobId: dereg.causationId });
+    const rm = new ReadModels().apply(dereg);
+    expect(rm.hosts.size).toBe(0);
+    expect(rm.history).toHaveLength(1);
+  });
+});
+
+describe('projection: pool drift and orphans', () => {
+  it('keeps the latest finding per pool: drift with orphans and missing, then clear', () => {
+    const poolId = randomUUID();
+    const missingVolume = randomUUID();
+    const job = randomUUID();
+    const detected = event('PoolDriftDetected', poolId, 1, {
+      poolId, orphans: [{ backendName: 'stray', sizeBytes: GiB }], missing: [{ volumeId: missingVolume, backendName: `vol-${missingVolume}` }],
+    }, job);
+    const rm = new ReadModels().apply(poolAdded(poolId, null), detected);
+    expect(rm.drifts.get(poolId)).toEqual({
+      poolId, state: 'drift', orphans: [{ backendName: 'stray', sizeBytes: GiB }], missing: [{ volumeId: missingVolume, backendName: `vol-${missingVolume}` }],
+      detectedAt: detected.occurredAt, removals: [], version: 1, updatedAt: detected.occurredAt,
+    });
+    expect(rm.jobs.get(job)).toMatchObject({
+      status: 'succeeded', commandType: 'ReconcilePool', aggregateId: poolId,
+      result: { poolId, orphans: [{ backendName: 'stray', sizeBytes: GiB }], missing: [{ volumeId: missingVolume, backendName: `vol-${missingVolume}` }] },
+    });
+
+    const cleared = event('PoolDriftCleared', poolId, 2, { poolId }, null);
+    rm.apply(cleared);
+    expect(rm.drifts.get(poolId)).toMatchObject({ state: 'clear', orphans: [], missing: [], detectedAt: cleared.occurredAt, version: 2 });
+    // A periodic reconciliation (no command) moves no job.
+    expect(rm.jobs.size).toBe(1);
+  });
+
+  it('drift events are the pool history, apart from the pool stream whose versions they share', () => {
+    const poolId = randomUUID();
+    const rm = new ReadModels().apply(
+      poolAdded(poolId),
+      event('PoolDriftDetected', poolId, 1, { poolId, orphans: [], missing: [] }),
+      event('StoragePoolDisabled', poolId, 2, { poolId, reason: null }),
+      event('PoolDriftCleared', poolId, 2, { poolId }),
+    );
+    expect(rm.history.map((h) => [h.stream, h.streamVersion, h.type])).toEqual([
+      ['', 1, 'StoragePoolAdded'],
+      ['drift', 1, 'PoolDriftDetected'],
+      ['', 2, 'StoragePoolDisabled'],
+      ['drift', 2, 'PoolDriftCleared'],
+    ]);
+    // The pool's own version is untouched by the drift stream's.
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'disabled', version: 2 });
+  });
+
+  it('tracks an orphan removal: requested, then removed (and gone from the orphans) or failed', () => {
+    const poolId = randomUUID();
+    const [r1, r2] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(
+      poolAdded(poolId),
+      event('PoolDriftDetected', poolId, 1, { poolId, orphans: [{ backendName: 'a', sizeBytes: 1 }, { backendName: 'b', sizeBytes: 2 }], missing: [] }),
+      event('OrphanRemovalRequested', poolId, 2, { poolId, backendName: 'a' }, r1),
+    );
+    expect(rm.drifts.get(poolId)?.removals).toEqual([{ backendName: 'a', status: 'requested', error: null, updatedAt: expect.any(String) }]);
+    expect(rm.jobs.get(r1)).toMatchObject({ status: 'running', commandType: 'RemoveOrphan', aggregateId: poolId });
+
+    rm.apply(event('OrphanRemoved', poolId, 3, { poolId, backendName: 'a' }, r1));
+    expect(rm.drifts.get(poolId)).toMatchObject({ orphans: [{ backendName: 'b', sizeBytes: 2 }], removals: [{ backendName: 'a', status: 'removed' }] });
+    expect(rm.jobs.get(r1)).toMatchObject({ status: 'succeeded', result: { poolId, backendName: 'a' } });
+
+    rm.apply(event('OrphanRemovalRequested', poolId, 4, { poolId, backendName: 'b' }, r2), event('OrphanRemovalFailed', poolId, 5, { poolId, backendName: 'b', error: { code: 'backend.busy', category: 'backend', message: 'in use' } }, r2));
+    expect(rm.drifts.get(poolId)).toMatchObject({
+      orphans: [{ backendName: 'b' }],
+      removals: [{ backendName: 'a', status: 'removed' }, { backendName: 'b', status: 'failed', error: { code: 'backend.busy', category: 'backend', message: 'in use' } }],
+    });
+    expect(rm.jobs.get(r2)).toMatchObject({ status: 'failed', error: { code: 'backend.busy', violations: [] } });
+  });
+
+  it('targets the pool (for its lock) and its drift record; a redelivery changes nothing', () => {
+    const poolId = randomUUID();
+    const e = event('PoolDriftDetected', poolId, 1, { poolId, orphans: [], missing: [] }, null);
+    expect(projectionTargets(e)).toEqual({ poolId, driftPoolId: poolId, jobId: undefined });
+    const rm = new ReadModels().apply(e);
+    expect(projectEvent({ pool: null, poolUsage: NO_USAGE, volume: null, host: null, drift: rm.drifts.get(poolId)!, job: null }, e).drift).toBeUndefined();
+  });
+});
+
+describe('projection: rejections with details', () => {
+  it('passes a rejection\'s details into the job error (allocation.no_pool names the candidates)', () => {
+    const commandId = randomUUID();
+    const volumeId = randomUUID();
+    const candidates = [{ poolId: randomUUID(), fits: false, reasons: ['capacity'] }];
+    const rm = new ReadModels().apply(event('CommandRejected', volumeId, 1, {
+      commandId, commandType: 'CreateVolume', aggregateId: volumeId,
+      error: { code: 'allocation.no_pool', category: 'capacity', message: 'no pool fits' }, violations: [], details: { candidates },
+    }, commandId));
+    expect(rm.jobs.get(commandId)).toMatchObject({ status: 'failed', error: { code: 'allocation.no_pool', violations: [], details: { candidates } } });
+  });
+
+  it('leaves details out when the rejection gives none', () => {
+    const commandId = randomUUID();
+    const rm = new ReadModels().apply(event('CommandRejected', randomUUID(), 1, {
+      commandId, commandType: 'DeleteVolume', aggregateId: null, error: { code: 'volume.not_found', category: 'not_found', message: 'x' }, violations: [],
+    }, commandId));
+    expect(rm.jobs.get(commandId)?.error).not.toHaveProperty('details');
   });
 });

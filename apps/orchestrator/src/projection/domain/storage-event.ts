@@ -19,6 +19,26 @@ export type ProjectedEventType = Extract<
   | 'VolumeDeletionRequested'
   | 'VolumeDeleted'
   | 'VolumeDeletionFailed'
+  | 'VolumeResizeRequested'
+  | 'VolumeResized'
+  | 'VolumeResizeFailed'
+  | 'VolumeAttachRequested'
+  | 'VolumeAttached'
+  | 'VolumeAttachFailed'
+  | 'VolumeDetachRequested'
+  | 'VolumeDetached'
+  | 'VolumeDetachFailed'
+  | 'VolumeQosChangeRequested'
+  | 'VolumeQosChanged'
+  | 'VolumeQosChangeFailed'
+  | 'VolumeManaged'
+  | 'HostRegistered'
+  | 'HostDeregistered'
+  | 'PoolDriftDetected'
+  | 'PoolDriftCleared'
+  | 'OrphanRemovalRequested'
+  | 'OrphanRemoved'
+  | 'OrphanRemovalFailed'
   | 'CommandRejected'
 >;
 
@@ -51,6 +71,16 @@ const isErrorInfo = (v: unknown) => isObject(v) && isString(v.code) && isString(
 const isStrings = (v: unknown) => Array.isArray(v) && v.every(isString);
 const isPositive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const isIops = (v: unknown) => v === null || (Number.isSafeInteger(v) && (v as number) > 0);
+const isQosValue = (v: unknown) => v === undefined || v === null || (Number.isSafeInteger(v) && (v as number) > 0);
+const isQos = (v: unknown) =>
+  isObject(v) && isQosValue(v.iops) && isQosValue(v.bandwidthBytesPerSecond) && (v.tier === undefined || v.tier === null || isString(v.tier));
+const isOrphans = (v: unknown) => Array.isArray(v) && v.every((o) => isObject(o) && isString(o.backendName) && isBytes(o.sizeBytes));
+const isMissing = (v: unknown) => Array.isArray(v) && v.every((o) => isObject(o) && isUuid(o.volumeId) && isString(o.backendName));
+const isIdentities = (v: unknown) =>
+  isObject(v) &&
+  (v.linstorNode === undefined || isString(v.linstorNode)) &&
+  (v.powerflexSdc === undefined || isString(v.powerflexSdc)) &&
+  (v.storpoolClientId === undefined || Number.isSafeInteger(v.storpoolClientId));
 const optional =
   (check: (v: unknown) => boolean) =>
   (v: unknown): boolean =>
@@ -100,11 +130,49 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
   VolumeDeletionRequested: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'] },
   VolumeDeleted: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'] },
   VolumeDeletionFailed: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  VolumeResizeRequested: { volumeId: [isUuid, 'a UUID'], fromBytes: [isBytes, 'a non-negative integer'], toBytes: [isBytes, 'a non-negative integer'] },
+  VolumeResized: { volumeId: [isUuid, 'a UUID'], sizeBytes: [isBytes, 'a non-negative integer'] },
+  VolumeResizeFailed: { volumeId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  VolumeAttachRequested: { volumeId: [isUuid, 'a UUID'], hostId: [isUuid, 'a UUID'] },
+  VolumeAttached: { volumeId: [isUuid, 'a UUID'], hostId: [isUuid, 'a UUID'], devicePath: [isString, 'a string'] },
+  VolumeAttachFailed: { volumeId: [isUuid, 'a UUID'], hostId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  VolumeDetachRequested: { volumeId: [isUuid, 'a UUID'], hostId: [isUuid, 'a UUID'] },
+  VolumeDetached: { volumeId: [isUuid, 'a UUID'], hostId: [isUuid, 'a UUID'] },
+  VolumeDetachFailed: { volumeId: [isUuid, 'a UUID'], hostId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  VolumeQosChangeRequested: { volumeId: [isUuid, 'a UUID'], qos: [isQos, 'QoS limits {iops?, bandwidthBytesPerSecond?, tier?}'] },
+  VolumeQosChanged: { volumeId: [isUuid, 'a UUID'], qos: [isQos, 'QoS limits {iops?, bandwidthBytesPerSecond?, tier?}'] },
+  VolumeQosChangeFailed: { volumeId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  VolumeManaged: {
+    volumeId: [isUuid, 'a UUID'],
+    poolId: [isUuid, 'a UUID'],
+    name: [isString, 'a string'],
+    backendName: [isString, 'a string'],
+    sizeBytes: [isBytes, 'a non-negative integer'],
+  },
+  HostRegistered: {
+    hostId: [isUuid, 'a UUID'],
+    name: [isString, 'a string'],
+    zoneId: [isString, 'a string'],
+    clusterId: [optional((v) => v === null || isString(v)), 'a string or null'],
+    hypervisor: [isString, 'a string'],
+    identities: [optional(isIdentities), 'an object of backend identities'],
+  },
+  HostDeregistered: { hostId: [isUuid, 'a UUID'] },
+  PoolDriftDetected: {
+    poolId: [isUuid, 'a UUID'],
+    orphans: [isOrphans, 'an array of {backendName, sizeBytes}'],
+    missing: [isMissing, 'an array of {volumeId, backendName}'],
+  },
+  PoolDriftCleared: { poolId: [isUuid, 'a UUID'] },
+  OrphanRemovalRequested: { poolId: [isUuid, 'a UUID'], backendName: [isString, 'a string'] },
+  OrphanRemoved: { poolId: [isUuid, 'a UUID'], backendName: [isString, 'a string'] },
+  OrphanRemovalFailed: { poolId: [isUuid, 'a UUID'], backendName: [isString, 'a string'], error: [isErrorInfo, 'an error {code, category, message}'] },
   CommandRejected: {
     commandId: [isString, 'a string'],
     commandType: [isString, 'a string'],
     error: [isErrorInfo, 'an error {code, category, message}'],
     violations: [Array.isArray, 'an array'],
+    details: [optional(isObject), 'an object'],
   },
 };
 

@@ -27,7 +27,7 @@ describe('readStorageEvent', () => {
   });
 
   it('reads an unknown event type untyped, for the history only', () => {
-    const read = readStorageEvent(envelope({ type: 'VolumeResized', data: { anything: true } }));
+    const read = readStorageEvent(envelope({ type: 'VolumeSnapshotTaken', data: { anything: true } }));
     expect(read).toMatchObject({ ok: true, event: { typed: null } });
   });
 
@@ -87,6 +87,50 @@ describe('readStorageEvent', () => {
 
     it('refuses a lifecycle event whose poolId is not a UUID', () => {
       expect(readStorageEvent(envelope({ type: 'StoragePoolDeleted', aggregateId: poolId, data: { poolId: 'pool-1' } })).ok).toBe(false);
+    });
+  });
+
+  describe('volume operations, hosts and drift', () => {
+    const hostId = randomUUID();
+    const read = (type: string, aggregateId: string, data: Record<string, unknown>) => readStorageEvent(envelope({ type, aggregateId, streamVersion: 3, data }));
+    const err = { code: 'c', category: 'backend', message: 'm' };
+
+    it('reads each of them typed', () => {
+      const cases: [string, string, Record<string, unknown>][] = [
+        ['VolumeResizeRequested', volumeId, { volumeId, fromBytes: 1, toBytes: 2, allowShrink: false }],
+        ['VolumeResized', volumeId, { volumeId, sizeBytes: 2 }],
+        ['VolumeResizeFailed', volumeId, { volumeId, error: err }],
+        ['VolumeAttachRequested', volumeId, { volumeId, hostId, backendHost: 'n1' }],
+        ['VolumeAttached', volumeId, { volumeId, hostId, devicePath: '/dev/sdb' }],
+        ['VolumeAttachFailed', volumeId, { volumeId, hostId, error: err }],
+        ['VolumeDetachRequested', volumeId, { volumeId, hostId, backendHost: 'n1' }],
+        ['VolumeDetached', volumeId, { volumeId, hostId }],
+        ['VolumeDetachFailed', volumeId, { volumeId, hostId, error: err }],
+        ['VolumeQosChangeRequested', volumeId, { volumeId, qos: { iops: 10, tier: null } }],
+        ['VolumeQosChanged', volumeId, { volumeId, qos: {} }],
+        ['VolumeQosChangeFailed', volumeId, { volumeId, error: err }],
+        ['VolumeManaged', volumeId, { volumeId, poolId, name: 'n', backendName: 'b', sizeBytes: 1, path: null }],
+        ['HostRegistered', hostId, { hostId, name: 'h', zoneId: 'z', clusterId: null, hypervisor: 'kvm', identities: { powerflexSdc: 'abc' } }],
+        ['HostDeregistered', hostId, { hostId }],
+        ['PoolDriftDetected', poolId, { poolId, orphans: [{ backendName: 'x', sizeBytes: 1 }], missing: [{ volumeId, backendName: 'y' }] }],
+        ['PoolDriftCleared', poolId, { poolId }],
+        ['OrphanRemovalRequested', poolId, { poolId, backendName: 'x' }],
+        ['OrphanRemoved', poolId, { poolId, backendName: 'x' }],
+        ['OrphanRemovalFailed', poolId, { poolId, backendName: 'x', error: err }],
+      ];
+      for (const [type, aggregateId, data] of cases) expect([type, read(type, aggregateId, data)]).toMatchObject([type, { ok: true, event: { typed: { type } } }]);
+    });
+
+    it.each([
+      ['a resize to a fractional size', 'VolumeResized', { volumeId, sizeBytes: 1.5 }, /data.sizeBytes must be a non-negative integer/],
+      ['an attach without a device path', 'VolumeAttached', { volumeId, hostId }, /data.devicePath must be a string/],
+      ['QoS with a negative IOPS', 'VolumeQosChanged', { volumeId, qos: { iops: -1 } }, /data.qos must be QoS limits/],
+      ['a host whose identities are not an object', 'HostRegistered', { hostId, name: 'h', zoneId: 'z', hypervisor: 'kvm', identities: 'n1' }, /data.identities/],
+      ['drift whose orphans lack sizes', 'PoolDriftDetected', { poolId, orphans: [{ backendName: 'x' }], missing: [] }, /data.orphans must be/],
+      ['a rejection whose details are not an object', 'CommandRejected', { commandId: 'c', commandType: 'T', error: err, violations: [], details: 'x' }, /data.details must be an object/],
+    ])('refuses %s', (_what, type, data, reason) => {
+      const result = read(type, randomUUID(), data);
+      expect(!result.ok && result.reason).toMatch(reason);
     });
   });
 });

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, ObjectLiteral, EntityTarget } from 'typeorm';
 import { AggregateEventEntity } from '../../read-model/infrastructure/aggregate-event.entity';
+import { HostEntity } from '../../read-model/infrastructure/host.entity';
 import { JobEntity } from '../../read-model/infrastructure/job.entity';
+import { PoolDriftEntity } from '../../read-model/infrastructure/pool-drift.entity';
 import { PoolEntity } from '../../read-model/infrastructure/pool.entity';
 import { ORCHESTRATOR_SCHEMA } from '../../read-model/infrastructure/schema';
 import { VolumeEntity } from '../../read-model/infrastructure/volume.entity';
 import { NO_USAGE, type PoolUsage } from '../domain/pool-projection';
 import type { ProjectionChanges, ProjectionTargets, ProjectionView } from '../domain/project-event';
+import type { PoolDriftRow } from '../../read-model/domain/rows';
 
 /**
  * The projection's TypeORM edge: loads the rows an event touches and writes what the
@@ -20,23 +23,32 @@ export class ReadModelStore {
    * yet. One lock order (pool, then volume and job rows) keeps transactions deadlock-free.
    */
   async load(m: EntityManager, targets: ProjectionTargets, withPoolUsage: boolean): Promise<ProjectionView> {
-    if (targets.poolId) {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`orchestrator.pool:${targets.poolId}`]);
+    // Resizes, attachments and QoS changes do not name the pool: it is the volume's (which never changes).
+    const poolId = targets.poolId ?? (targets.volumeId ? await this.poolOfVolume(m, targets.volumeId) : undefined);
+    if (poolId) {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`orchestrator.pool:${poolId}`]);
     }
-    const pool = targets.poolId ? await m.getRepository(PoolEntity).findOne({ where: { id: targets.poolId } }) : null;
+    const pool = poolId ? await m.getRepository(PoolEntity).findOne({ where: { id: poolId } }) : null;
     const volume = targets.volumeId
       ? await m.getRepository(VolumeEntity).findOne({ where: { id: targets.volumeId }, lock: { mode: 'pessimistic_write' } })
       : null;
+    const host = targets.hostId
+      ? await m.getRepository(HostEntity).findOne({ where: { id: targets.hostId }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    // Under the pool's advisory lock: drift events and VolumeManaged arrive on different partitions.
+    const drift = targets.driftPoolId ? await m.getRepository(PoolDriftEntity).findOne({ where: { poolId: targets.driftPoolId } }) : null;
     const job = targets.jobId
       ? await m.getRepository(JobEntity).findOne({ where: { id: targets.jobId }, lock: { mode: 'pessimistic_write' } })
       : null;
-    const poolUsage = withPoolUsage && targets.poolId && !pool ? await this.usageOf(m, targets.poolId) : NO_USAGE;
-    return { pool, poolUsage, volume, job };
+    const poolUsage = withPoolUsage && poolId && !pool ? await this.usageOf(m, poolId) : NO_USAGE;
+    return { pool, poolUsage, volume, host, drift, job };
   }
 
   async save(m: EntityManager, view: ProjectionView, changes: ProjectionChanges): Promise<void> {
     if (changes.pool) await this.write(m, PoolEntity, view.pool !== null, changes.pool);
     if (changes.volume) await this.write(m, VolumeEntity, view.volume !== null, changes.volume);
+    if (changes.host) await this.write(m, HostEntity, view.host !== null, changes.host);
+    if (changes.drift) await this.writeDrift(m, view.drift !== null, changes.drift);
     if (changes.job) await this.write(m, JobEntity, view.job !== null, changes.job);
     if (changes.history) {
       // The primary key (aggregate, version) makes a redelivered event a no-op.
@@ -56,9 +68,21 @@ export class ReadModelStore {
     else await m.getRepository(entity).insert({ id, ...columns } as never);
   }
 
+  private async writeDrift(m: EntityManager, exists: boolean, row: PoolDriftRow): Promise<void> {
+    const { poolId, ...columns } = row;
+    if (exists) await m.getRepository(PoolDriftEntity).update({ poolId }, columns as never);
+    else await m.getRepository(PoolDriftEntity).insert(row as never);
+  }
+
+  private async poolOfVolume(m: EntityManager, volumeId: string): Promise<string | undefined> {
+    const volume = await m.getRepository(VolumeEntity).findOne({ where: { id: volumeId }, select: { id: true, poolId: true } });
+    return volume?.poolId;
+  }
+
+  /** As adjustPoolUsage counts a volume: its size, or a grow in flight. */
   private async usageOf(m: EntityManager, poolId: string): Promise<PoolUsage> {
     const [row] = await m.query(
-      `SELECT coalesce(sum(size_bytes), 0)::text AS bytes, count(*)::int AS n
+      `SELECT coalesce(sum(greatest(size_bytes, coalesce(resize_to_bytes, 0))), 0)::text AS bytes, count(*)::int AS n
          FROM "${ORCHESTRATOR_SCHEMA}".volumes WHERE pool_id = $1 AND allocated`,
       [poolId],
     );

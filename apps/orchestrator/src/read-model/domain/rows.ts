@@ -3,7 +3,8 @@
  * The TypeORM entities implement these, so nothing outside the edge sees an ORM type.
  */
 
-export const VOLUME_STATUSES = ['creating', 'ready', 'error', 'deleting', 'deleted'] as const;
+/** 'attached' is 'ready' with at least one host granted; 'resizing' between a resize and its outcome. */
+export const VOLUME_STATUSES = ['creating', 'ready', 'attached', 'resizing', 'error', 'deleting', 'deleted'] as const;
 export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 
 export const JOB_STATUSES = ['accepted', 'running', 'succeeded', 'failed'] as const;
@@ -11,6 +12,19 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const POOL_STATUSES = ['enabled', 'disabled', 'deleted'] as const;
 export type PoolStatus = (typeof POOL_STATUSES)[number];
+
+export const HOST_STATUSES = ['registered', 'deregistered'] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+/** A pool's drift as its last reconciliation found it; never_reconciled until one is recorded. */
+export const DRIFT_STATES = ['never_reconciled', 'drift', 'clear'] as const;
+export type DriftState = (typeof DRIFT_STATES)[number];
+
+export const ORPHAN_REMOVAL_STATUSES = ['requested', 'removed', 'failed'] as const;
+export type OrphanRemovalStatus = (typeof ORPHAN_REMOVAL_STATUSES)[number];
+
+export const PROVISIONING_TYPES = ['thin', 'thick'] as const;
+export type Provisioning = (typeof PROVISIONING_TYPES)[number];
 
 /** A pool's settings when its StoragePoolAdded (recorded before they existed) does not say. */
 export const POOL_DEFAULTS = {
@@ -28,6 +42,28 @@ export interface ErrorDetails {
 
 export interface JobError extends ErrorDetails {
   readonly violations: readonly { field: string; rule: string; message: string }[];
+  /** Facts a rejection gave (e.g. { volumeIds } for pool.has_volumes, { candidates } for allocation.no_pool). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** QoS limits of a volume; null = no limit. */
+export interface QosLimits {
+  readonly iops: number | null;
+  readonly bandwidthBytesPerSecond: number | null;
+  readonly tier: string | null;
+}
+
+/** A host a volume is attached to. */
+export interface VolumeAttachment {
+  readonly hostId: string;
+  readonly devicePath: string;
+  readonly attachedAt: string;
+}
+
+/** How allocation chose a volume's pool (absent when the request named the pool). */
+export interface AllocationRecord {
+  readonly policy: string;
+  readonly candidates: readonly { readonly poolId: string; readonly fits: boolean; readonly reasons: readonly string[] }[];
 }
 
 export interface PoolRow {
@@ -73,7 +109,16 @@ export interface VolumeRow {
   status: VolumeStatus;
   backendName: string | null;
   path: string | null;
+  /** Why the last operation failed (create, delete, resize, attach, detach, QoS); cleared by the next success. */
   lastError: ErrorDetails | null;
+  provisioning: Provisioning;
+  /** null when the volume has no limit at all. */
+  qos: QosLimits | null;
+  /** Hosts the volume is attached to, in the order they were attached. */
+  attachments: VolumeAttachment[];
+  /** The size a resize in flight asked for: a grow already holds it on the pool. */
+  resizeToBytes: number | null;
+  allocation: AllocationRecord | null;
   /**
    * Whether the volume holds space on its pool: from the creation request until it is
    * deleted or its creation failed. Status alone cannot say it: 'error' is both a failed
@@ -98,8 +143,65 @@ export interface JobRow {
   updatedAt: Date;
 }
 
+export interface HostIdentitiesRow {
+  linstorNode?: string;
+  powerflexSdc?: string;
+  storpoolClientId?: number;
+}
+
+export interface HostRow {
+  id: string;
+  name: string;
+  zoneId: string;
+  clusterId: string | null;
+  hypervisor: string;
+  identities: HostIdentitiesRow;
+  status: HostStatus;
+  /** Stream version of the last host event applied. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DriftOrphan {
+  readonly backendName: string;
+  readonly sizeBytes: number;
+}
+
+export interface DriftMissing {
+  readonly volumeId: string;
+  readonly backendName: string;
+}
+
+/** An orphan removal asked for, and how it went. */
+export interface OrphanRemovalRecord {
+  readonly backendName: string;
+  readonly status: OrphanRemovalStatus;
+  readonly error: ErrorDetails | null;
+  readonly updatedAt: string;
+}
+
+/** A pool's drift record: the latest PoolDriftDetected / PoolDriftCleared, and the orphan removals. */
+export interface PoolDriftRow {
+  poolId: string;
+  state: DriftState;
+  orphans: DriftOrphan[];
+  missing: DriftMissing[];
+  /** When the latest finding (drift or clear) was recorded; null until one is. */
+  detectedAt: Date | null;
+  removals: OrphanRemovalRecord[];
+  /** Version of the last event applied, in the pool's drift stream (not the pool's own). */
+  version: number;
+  updatedAt: Date;
+}
+
 export interface AggregateEventRow {
   aggregateId: string;
+  /**
+   * Which of the aggregate's streams the event belongs to: '' for its own, 'drift' for a
+   * pool's drift record (published under the pool id with versions of their own).
+   */
+  stream: string;
   streamVersion: number;
   messageId: string;
   type: string;

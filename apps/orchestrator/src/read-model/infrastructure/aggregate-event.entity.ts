@@ -7,6 +7,10 @@ export class AggregateEventEntity implements AggregateEventRow {
   @PrimaryColumn({ type: 'uuid', name: 'aggregate_id' })
   aggregateId!: string;
 
+  /** '' for the aggregate's own stream, 'drift' for a pool's drift record. */
+  @PrimaryColumn({ type: 'text' })
+  stream!: string;
+
   @PrimaryColumn({ type: 'integer', name: 'stream_version' })
   streamVersion!: number;
 

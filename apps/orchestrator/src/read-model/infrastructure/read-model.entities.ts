@@ -1,6 +1,8 @@
 import { AggregateEventEntity } from './aggregate-event.entity';
+import { HostEntity } from './host.entity';
 import { JobEntity } from './job.entity';
+import { PoolDriftEntity } from './pool-drift.entity';
 import { PoolEntity } from './pool.entity';
 import { VolumeEntity } from './volume.entity';
 
-export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity];
+export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity, HostEntity, PoolDriftEntity];

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from './bigint.transformer';
-import type { ErrorDetails, VolumeRow, VolumeStatus } from '../domain/rows';
+import type { AllocationRecord, ErrorDetails, Provisioning, QosLimits, VolumeAttachment, VolumeRow, VolumeStatus } from '../domain/rows';
 
 @Entity({ name: 'volumes' })
 export class VolumeEntity implements VolumeRow {
@@ -37,6 +37,21 @@ export class VolumeEntity implements VolumeRow {
 
   @Column({ type: 'jsonb', name: 'last_error', nullable: true })
   lastError!: ErrorDetails | null;
+
+  @Column({ type: 'text' })
+  provisioning!: Provisioning;
+
+  @Column({ type: 'jsonb', nullable: true })
+  qos!: QosLimits | null;
+
+  @Column({ type: 'jsonb' })
+  attachments!: VolumeAttachment[];
+
+  @Column({ type: 'bigint', name: 'resize_to_bytes', nullable: true, transformer: bigintAsNumber })
+  resizeToBytes!: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  allocation!: AllocationRecord | null;
 
   @Column({ type: 'boolean' })
   allocated!: boolean;

@@ -1,10 +1,33 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { VOLUME_STATUSES, type VolumeRow } from '../../read-model/domain/rows';
+import { PROVISIONING_TYPES, VOLUME_STATUSES, type VolumeRow } from '../../read-model/domain/rows';
 
 export class VolumeErrorView {
   @ApiProperty({ example: 'backend.unavailable' }) code!: string;
   @ApiProperty({ example: 'backend' }) category!: string;
   @ApiProperty() message!: string;
+}
+
+export class VolumeQosView {
+  @ApiProperty({ type: 'integer', nullable: true }) iops!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) bandwidthBytesPerSecond!: number | null;
+  @ApiProperty({ type: String, nullable: true }) tier!: string | null;
+}
+
+export class VolumeAttachmentView {
+  @ApiProperty({ format: 'uuid' }) hostId!: string;
+  @ApiProperty({ example: '/dev/drbd1000', description: 'The device the host sees' }) devicePath!: string;
+  @ApiProperty({ format: 'date-time' }) attachedAt!: string;
+}
+
+export class AllocationCandidateView {
+  @ApiProperty({ format: 'uuid' }) poolId!: string;
+  @ApiProperty() fits!: boolean;
+  @ApiProperty({ type: [String], description: 'Why it did not fit; empty when it did' }) reasons!: string[];
+}
+
+export class VolumeAllocationView {
+  @ApiProperty({ example: 'first-fit' }) policy!: string;
+  @ApiProperty({ type: [AllocationCandidateView] }) candidates!: AllocationCandidateView[];
 }
 
 export class VolumeView {
@@ -14,10 +37,16 @@ export class VolumeView {
   @ApiProperty({ type: String, nullable: true }) tenant!: string | null;
   @ApiProperty({ example: 'DATA' }) volumeType!: string;
   @ApiProperty({ description: 'Size in bytes, as the backend allocated it' }) sizeBytes!: number;
-  @ApiProperty({ enum: VOLUME_STATUSES }) status!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'Deterministic name on the backend' }) backendName!: string | null;
+  @ApiProperty({ enum: VOLUME_STATUSES, description: 'attached = ready with at least one host' }) status!: string;
+  @ApiProperty({ type: String, nullable: true }) backendName!: string | null;
   @ApiProperty({ type: String, nullable: true }) path!: string | null;
-  @ApiProperty({ type: VolumeErrorView, nullable: true, description: 'Why the last create or delete failed' })
+  @ApiProperty({ enum: PROVISIONING_TYPES }) provisioning!: string;
+  @ApiProperty({ type: VolumeQosView, nullable: true, description: 'null: no limit' }) qos!: VolumeQosView | null;
+  @ApiProperty({ type: [VolumeAttachmentView] }) attachments!: VolumeAttachmentView[];
+  @ApiProperty({ type: 'integer', nullable: true, description: 'The size a resize in progress asked for' }) resizeToBytes!: number | null;
+  @ApiProperty({ type: VolumeAllocationView, nullable: true, description: 'How allocation chose the pool; null when the request named it' })
+  allocation!: VolumeAllocationView | null;
+  @ApiProperty({ type: VolumeErrorView, nullable: true, description: 'Why the last operation (create, delete, resize, attach, detach, QoS) failed' })
   lastError!: VolumeErrorView | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -40,6 +69,13 @@ export function toVolumeView(row: VolumeRow): VolumeView {
     status: row.status,
     backendName: row.backendName,
     path: row.path,
+    provisioning: row.provisioning,
+    qos: row.qos ? { iops: row.qos.iops, bandwidthBytesPerSecond: row.qos.bandwidthBytesPerSecond, tier: row.qos.tier } : null,
+    attachments: row.attachments.map((a) => ({ hostId: a.hostId, devicePath: a.devicePath, attachedAt: a.attachedAt })),
+    resizeToBytes: row.resizeToBytes,
+    allocation: row.allocation
+      ? { policy: row.allocation.policy, candidates: row.allocation.candidates.map((c) => ({ poolId: c.poolId, fits: c.fits, reasons: [...c.reasons] })) }
+      : null,
     lastError: row.lastError ? { code: row.lastError.code, category: row.lastError.category, message: row.lastError.message } : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -14,16 +15,19 @@ import { VolumeAccepted } from '../../commands/api/accepted.view';
 import { mapPage } from '../../http/cursor';
 import { ErrorView } from '../../http/error.view';
 import { pageRequestOf } from '../../http/list-params';
+import { OperatorOnlyGuard } from '../../http/operator-only.guard';
 import { QueryPipe } from '../../http/query-pipe';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { UuidParamPipe } from '../../http/uuid-param.pipe';
 import { EventHistoryView, toEventHistory } from '../../history/api/event.view';
 import { AggregateHistoryQuery } from '../../history/application/aggregate-history.query';
+import { ChangeVolumeHandler } from '../application/change-volume.handler';
 import { CreateVolumeHandler } from '../application/create-volume.handler';
 import { DeleteVolumeHandler } from '../application/delete-volume.handler';
 import { ListVolumesQuery } from '../application/list-volumes.query';
+import { ManageVolumeHandler } from '../application/manage-volume.handler';
 import { VolumeLookup } from '../application/volume-lookup';
-import { CreateVolumeRequest } from './create-volume.request';
+import { CreateVolumeRequest, ManageVolumeRequest, ResizeVolumeRequest, VolumeHostRequest, VolumeQosRequest } from './create-volume.request';
 import { ListVolumesParams } from './list-volumes.params';
 import { toVolumeView, VolumePage, VolumeView } from './volume.view';
 
@@ -35,6 +39,8 @@ export class VolumesController {
   constructor(
     private readonly createVolume: CreateVolumeHandler,
     private readonly deleteVolume: DeleteVolumeHandler,
+    private readonly changeVolume: ChangeVolumeHandler,
+    private readonly manageVolume: ManageVolumeHandler,
     private readonly listVolumes: ListVolumesQuery,
     private readonly volumes: VolumeLookup,
     private readonly history: AggregateHistoryQuery,
@@ -42,12 +48,29 @@ export class VolumesController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Create a DATA volume (CreateVolume command)' })
+  @ApiOperation({
+    summary:
+      'Create a DATA (or empty ROOT) volume (CreateVolume command): on the pool named by poolId, or on one allocation picks in zoneId',
+  })
   @ApiHeader({ name: 'X-Correlation-Id', required: false })
   @ApiBody({ type: CreateVolumeRequest })
   @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'request.invalid: the command rules; poolId or zoneId is required' })
   create(@Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.createVolume.execute(body, context);
+  }
+
+  @Post('manage')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({ summary: 'Adopt an orphan on a pool as a new volume (ManageVolume command); operators only' })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: ManageVolumeRequest })
+  @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: 'auth.operator_only: the request carried X-Tenant' })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'pool.not_found' })
+  manage(@Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.manageVolume.execute(body, context);
   }
 
   @Get()
@@ -84,5 +107,53 @@ export class VolumesController {
   @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
   delete(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.deleteVolume.execute(id, context);
+  }
+
+  @Post(':id/resize')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Grow a volume, or shrink it with allowShrink where the backend can (ResizeVolume command)' })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: ResizeVolumeRequest })
+  @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
+  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  resize(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.changeVolume.resize(id, body, context);
+  }
+
+  @Post(':id/attach')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Give a registered host access to the volume (AttachVolume command)' })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: VolumeHostRequest })
+  @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found, or host.not_found (unknown or deregistered)' })
+  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  attach(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.changeVolume.attach(id, body, context);
+  }
+
+  @Post(':id/detach')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Revoke a host's access to the volume (DetachVolume command)" })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: VolumeHostRequest })
+  @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found, or host.not_found' })
+  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  detach(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.changeVolume.detach(id, body, context);
+  }
+
+  @Put(':id/qos')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Replace the volume's QoS limits (ChangeVolumeQos command): a limit left out or null is removed" })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: VolumeQosRequest })
+  @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
+  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  changeQos(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.changeVolume.changeQos(id, body, context);
   }
 }
