@@ -4,6 +4,12 @@ import { AddStoragePoolHandler } from './pools/application/add-storage-pool.hand
 import { PoolReader } from './pools/application/pool-reader';
 import { PoolVolumes } from './pools/application/pool-volumes';
 import { PoolCatalog } from './allocation/application/pool-catalog';
+import { PoolLedger } from './reconciliation/application/pool-ledger';
+import { OrphanRemoval } from './reconciliation/application/orphan-removal';
+import { Reconciler } from './reconciliation/application/reconciler';
+import { ReconcilePoolHandler } from './reconciliation/application/reconcile-pool.handler';
+import { RemoveOrphanHandler } from './reconciliation/application/remove-orphan.handler';
+import { ManageVolumeHandler } from './reconciliation/application/manage-volume.handler';
 import { DeregisterHostHandler, HostAttachments, HostReader, RegisterHostHandler } from './hosts/application/host.handlers';
 import {
   AttachVolumeHandler,
@@ -47,6 +53,12 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     PoolReader,
     PoolVolumes,
     PoolCatalog,
+    PoolLedger,
+    OrphanRemoval,
+    Reconciler,
+    ReconcilePoolHandler,
+    RemoveOrphanHandler,
+    ManageVolumeHandler,
     PoolCommandRunner,
     UpdateStoragePoolHandler,
     EnableStoragePoolHandler,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { validateStorageCommand, type StorageCommand, type Topics } from '@strata/contracts';
-import { assertUnreachable, DomainError, ErrorCategory } from '@strata/kernel';
+import { assertUnreachable } from '@strata/kernel';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { MessageBus } from '@strata/messaging';
 import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
@@ -15,6 +15,9 @@ import {
   UpdateStoragePoolHandler,
 } from '../pools/application/pool-lifecycle.handlers';
 import { DeregisterHostHandler, RegisterHostHandler } from '../hosts/application/host.handlers';
+import { ReconcilePoolHandler } from '../reconciliation/application/reconcile-pool.handler';
+import { RemoveOrphanHandler } from '../reconciliation/application/remove-orphan.handler';
+import { ManageVolumeHandler } from '../reconciliation/application/manage-volume.handler';
 import {
   AttachVolumeHandler,
   ChangeVolumeQosHandler,
@@ -49,6 +52,9 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
     private readonly changeQos: ChangeVolumeQosHandler,
     private readonly registerHost: RegisterHostHandler,
     private readonly deregisterHost: DeregisterHostHandler,
+    private readonly reconcilePool: ReconcilePoolHandler,
+    private readonly removeOrphan: RemoveOrphanHandler,
+    private readonly manageVolume: ManageVolumeHandler,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -106,9 +112,12 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
       case 'DeregisterHost':
         return this.deregisterHost.handle(command);
       case 'ReconcilePool':
-      case 'ManageVolume':
+        await this.reconcilePool.handle(command);
+        return;
       case 'RemoveOrphan':
-        throw new DomainError('command.not_implemented', ErrorCategory.Validation, `${command.type} is not available in this version`);
+        return this.removeOrphan.handle(command);
+      case 'ManageVolume':
+        return this.manageVolume.handle(command);
       default:
         return assertUnreachable(command);
     }
