@@ -66,3 +66,18 @@ export function loadServiceConfig(
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }
+
+/**
+ * A period in milliseconds from the environment, or the default. A value that is not a
+ * whole number in range stops the service at start with the variable's name, rather than
+ * becoming a 1 ms timer (Node's reading of NaN).
+ */
+export function intervalFromEnv(name: string, fallback: number, min = 1, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
+    throw new ConfigError([`${name}: "${raw}" is not a whole number of milliseconds between ${min} and ${2 ** 31 - 1}`]);
+  }
+  return value;
+}

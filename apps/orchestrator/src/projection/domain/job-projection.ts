@@ -116,6 +116,8 @@ function errorOf(event: TypedStorageEvent): JobError | null {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The job update an event carries; undefined when it moves no job. */
 export function jobUpdateOf(event: ReceivedEvent): JobUpdate | undefined {
   const status = jobEffectOf(event.envelope.type);
@@ -123,7 +125,9 @@ export function jobUpdateOf(event: ReceivedEvent): JobUpdate | undefined {
   const rejected = event.typed.type === 'CommandRejected' ? event.typed.data : null;
   // A rejection names its command; every other event names it as its cause.
   const jobId = rejected?.commandId ?? event.causationId;
-  if (!jobId) return undefined;
+  // Commands carry UUIDs; the storage service's own scheduled work (capacity refresh,
+  // reconciliation rounds) names itself otherwise and is no one's job.
+  if (!jobId || !UUID.test(jobId)) return undefined;
   return {
     jobId,
     status,

@@ -27,13 +27,7 @@ export class AddStoragePoolHandler {
   async handle(command: Envelope<'AddStoragePool', AddStoragePoolData>): Promise<void> {
     const { data } = command;
     const plugin = pluginOrReject(data.plugin);
-    const unsupported = (data.hypervisors ?? []).filter((h) => !(plugin.manifest.hypervisors as readonly string[]).includes(h));
-    if (unsupported.length > 0) {
-      const allowed = plugin.manifest.hypervisors.join(', ');
-      throw new DomainError('pool.hypervisor_unsupported', ErrorCategory.Validation, `the ${plugin.manifest.name} plugin serves ${allowed}, not ${unsupported.join(', ')}`, {
-        violations: [{ field: 'data.hypervisors', rule: 'pluginHypervisors', message: `hypervisors must be among the plugin's: ${allowed}` }],
-      });
-    }
+    assertHypervisors(plugin, data.hypervisors ?? []);
     const rawConfig = this.rawConfig(plugin, data);
     let capacity;
     try {
@@ -95,4 +89,14 @@ export class AddStoragePoolHandler {
       throw error;
     }
   }
+}
+
+/** A pool serves only hypervisors its plugin declares. */
+export function assertHypervisors(plugin: BackendPlugin, hypervisors: readonly string[]): void {
+  const unsupported = hypervisors.filter((h) => !(plugin.manifest.hypervisors as readonly string[]).includes(h));
+  if (unsupported.length === 0) return;
+  const allowed = plugin.manifest.hypervisors.join(', ');
+  throw new DomainError('pool.hypervisor_unsupported', ErrorCategory.Validation, `the ${plugin.manifest.name} plugin serves ${allowed}, not ${unsupported.join(', ')}`, {
+    violations: [{ field: 'data.hypervisors', rule: 'pluginHypervisors', message: `hypervisors must be among the plugin's: ${allowed}` }],
+  });
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { AggregateRunner, Clock, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, Clock, intervalFromEnv, TOPICS } from '@strata/service-kit';
 import { withBackendRetry } from '../../infrastructure/backend-errors';
 import { DriverRegistry } from '../../infrastructure/driver-registry';
 import { POOL_STREAM_PREFIX, poolDecider, poolStreamId } from '../domain/pool';
 import { PoolReader } from './pool-reader';
 
-const REFRESH_INTERVAL_MS = Number(process.env.STRATA_CAPACITY_REFRESH_MS ?? 5 * 60_000);
+const REFRESH_INTERVAL_MS = intervalFromEnv('STRATA_CAPACITY_REFRESH_MS', 5 * 60_000);
 
 /**
  * Measures every live pool on a schedule and records the capacity when it moved (the

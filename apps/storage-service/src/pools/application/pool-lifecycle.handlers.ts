@@ -11,7 +11,8 @@ import type {
 import { isBackendError } from '@strata/plugin-sdk';
 import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
 import { toDomainError, withBackendRetry } from '../../infrastructure/backend-errors';
-import { DriverRegistry } from '../../infrastructure/driver-registry';
+import { DriverRegistry, pluginOrReject } from '../../infrastructure/driver-registry';
+import { assertHypervisors } from './add-storage-pool.handler';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { poolDecider, poolStreamId, PoolErrors, type PoolCommand } from '../domain/pool';
 import { PoolReader } from './pool-reader';
@@ -39,10 +40,16 @@ export class PoolCommandRunner {
   }
 }
 
+/** Hypervisors must be among the plugin's, as when the pool was added. */
 @Injectable()
 export class UpdateStoragePoolHandler {
-  constructor(private readonly pools: PoolCommandRunner) {}
-  handle(command: Envelope<'UpdateStoragePool', UpdateStoragePoolData>): Promise<unknown> {
+  constructor(
+    private readonly pools: PoolCommandRunner,
+    private readonly reader: PoolReader,
+  ) {}
+  async handle(command: Envelope<'UpdateStoragePool', UpdateStoragePoolData>): Promise<unknown> {
+    const pool = await this.reader.get(command.aggregateId);
+    if (pool.status !== 'absent' && command.data.hypervisors) assertHypervisors(pluginOrReject(pool.plugin), command.data.hypervisors);
     return this.pools.run(command, { type: 'UpdateStoragePool', poolId: command.aggregateId, settings: command.data });
   }
 }

@@ -4,8 +4,8 @@ import { SCHEMA } from '../../storage.constants';
 
 /**
  * Which volumes still live on a pool, read from the log: every volume whose creation
- * was asked on the pool and that has no VolumeDeleted yet (creating, ready, deleting
- * and failed ones all count: each may hold a backend object).
+ * was asked on the pool, or that was adopted there, and that has no VolumeDeleted yet
+ * (creating, ready, deleting and failed ones all count: each may hold a backend object).
  */
 @Injectable()
 export class PoolVolumes {
@@ -15,7 +15,7 @@ export class PoolVolumes {
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT r.data->>'volumeId' AS id
          FROM "${SCHEMA}".events r
-        WHERE r.type = 'VolumeCreationRequested' AND r.data->>'poolId' = $1
+        WHERE r.type IN ('VolumeCreationRequested', 'VolumeManaged') AND r.data->>'poolId' = $1
           AND NOT EXISTS (SELECT 1 FROM "${SCHEMA}".events d WHERE d.stream_id = r.stream_id AND d.type = 'VolumeDeleted')
         ORDER BY r.global_position`,
       [poolId],

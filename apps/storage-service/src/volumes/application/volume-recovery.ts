@@ -1,16 +1,17 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PgEventStore } from '@strata/event-store';
-import { Clock } from '@strata/service-kit';
+import { Clock, intervalFromEnv } from '@strata/service-kit';
 import { TRANSITIONAL_VOLUME_EVENTS, VOLUME_STREAM_PREFIX } from '../domain/volume';
 import { VolumeEffects } from './volume-effects';
 
-const SWEEP_INTERVAL_MS = Number(process.env.STRATA_RECOVERY_INTERVAL_MS ?? 30_000);
+const SWEEP_INTERVAL_MS = intervalFromEnv('STRATA_RECOVERY_INTERVAL_MS', 30_000);
 /** Work younger than this is probably still in the hands of a live handler. */
-const GRACE_MS = Number(process.env.STRATA_RECOVERY_GRACE_MS ?? 30_000);
+const GRACE_MS = intervalFromEnv('STRATA_RECOVERY_GRACE_MS', 30_000, 0);
 
 /**
  * Finishes what a crash left half done: every volume whose newest event is an intent
- * (creating, deleting) gets its backend call repeated and its outcome recorded. Runs once
+ * (create, delete, resize, attach, detach, QoS change) gets its backend call repeated
+ * and its outcome recorded. Runs once
  * at start for everything, then on an interval for work older than the grace period.
  */
 @Injectable()

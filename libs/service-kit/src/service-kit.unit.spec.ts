@@ -1,3 +1,4 @@
+import { intervalFromEnv } from './config';
 import { SecretBox } from './secret-box';
 
 describe('SecretBox', () => {
@@ -19,5 +20,16 @@ describe('SecretBox', () => {
 
   it('refuses a key of the wrong length, saying what it needs', () => {
     expect(() => SecretBox.fromBase64('c2hvcnQ=')).toThrow(/32 bytes/);
+  });
+});
+
+describe('intervalFromEnv', () => {
+  it('reads a whole number of milliseconds, or the default when unset', () => {
+    expect(intervalFromEnv('X_MS', 500, 1, { X_MS: '2000' })).toBe(2000);
+    expect(intervalFromEnv('X_MS', 500, 1, {})).toBe(500);
+  });
+  it('stops with the variable named when the value is not one', () => {
+    expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: 'ten' })).toThrow(/X_MS: "ten"/);
+    expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: '0' })).toThrow(/X_MS/);
   });
 });
