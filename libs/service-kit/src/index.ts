@@ -8,3 +8,4 @@ export * from './bootstrap';
 export * from './aggregate-runner';
 export * from './secret-box';
 export * from './crash-points';
+export * from './periodic';

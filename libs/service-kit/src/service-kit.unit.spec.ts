@@ -1,4 +1,5 @@
 import { intervalFromEnv } from './config';
+import { Periodic } from './periodic';
 import { SecretBox } from './secret-box';
 
 describe('SecretBox', () => {
@@ -31,5 +32,38 @@ describe('intervalFromEnv', () => {
   it('stops with the variable named when the value is not one', () => {
     expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: 'ten' })).toThrow(/X_MS: "ten"/);
     expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: '0' })).toThrow(/X_MS/);
+  });
+});
+
+describe('Periodic', () => {
+  it('runs one at a time: a run asked for during another joins it', async () => {
+    let runs = 0;
+    let release!: () => void;
+    const periodic = new Periodic(60_000, async () => {
+      runs += 1;
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    const first = periodic.runNow();
+    const second = periodic.runNow();
+    expect(second).toBe(first);
+    release();
+    await first;
+    expect(runs).toBe(1);
+    const third = periodic.runNow();
+    release();
+    await third;
+    expect(runs).toBe(2);
+  });
+
+  it('stops waiting for the run in progress', async () => {
+    let done = false;
+    const periodic = new Periodic(5, async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      done = true;
+    });
+    periodic.start();
+    await new Promise((r) => setTimeout(r, 10));
+    await periodic.stop();
+    expect(done).toBe(true);
   });
 });

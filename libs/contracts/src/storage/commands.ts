@@ -29,13 +29,43 @@ export const HYPERVISOR_NAMES = ['kvm', 'vmware', 'xenserver', 'hyperv', 'lxc'] 
 export const MAX_VOLUME_BYTES = 2 ** 50;
 const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** A pool's own placement settings, shared by AddStoragePool and UpdateStoragePool. */
+export class PoolSettingsData {
+  /** Hypervisors whose hosts may use the pool; the plugin's manifest says which it supports. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @IsIn(HYPERVISOR_NAMES, { each: true, message: `hypervisors must each be one of: ${HYPERVISOR_NAMES.join(', ')}` })
+  hypervisors?: string[];
+
+  /** The IOPS the pool can deliver, for placement by QoS; absent when unknown. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  capacityIops?: number;
+
+  /** Allocation may reach capacity times this factor (thin provisioning); 1 = none. */
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2 })
+  @Min(1)
+  @Max(100)
+  overProvisioningFactor?: number;
+
+  /** No new volume is placed once allocation would pass this fraction of (over-provisioned) capacity; CloudStack's default is 0.85. */
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 4 })
+  @Min(0.01)
+  @Max(1)
+  allocationDisableThreshold?: number;
+}
+
 /**
  * A pool's backend settings come either as `config` (an object the plugin's own schema
  * checks in the storage service) or as `url` (the seeds' pool URL formats, e.g.
  * powerflex://user:pass@gateway/pool), never both. Credentials in either are kept out of
  * every event, log and API answer.
  */
-export class AddStoragePoolData {
+export class AddStoragePoolData extends PoolSettingsData {
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
@@ -65,32 +95,6 @@ export class AddStoragePoolData {
   tags?: string[];
 
 
-  /** Hypervisors whose hosts may use the pool; the plugin's manifest says which it supports. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(8)
-  @IsIn(HYPERVISOR_NAMES, { each: true, message: `hypervisors must each be one of: ${HYPERVISOR_NAMES.join(', ')}` })
-  hypervisors?: string[];
-
-  /** The IOPS the pool can deliver, for placement by QoS; absent when unknown. */
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  capacityIops?: number;
-
-  /** Allocation may reach capacity times this factor (thin provisioning); 1 = none. */
-  @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 2 })
-  @Min(1)
-  @Max(100)
-  overProvisioningFactor?: number;
-
-  /** No new volume is placed once allocation would pass this fraction of (over-provisioned) capacity; CloudStack's default is 0.85. */
-  @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 4 })
-  @Min(0.01)
-  @Max(1)
-  allocationDisableThreshold?: number;
 
   @ValidateIf((o: AddStoragePoolData) => o.url === undefined)
   @IsObject({ message: 'config must be an object of the plugin settings (or give url instead)' })
@@ -291,7 +295,7 @@ export class RemoveOrphanData {
 }
 
 /** Changes to a pool's own settings; absent fields stay as they are. Backend settings are not changed here. */
-export class UpdateStoragePoolData {
+export class UpdateStoragePoolData extends PoolSettingsData {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -306,32 +310,6 @@ export class UpdateStoragePoolData {
   @MaxLength(64, { each: true })
   tags?: string[];
 
-  /** Hypervisors whose hosts may use the pool; the plugin's manifest says which it supports. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(8)
-  @IsIn(HYPERVISOR_NAMES, { each: true, message: `hypervisors must each be one of: ${HYPERVISOR_NAMES.join(', ')}` })
-  hypervisors?: string[];
-
-  /** The IOPS the pool can deliver, for placement by QoS; absent when unknown. */
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  capacityIops?: number;
-
-  /** Allocation may reach capacity times this factor (thin provisioning); 1 = none. */
-  @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 2 })
-  @Min(1)
-  @Max(100)
-  overProvisioningFactor?: number;
-
-  /** No new volume is placed once allocation would pass this fraction of (over-provisioned) capacity; CloudStack's default is 0.85. */
-  @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 4 })
-  @Min(0.01)
-  @Max(1)
-  allocationDisableThreshold?: number;
 }
 
 export class EnableStoragePoolData {}

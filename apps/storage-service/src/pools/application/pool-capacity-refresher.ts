@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { AggregateRunner, Clock, intervalFromEnv, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, Clock, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
 import { withBackendRetry } from '../../infrastructure/backend-errors';
 import { DriverRegistry } from '../../infrastructure/driver-registry';
 import { POOL_STREAM_PREFIX, poolDecider, poolStreamId } from '../domain/pool';
@@ -17,8 +17,7 @@ const REFRESH_INTERVAL_MS = intervalFromEnv('STRATA_CAPACITY_REFRESH_MS', 5 * 60
 @Injectable()
 export class PoolCapacityRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(PoolCapacityRefresher.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly periodic = new Periodic(REFRESH_INTERVAL_MS, () => this.refreshAll());
 
   constructor(
     private readonly store: PgEventStore,
@@ -30,15 +29,11 @@ export class PoolCapacityRefresher implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.refreshAll().finally(() => (this.running = undefined));
-    }, REFRESH_INTERVAL_MS);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   /** Returns how many pools got a new measurement recorded. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { isBackendError, poolKeyOf, type BackendVolume } from '@strata/plugin-sdk';
-import { AggregateRunner, Clock, intervalFromEnv, SERVICE_CONFIG, TOPICS, type CommandMeta, type ServiceConfig } from '@strata/service-kit';
+import { AggregateRunner, Clock, intervalFromEnv, Periodic, SERVICE_CONFIG, TOPICS, type CommandMeta, type ServiceConfig } from '@strata/service-kit';
 import { toDomainError, withBackendRetry } from '../../infrastructure/backend-errors';
 import { DriverRegistry } from '../../infrastructure/driver-registry';
 import { PoolReader } from '../../pools/application/pool-reader';
@@ -44,8 +44,7 @@ export interface ReconcileOptions {
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(Reconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly periodic = new Periodic(RECONCILE_INTERVAL_MS, () => this.reconcileAll());
 
   constructor(
     private readonly store: PgEventStore,
@@ -60,15 +59,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.reconcileAll().finally(() => (this.running = undefined));
-    }, RECONCILE_INTERVAL_MS);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   /** One scheduled round over every pool; returns how many drift events it recorded. */

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PgEventStore } from '@strata/event-store';
-import { Clock, intervalFromEnv } from '@strata/service-kit';
+import { Clock, intervalFromEnv, Periodic } from '@strata/service-kit';
 import { TRANSITIONAL_VOLUME_EVENTS, VOLUME_STREAM_PREFIX } from '../domain/volume';
 import { VolumeEffects } from './volume-effects';
 
@@ -17,8 +17,8 @@ const GRACE_MS = intervalFromEnv('STRATA_RECOVERY_GRACE_MS', 30_000, 0);
 @Injectable()
 export class VolumeRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(VolumeRecovery.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<number>;
+  private readonly periodic = new Periodic(SWEEP_INTERVAL_MS, () => this.sweep(GRACE_MS));
+  private initial?: Promise<number>;
 
   constructor(
     private readonly store: PgEventStore,
@@ -27,16 +27,13 @@ export class VolumeRecovery implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    this.sweeping = this.sweep(0);
-    this.timer = setInterval(() => {
-      if (!this.sweeping) this.sweeping = this.sweep(GRACE_MS);
-    }, SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.initial = this.sweep(0);
+    this.periodic.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
+    await this.periodic.stop();
+    await this.initial;
   }
 
   /** Returns how many volumes it moved to an outcome. */
@@ -64,8 +61,6 @@ export class VolumeRecovery implements OnApplicationBootstrap, OnApplicationShut
       }
     } catch (error) {
       this.log.error(`recovery sweep failed: ${(error as Error).message}`);
-    } finally {
-      this.sweeping = undefined;
     }
     return finished;
   }
