@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { topics as topicNames, type Envelope, type Topics, type VolumeCreationRequested } from '@strata/contracts';
-import { KafkaMessageBus, type Subscription } from '@strata/messaging';
-import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
-import { AppModule } from './app.module';
+import type { VolumeCreationRequested } from '@strata/contracts';
+import { eventually } from '@strata/testing';
+import { startStorageHarness, type StorageHarness } from './testing/storage-harness.spec';
 
 /**
  * Allocation through Kafka on the real servers: file pools of one zone with tags, a disabled
@@ -15,28 +12,19 @@ import { AppModule } from './app.module';
  * policy says, and a request no pool can take is refused with the reason for each pool.
  */
 describe('volume allocation', () => {
-  let infra: TestInfra;
-  let app: INestApplication;
-  let bus: KafkaMessageBus;
-  let sub: Subscription;
-  let topics: Topics;
+  let h: StorageHarness;
   let root: string;
-  const events: Envelope[] = [];
   const pools: Record<string, { id: string; dir: string }> = {};
   let capacityBytes = 0;
   /** About 2 % of the disk: more than the tiny pool's 1 % threshold lets in. */
   let volumeBytes = 0;
 
-  const send = async (type: string, aggregateId: string, data: unknown) => {
-    const command = commandEnvelope(type, aggregateId, data);
-    await bus.publish([{ topic: topics.storageCommands, key: aggregateId, value: JSON.stringify(command) }]);
-    return command.messageId;
-  };
+  const send = (type: string, aggregateId: string, data: unknown) => h.send(type, aggregateId, data);
   const eventOf = (type: string, commandId: string) =>
-    eventually(`${type} caused by ${commandId}`, async () => events.find((e) => e.causationId === commandId && e.type === type));
+    eventually(`${type} caused by ${commandId}`, async () => h.events.find((e) => e.causationId === commandId && e.type === type));
   const answer = (commandId: string) =>
     eventually(`the answer to ${commandId}`, async () =>
-      events.find((e) => e.causationId === commandId && ['VolumeCreated', 'VolumeCreationFailed', 'CommandRejected'].includes(e.type)),
+      h.events.find((e) => e.causationId === commandId && ['VolumeCreated', 'VolumeCreationFailed', 'CommandRejected'].includes(e.type)),
     );
   const rejection = async (commandId: string) => {
     const answered = await answer(commandId);
@@ -55,25 +43,12 @@ describe('volume allocation', () => {
   }
   const answerPool = (commandId: string) =>
     eventually(`the answer to ${commandId}`, async () =>
-      events.find((e) => e.causationId === commandId && ['StoragePoolAdded', 'StoragePoolDisabled', 'CommandRejected'].includes(e.type)),
+      h.events.find((e) => e.causationId === commandId && ['StoragePoolAdded', 'StoragePoolDisabled', 'CommandRejected'].includes(e.type)),
     );
 
   beforeAll(async () => {
-    infra = await createTestInfra('alloc');
     root = await mkdtemp(path.join(tmpdir(), 'strata-alloc-'));
-    useInfraEnv(infra);
-    topics = topicNames(infra.topicPrefix);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'alloc-int' });
-    sub = await bus.subscribe({
-      groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageEvents],
-      handle: async (m) => {
-        events.push(JSON.parse(m.value!.toString('utf8')));
-      },
-    });
+    h = await startStorageHarness('alloc');
 
     // Creation order is first fit's order: the plain pool, then the gold ones.
     await addPool('plain', 'z1');
@@ -87,10 +62,7 @@ describe('volume allocation', () => {
   });
 
   afterAll(async () => {
-    await sub?.stop();
-    await bus?.close();
-    await app?.close();
-    await infra?.dispose();
+    await h?.close();
     await rm(root, { recursive: true, force: true });
   });
 
@@ -157,7 +129,7 @@ describe('volume allocation', () => {
     expect(message).toContain(`gold-b (${pools['gold-b'].id}): lacks tags ssd; serves kvm, not vmware; would exceed 85 % of capacity`);
     expect(message).not.toContain(pools['gold-far'].id);
     // Nothing was recorded for the refused volume.
-    expect(events.some((e) => e.causationId === commandId && e.type === 'VolumeCreationRequested')).toBe(false);
+    expect(h.events.some((e) => e.causationId === commandId && e.type === 'VolumeCreationRequested')).toBe(false);
   });
 
   it('refuses a zone without pools, saying so', async () => {

@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { access, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { findPlugin, startPowerFlexSimulator, type PowerFlexSimulator } from '@strata/backends';
 import { PgEventStore } from '@strata/event-store';
-import { KafkaMessageBus, type Subscription } from '@strata/messaging';
 import { backendVolumeName, createDriverFromConfig, poolKeyOf, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner } from '@strata/service-kit';
-import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
-import { AppModule } from './app.module';
+import { commandEnvelope, eventually } from '@strata/testing';
+import { startStorageHarness, type StorageHarness } from './testing/storage-harness.spec';
 import { driftDecider, driftStreamId } from './reconciliation/domain/drift';
 import { Reconciler } from './reconciliation/application/reconciler';
 
@@ -26,20 +22,13 @@ type Drift = { orphans: { backendName: string; sizeBytes: number }[]; missing: {
  * PowerFlex pool (through the vendor's REST API, on the simulator).
  */
 describe('drift between the log and the backends', () => {
-  let infra: TestInfra;
-  let app: INestApplication;
-  let bus: KafkaMessageBus;
-  let sub: Subscription;
-  let topics: Topics;
+  let h: StorageHarness;
   let poolDir: string;
   let simDir: string;
   let sim: PowerFlexSimulator;
-  const events: Envelope[] = [];
 
-  const send = (aggregateId: string, value: unknown) =>
-    bus.publish([{ topic: topics.storageCommands, key: aggregateId, value: JSON.stringify(value) }]);
-  const eventFor = (type: string, causationId: string) =>
-    eventually(`${type} caused by ${causationId}`, async () => events.find((e) => e.type === type && e.causationId === causationId));
+  const send = (aggregateId: string, value: unknown) => h.sendRaw(aggregateId, JSON.stringify(value));
+  const eventFor = (type: string, causationId: string) => h.eventFor(type, causationId);
   /** Sends a command and waits for the event (or rejection) it causes. */
   const run = async (type: string, aggregateId: string, data: unknown, expect: string) => {
     const cmd = commandEnvelope(type, aggregateId, data);
@@ -55,31 +44,15 @@ describe('drift between the log and the backends', () => {
   };
 
   beforeAll(async () => {
-    infra = await createTestInfra('drift');
     poolDir = await mkdtemp(path.join(tmpdir(), 'strata-drift-'));
     simDir = await mkdtemp(path.join(tmpdir(), 'strata-drift-pflex-'));
     sim = await startPowerFlexSimulator({ port: 0, dataDir: simDir, username: 'admin', password: PASSWORD });
-    useInfraEnv(infra);
-    topics = topicNames(infra.topicPrefix);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'drift-int' });
-    sub = await bus.subscribe({
-      groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageEvents],
-      handle: async (m) => {
-        events.push(JSON.parse(m.value!.toString('utf8')));
-      },
-    });
+    h = await startStorageHarness('drift');
   });
 
   afterAll(async () => {
-    await sub?.stop();
-    await bus?.close();
-    await app?.close();
+    await h?.close();
     await sim?.close();
-    await infra?.dispose();
     await rm(poolDir, { recursive: true, force: true });
     await rm(simDir, { recursive: true, force: true });
   });
@@ -166,7 +139,7 @@ describe('drift between the log and the backends', () => {
       expect((found.data as Drift).orphans.map((o) => o.backendName)).toEqual([leftover]);
 
       // The intent alone, as a handler that died before the backend call leaves it.
-      const runner = app.get(AggregateRunner);
+      const runner = h.app.get(AggregateRunner);
       const crashedId = randomUUID();
       await runner.execute(
         driftDecider,
@@ -174,12 +147,12 @@ describe('drift between the log and the backends', () => {
         poolId,
         () => ({ type: 'RemoveOrphan' as const, poolId, backendName: leftover, orphanKnown: true, ownerVolumeId: null }),
         { causationId: crashedId, correlationId: crashedId, tenant: null },
-        { outboxTopic: topics.storageEvents },
+        { outboxTopic: h.topics.storageEvents },
       );
       expect(await exists(path.join(poolDir, `${leftover}.raw`))).toBe(true);
 
-      await app.get(Reconciler).reconcileAll();
-      const history = (await app.get(PgEventStore).readStream(driftStreamId(poolId))).map((e) => e.envelope);
+      await h.app.get(Reconciler).reconcileAll();
+      const history = (await h.app.get(PgEventStore).readStream(driftStreamId(poolId))).map((e) => e.envelope);
       const outcome = history.find((e) => e.type === 'OrphanRemoved' && (e.data as { backendName: string }).backendName === leftover);
       expect(outcome?.causationId).toBe(crashedId); // the crashed command's job ends
       expect(await exists(path.join(poolDir, `${leftover}.raw`))).toBe(false);
@@ -195,7 +168,7 @@ describe('drift between the log and the backends', () => {
       const remove = commandEnvelope('RemoveOrphan', poolId, { backendName: contested });
       await Promise.all([send(manage.aggregateId, manage), send(poolId, remove)]);
       const answer = (id: string, types: string[]) =>
-        eventually(`an answer to ${id}`, async () => events.find((e) => e.causationId === id && types.includes(e.type)));
+        eventually(`an answer to ${id}`, async () => h.events.find((e) => e.causationId === id && types.includes(e.type)));
       const managed = await answer(manage.messageId, ['VolumeManaged', 'CommandRejected']);
       const removed = await answer(remove.messageId, ['OrphanRemoved', 'OrphanRemovalFailed', 'CommandRejected']);
       const wins = [managed.type === 'VolumeManaged', removed.type === 'OrphanRemoved'];
@@ -206,9 +179,9 @@ describe('drift between the log and the backends', () => {
     it('records a cleared drift once the lost volume is deleted, and stays quiet afterwards', async () => {
       await run('DeleteVolume', lostId, {}, 'VolumeDeleted');
       await run('ReconcilePool', poolId, {}, 'PoolDriftCleared');
-      const store = app.get(PgEventStore);
+      const store = h.app.get(PgEventStore);
       const before = (await store.readStream(driftStreamId(poolId))).length;
-      await app.get(Reconciler).reconcileAll();
+      await h.app.get(Reconciler).reconcileAll();
       expect((await store.readStream(driftStreamId(poolId))).length).toBe(before);
     });
   });

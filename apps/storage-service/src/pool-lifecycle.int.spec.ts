@@ -2,58 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { KafkaMessageBus, type Subscription } from '@strata/messaging';
-import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
-import { AppModule } from './app.module';
+import { startStorageHarness, type StorageHarness } from './testing/storage-harness.spec';
 import { PoolCapacityRefresher } from './pools/application/pool-capacity-refresher';
 
 /** A pool's life through Kafka on the real servers: settings, disable/enable, capacity, delete. */
 describe('pool lifecycle', () => {
-  let infra: TestInfra;
-  let app: INestApplication;
-  let bus: KafkaMessageBus;
-  let sub: Subscription;
-  let topics: Topics;
+  let h: StorageHarness;
   let poolDir: string;
-  const events: Envelope[] = [];
-
-  const send = async (type: string, aggregateId: string, data: unknown) => {
-    const command = commandEnvelope(type, aggregateId, data);
-    await bus.publish([{ topic: topics.storageCommands, key: aggregateId, value: JSON.stringify(command) }]);
-    return command.messageId;
-  };
-  const answer = (commandId: string) =>
-    eventually(`the answer to ${commandId}`, async () =>
-      events.find((e) => e.causationId === commandId && e.type !== 'VolumeCreationRequested' && e.type !== 'VolumeDeletionRequested'),
-    );
+  const send = (type: string, aggregateId: string, data: unknown) => h.send(type, aggregateId, data);
+  const answer = (commandId: string) => h.outcome(commandId);
 
   beforeAll(async () => {
-    infra = await createTestInfra('poollife');
     poolDir = await mkdtemp(path.join(tmpdir(), 'strata-poollife-'));
-    useInfraEnv(infra);
-    topics = topicNames(infra.topicPrefix);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'poollife-int' });
-    sub = await bus.subscribe({
-      groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageEvents],
-      handle: async (m) => {
-        events.push(JSON.parse(m.value!.toString('utf8')));
-      },
-    });
+    h = await startStorageHarness('poollife');
   });
 
   afterAll(async () => {
-    await sub?.stop();
-    await bus?.close();
-    await app?.close();
-    await infra?.dispose();
+    await h?.close();
     await rm(poolDir, { recursive: true, force: true });
   });
 
@@ -114,8 +80,8 @@ describe('pool lifecycle', () => {
   it('refreshes capacity on its schedule without recording noise', async () => {
     const poolId = randomUUID();
     await answer(await send('AddStoragePool', poolId, { name: 'life-3', plugin: 'file', zoneId: 'z1', config: { path: poolDir } }));
-    const refresher = app.get(PoolCapacityRefresher);
-    const store = app.get(PgEventStore);
+    const refresher = h.app.get(PoolCapacityRefresher);
+    const store = h.app.get(PgEventStore);
     const count = async () => (await store.readStream(`pool-${poolId}`)).filter((e) => e.envelope.type === 'StoragePoolCapacityRefreshed').length;
     // The first round may record (the disk moves); a round right after it finds nothing new
     // for this pool, where recording every measurement would add one each time.

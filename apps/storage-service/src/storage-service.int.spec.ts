@@ -2,60 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { DeadLetterHeaders, KafkaMessageBus, type IncomingMessage, type Subscription } from '@strata/messaging';
-import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
-import { AppModule } from './app.module';
+import { DeadLetterHeaders } from '@strata/messaging';
+import { commandEnvelope, eventually } from '@strata/testing';
+import { startStorageHarness, type StorageHarness } from './testing/storage-harness.spec';
 
 /**
  * The storage service in-process against the real PostgreSQL and Kafka: commands go in
  * through the command topic, answers come back on the events and dead-letter topics.
  */
 describe('storage service on real Kafka and PostgreSQL', () => {
-  let infra: TestInfra;
-  let app: INestApplication;
-  let bus: KafkaMessageBus;
-  let topics: Topics;
+  let h: StorageHarness;
   let poolDir: string;
-  let sub: Subscription;
-  const events: Envelope[] = [];
-  const deadLetters: IncomingMessage[] = [];
 
   const command = commandEnvelope;
-  const send = (aggregateId: string, value: string | Buffer) =>
-    bus.publish([{ topic: topics.storageCommands, key: aggregateId, value }]);
-  const eventFor = (type: string, causationId: string) =>
-    eventually(`${type} caused by ${causationId}`, async () =>
-      events.find((e) => e.type === type && e.causationId === causationId),
-    );
+  const send = (aggregateId: string, value: string | Buffer) => h.sendRaw(aggregateId, value);
+  const eventFor = (type: string, causationId: string) => h.eventFor(type, causationId);
 
   beforeAll(async () => {
-    infra = await createTestInfra('storage');
     poolDir = await mkdtemp(path.join(tmpdir(), 'strata-pool-'));
-    useInfraEnv(infra);
-    topics = topicNames(infra.topicPrefix);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'storage-int' });
-    sub = await bus.subscribe({
-      groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageEvents, topics.deadLetter],
-      handle: async (m) => {
-        if (m.topic === topics.deadLetter) deadLetters.push(m);
-        else events.push(JSON.parse(m.value!.toString('utf8')));
-      },
-    });
+    h = await startStorageHarness('storage');
   });
 
   afterAll(async () => {
-    await sub?.stop();
-    await bus?.close();
-    await app?.close();
-    await infra?.dispose();
+    await h?.close();
     await rm(poolDir, { recursive: true, force: true });
   });
 
@@ -81,7 +51,7 @@ describe('storage service on real Kafka and PostgreSQL', () => {
     await send(volumeId, JSON.stringify(marker));
     await eventFor('VolumeCreated', marker.messageId).catch(() => undefined);
 
-    const store = app.get(PgEventStore);
+    const store = h.app.get(PgEventStore);
     const history = (await store.readStream(`volume-${volumeId}`)).map((e) => e.envelope.type);
     expect(history).toEqual(['VolumeCreationRequested', 'VolumeCreated']);
     const files = (await readdir(poolDir)).filter((f) => f.includes(volumeId));
@@ -122,9 +92,9 @@ describe('storage service on real Kafka and PostgreSQL', () => {
     const bytes = Buffer.from([0x7b, 0x22, 0x6e, 0x6f, 0xff, 0x00, 0x01]); // '{"no' + garbage
     const key = randomUUID();
     await send(key, bytes);
-    const dead = await eventually('the dead letter', async () => deadLetters.find((m) => m.key?.toString() === key));
+    const dead = await eventually('the dead letter', async () => h.deadLetters.find((m) => m.key?.toString() === key));
     expect(Buffer.compare(dead.value!, bytes)).toBe(0);
-    expect(dead.headers[DeadLetterHeaders.topic]).toBe(topics.storageCommands);
+    expect(dead.headers[DeadLetterHeaders.topic]).toBe(h.topics.storageCommands);
     expect(dead.headers[DeadLetterHeaders.partition]).toMatch(/^\d+$/);
     expect(dead.headers[DeadLetterHeaders.offset]).toMatch(/^\d+$/);
     expect(dead.headers[DeadLetterHeaders.reason]).toMatch(/not valid JSON/);

@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import {
   startLinstorSimulator,
   startPowerFlexSimulator,
@@ -14,9 +11,8 @@ import {
   type PowerFlexSimulator,
   type StorPoolSimulator,
 } from '@strata/backends';
-import { KafkaMessageBus, type Subscription } from '@strata/messaging';
-import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
-import { AppModule } from './app.module';
+import { commandEnvelope } from '@strata/testing';
+import { startStorageHarness, type StorageHarness } from './testing/storage-harness.spec';
 
 const PASSWORD = 'Sc4le-io!sekrit';
 const SP_TOKEN = '4815162342sptoken';
@@ -26,51 +22,28 @@ const SP_TOKEN = '4815162342sptoken';
  * the storage service must use it like a file pool and never record the password.
  */
 describe('storage service with a PowerFlex pool given by URL', () => {
-  let infra: TestInfra;
-  let app: INestApplication;
-  let bus: KafkaMessageBus;
-  let sub: Subscription;
-  let topics: Topics;
+  let h: StorageHarness;
   let sim: PowerFlexSimulator;
   let linstor: LinstorSimulator;
   let storpool: StorPoolSimulator;
   let dataDir: string;
-  const events: Envelope[] = [];
 
-  const send = (aggregateId: string, value: unknown) =>
-    bus.publish([{ topic: topics.storageCommands, key: aggregateId, value: JSON.stringify(value) }]);
-  const eventFor = (type: string, causationId: string) =>
-    eventually(`${type} caused by ${causationId}`, async () => events.find((e) => e.type === type && e.causationId === causationId));
+  const send = (aggregateId: string, value: unknown) => h.sendRaw(aggregateId, JSON.stringify(value));
+  const eventFor = (type: string, causationId: string) => h.eventFor(type, causationId);
 
   beforeAll(async () => {
-    infra = await createTestInfra('vendorpools');
     dataDir = await mkdtemp(path.join(tmpdir(), 'strata-pflex-'));
     sim = await startPowerFlexSimulator({ port: 0, dataDir: path.join(dataDir, 'powerflex'), username: 'admin', password: PASSWORD });
     linstor = await startLinstorSimulator({ port: 0, dataDir: path.join(dataDir, 'linstor'), token: PASSWORD });
     storpool = await startStorPoolSimulator({ port: 0, dataDir: path.join(dataDir, 'storpool'), authToken: SP_TOKEN });
-    useInfraEnv(infra);
-    topics = topicNames(infra.topicPrefix);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'vendor-int' });
-    sub = await bus.subscribe({
-      groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageEvents],
-      handle: async (m) => {
-        events.push(JSON.parse(m.value!.toString('utf8')));
-      },
-    });
+    h = await startStorageHarness('vendorpools');
   });
 
   afterAll(async () => {
-    await sub?.stop();
-    await bus?.close();
-    await app?.close();
+    await h?.close();
     await sim?.close();
     await linstor?.close();
     await storpool?.close();
-    await infra?.dispose();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -103,11 +76,11 @@ describe('storage service with a PowerFlex pool given by URL', () => {
     await eventFor('VolumeDeleted', del.messageId);
 
     // Neither the events table, the outbox nor the published events hold the password.
-    const ds = app.get(DataSource);
+    const ds = h.app.get(DataSource);
     const stored = await ds.query(`SELECT data::text AS d FROM "storage".events UNION ALL SELECT payload::text FROM "storage".outbox`);
     expect(stored.length).toBeGreaterThan(0);
     for (const row of stored) expect(row.d).not.toContain(PASSWORD);
-    expect(JSON.stringify(events)).not.toContain(PASSWORD);
+    expect(JSON.stringify(h.events)).not.toContain(PASSWORD);
     const [{ sealed }] = await ds.query(`SELECT sealed FROM "storage".pool_secrets WHERE pool_id = $1`, [poolId]);
     expect(sealed).not.toContain(PASSWORD);
   });

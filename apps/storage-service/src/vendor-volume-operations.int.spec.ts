@@ -2,64 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { startLinstorSimulator, startStorPoolSimulator, type LinstorSimulator, type StorPoolSimulator } from '@strata/backends';
-import { KafkaMessageBus, type Subscription } from '@strata/messaging';
-import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
-import { AppModule } from './app.module';
+import { startStorageHarness, type StorageHarness } from './testing/storage-harness.spec';
 
 /**
  * Attach, resize, QoS and detach through the storage service on the LINSTOR and StorPool
  * simulators, each host named by its identity on that backend (LINSTOR node, StorPool client).
  */
 describe('volume operations on the LINSTOR and StorPool simulators', () => {
-  let infra: TestInfra;
-  let app: INestApplication;
-  let bus: KafkaMessageBus;
-  let sub: Subscription;
-  let topics: Topics;
+  let h: StorageHarness;
   let dir: string;
   let linstor: LinstorSimulator;
   let storpool: StorPoolSimulator;
-  const events: Envelope[] = [];
-
-  const send = async (type: string, aggregateId: string, data: unknown) => {
-    const command = commandEnvelope(type, aggregateId, data);
-    await bus.publish([{ topic: topics.storageCommands, key: aggregateId, value: JSON.stringify(command) }]);
-    return command.messageId;
-  };
-  const outcome = (commandId: string) =>
-    eventually(`the outcome of ${commandId}`, async () => events.find((e) => e.causationId === commandId && !e.type.endsWith('Requested')));
+  const send = (type: string, aggregateId: string, data: unknown) => h.send(type, aggregateId, data);
+  const outcome = (commandId: string) => h.outcome(commandId);
 
   beforeAll(async () => {
-    infra = await createTestInfra('vendorops');
     dir = await mkdtemp(path.join(tmpdir(), 'strata-vendorops-'));
     linstor = await startLinstorSimulator({ port: 0, dataDir: path.join(dir, 'linstor') });
     storpool = await startStorPoolSimulator({ port: 0, dataDir: path.join(dir, 'storpool'), authToken: 'sp-ops-token' });
-    useInfraEnv(infra);
-    topics = topicNames(infra.topicPrefix);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'vendorops-int' });
-    sub = await bus.subscribe({
-      groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageEvents],
-      handle: async (m) => {
-        events.push(JSON.parse(m.value!.toString('utf8')));
-      },
-    });
+    h = await startStorageHarness('vendorops');
   });
 
   afterAll(async () => {
-    await sub?.stop();
-    await bus?.close();
-    await app?.close();
+    await h?.close();
     await linstor?.close();
     await storpool?.close();
-    await infra?.dispose();
     await rm(dir, { recursive: true, force: true });
   });
 

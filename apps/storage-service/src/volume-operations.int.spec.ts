@@ -2,62 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { startPowerFlexSimulator, type PowerFlexSimulator } from '@strata/backends';
-import { KafkaMessageBus, type Subscription } from '@strata/messaging';
-import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
-import { AppModule } from './app.module';
+import { startStorageHarness, type StorageHarness } from './testing/storage-harness.spec';
 
 /**
  * Hosts and the operations on a living volume (attach, detach, resize, QoS, delete while
  * attached) through Kafka, on a file pool and on a PowerFlex pool (simulator).
  */
 describe('volume operations', () => {
-  let infra: TestInfra;
-  let app: INestApplication;
-  let bus: KafkaMessageBus;
-  let sub: Subscription;
-  let topics: Topics;
+  let h: StorageHarness;
   let dir: string;
   let sim: PowerFlexSimulator;
-  const events: Envelope[] = [];
-
-  const send = async (type: string, aggregateId: string, data: unknown) => {
-    const command = commandEnvelope(type, aggregateId, data);
-    await bus.publish([{ topic: topics.storageCommands, key: aggregateId, value: JSON.stringify(command) }]);
-    return command.messageId;
-  };
-  /** The outcome (or rejection) of a command: the last event it caused that is not an intent. */
-  const outcome = (commandId: string) =>
-    eventually(`the outcome of ${commandId}`, async () => events.find((e) => e.causationId === commandId && !e.type.endsWith('Requested')));
+  const send = (type: string, aggregateId: string, data: unknown) => h.send(type, aggregateId, data);
+  const outcome = (commandId: string) => h.outcome(commandId);
 
   beforeAll(async () => {
-    infra = await createTestInfra('volops');
     dir = await mkdtemp(path.join(tmpdir(), 'strata-volops-'));
     sim = await startPowerFlexSimulator({ port: 0, dataDir: path.join(dir, 'powerflex') });
-    useInfraEnv(infra);
-    topics = topicNames(infra.topicPrefix);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'volops-int' });
-    sub = await bus.subscribe({
-      groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageEvents],
-      handle: async (m) => {
-        events.push(JSON.parse(m.value!.toString('utf8')));
-      },
-    });
+    h = await startStorageHarness('volops');
   });
 
   afterAll(async () => {
-    await sub?.stop();
-    await bus?.close();
-    await app?.close();
+    await h?.close();
     await sim?.close();
-    await infra?.dispose();
     await rm(dir, { recursive: true, force: true });
   });
 
