@@ -29,6 +29,26 @@ export const HYPERVISOR_NAMES = ['kvm', 'vmware', 'xenserver', 'hyperv', 'lxc'] 
 export const MAX_VOLUME_BYTES = 2 ** 50;
 const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Applies several property decorators as one (class-validator has no composition helper). */
+function all(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+}
+
+/** The name of a pool, volume or host: 1-128 characters, letters, digits, ".", "_" and "-". */
+function IsResourceName(): PropertyDecorator {
+  return all(
+    IsString(),
+    IsNotEmpty(),
+    MaxLength(128),
+    Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' }),
+  );
+}
+
+/** Up to 32 tags of up to 64 characters each. */
+function IsTagList(): PropertyDecorator {
+  return all(IsArray(), ArrayMaxSize(32), IsString({ each: true }), MaxLength(64, { each: true }));
+}
+
 /** A pool's own placement settings, shared by AddStoragePool and UpdateStoragePool. */
 export class PoolSettingsData {
   /** Hypervisors whose hosts may use the pool; the plugin's manifest says which it supports. */
@@ -66,10 +86,7 @@ export class PoolSettingsData {
  * every event, log and API answer.
  */
 export class AddStoragePoolData extends PoolSettingsData {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
-  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  @IsResourceName()
   name!: string;
 
   /** A registered plugin's name (file, powerflex, linstor, storpool); the storage service checks it exists. */
@@ -88,10 +105,7 @@ export class AddStoragePoolData extends PoolSettingsData {
   clusterId?: string;
 
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(32)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
+  @IsTagList()
   tags?: string[];
 
 
@@ -140,10 +154,7 @@ export type AllocationPolicy = (typeof ALLOCATION_POLICIES)[number];
  * needs, the hypervisor that will use it, and a policy.
  */
 export class CreateVolumeData {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
-  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  @IsResourceName()
   name!: string;
 
   @ValidateIf((o: CreateVolumeData) => o.zoneId === undefined || o.poolId !== undefined)
@@ -181,10 +192,7 @@ export class CreateVolumeData {
 
   /** Tags every candidate pool must carry. */
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(32)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
+  @IsTagList()
   poolTags?: string[];
 
   @IsOptional()
@@ -238,10 +246,7 @@ export class HostIdentitiesData {
 }
 
 export class RegisterHostData {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
-  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  @IsResourceName()
   name!: string;
 
   @IsString()
@@ -279,10 +284,7 @@ export class ManageVolumeData {
   @MaxLength(255)
   backendName!: string;
 
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
-  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  @IsResourceName()
   name!: string;
 }
 
@@ -297,17 +299,11 @@ export class RemoveOrphanData {
 /** Changes to a pool's own settings; absent fields stay as they are. Backend settings are not changed here. */
 export class UpdateStoragePoolData extends PoolSettingsData {
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
-  @Matches(NAME_RULE, { message: 'name must start with a letter or digit and use only letters, digits, ".", "_" and "-"' })
+  @IsResourceName()
   name?: string;
 
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(32)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
+  @IsTagList()
   tags?: string[];
 
 }
