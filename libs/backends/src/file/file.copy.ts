@@ -25,22 +25,6 @@ export function reflinkCopy(src: string, dst: string): Promise<void> {
   return fsp.copyFile(src, dst, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL);
 }
 
-/**
- * A reflink when the file system can, else a sparse copy; dst must not exist.
- * For callers that do not probe first (the vendor simulators backing snapshots
- * with files); the file driver probes once at connect instead.
- */
-export async function reflinkOrSparseCopy(src: string, dst: string): Promise<'reflink' | 'sparse'> {
-  try {
-    await reflinkCopy(src, dst);
-    return 'reflink';
-  } catch (error) {
-    if (!isReflinkUnsupported(error)) throw error;
-  }
-  await sparseCopy(src, dst);
-  return 'sparse';
-}
-
 /** How a driver copies a volume's bytes into a new file; replaceable in tests to exercise the reflink branch. */
 export type CloneFile = (src: string, dst: string) => Promise<void>;
 

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isReflinkUnsupported, reflinkOrSparseCopy, sparseCopy, SPARSE_BLOCK_BYTES } from './file.copy';
+import { isReflinkUnsupported, sparseCopy, SPARSE_BLOCK_BYTES } from './file.copy';
 
 const MiB = 1024 * 1024;
 
@@ -72,19 +72,6 @@ describe('file backend copies', () => {
     expect(copy.size).toBe(0);
     expect(copy.mode & 0o777).toBe(0o640);
     await expect(sparseCopy(src, join(dir, 'dst'))).rejects.toMatchObject({ code: 'EEXIST' });
-  });
-
-  it('reflinks where it can and sparse-copies elsewhere, saying which, with the same bytes either way', async () => {
-    const src = await sparseFile('either', 16 * MiB, [[9 * MiB, Buffer.from('payload')]]);
-    const how = await reflinkOrSparseCopy(src, join(dir, 'dst'));
-    const reflinks = await copyFile(src, join(dir, 'probe'), constants.COPYFILE_FICLONE_FORCE).then(
-      () => true,
-      () => false,
-    );
-    expect(how).toBe(reflinks ? 'reflink' : 'sparse');
-    expect((await readFile(join(dir, 'dst'))).equals(await readFile(src))).toBe(true);
-    expect((await stat(join(dir, 'dst'))).blocks * 512).toBeLessThanOrEqual(SPARSE_BLOCK_BYTES + 64 * 1024);
-    await expect(reflinkOrSparseCopy(src, join(dir, 'dst'))).rejects.toMatchObject({ code: 'EEXIST' });
   });
 
   it('treats the errnos of a file system without reflink as "unsupported", and real failures not', async () => {
