@@ -38,6 +38,13 @@ const effects: Readonly<Record<string, JobEffect>> = {
   OrphanRemovalRequested: 'running',
   OrphanRemoved: 'succeeded',
   OrphanRemovalFailed: 'failed',
+  VolumeMigrationRequested: 'running',
+  VolumeMigrated: 'succeeded',
+  VolumeMigrationFailed: 'failed',
+  PoolMaintenanceRequested: 'running',
+  PoolMaintenanceEntered: 'succeeded',
+  PoolMaintenanceFailed: 'failed',
+  PoolMaintenanceCancelled: 'succeeded',
 };
 
 export function jobEffectOf(eventType: string): JobEffect | undefined {

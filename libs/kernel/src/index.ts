@@ -1,3 +1,4 @@
 export * from './decider';
 export * from './errors';
 export { deciderSpec } from './decider-spec';
+export { uuidFromName } from './uuid';

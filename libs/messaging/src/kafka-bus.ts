@@ -6,6 +6,12 @@ export interface KafkaBusOptions {
   readonly clientId: string;
   /** For topics the bus creates; 1 on a single broker, 3 on a real cluster. */
   readonly replicationFactor?: number;
+  /**
+   * Put before every consumer group id: the installation's topic prefix, so that
+   * installations (or test runs) sharing a cluster never share a group. A shared group
+   * rebalances whenever any member of any of them joins or leaves, stalling all of them.
+   */
+  readonly groupIdPrefix?: string;
   readonly log?: (level: 'error' | 'warn' | 'info', message: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -83,7 +89,7 @@ export class KafkaMessageBus implements MessageBus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({
-      groupId: options.groupId,
+      groupId: `${this.options.groupIdPrefix ?? ''}${options.groupId}`,
       allowAutoTopicCreation: false,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,

@@ -88,6 +88,7 @@ export class PlatformModule {
               brokers: config.kafkaBrokers,
               clientId: config.serviceName,
               replicationFactor: config.kafkaReplicationFactor,
+              groupIdPrefix: config.topicPrefix,
               log: (level, message, extra) =>
                 level === 'error' ? log.error(message, JSON.stringify(extra ?? {})) : log.warn(message),
             });

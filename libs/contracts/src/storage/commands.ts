@@ -308,6 +308,38 @@ export class UpdateStoragePoolData extends PoolSettingsData {
 
 }
 
+/**
+ * Move a volume to another pool: natively inside one backend cluster where the plugin
+ * declares it (PowerFlex VTree migration, StorPool template change), else by block copy
+ * through a data-mover host. Without destinationPoolId, allocation picks a pool of the
+ * volume's zone other than its own.
+ */
+export class MigrateVolumeData {
+  @IsOptional()
+  @IsUUID('4')
+  destinationPoolId?: string;
+
+  @IsOptional()
+  @IsIn(ALLOCATION_POLICIES)
+  allocationPolicy?: AllocationPolicy;
+
+  /** The registered host the storage service copies through; defaults to STRATA_DATA_MOVER_HOST_ID. */
+  @IsOptional()
+  @IsUUID('4')
+  dataMoverHostId?: string;
+}
+
+/** Move every volume off the pool (one migration at a time), then hold it in maintenance; refused with the reason per volume when any cannot move. */
+export class EnterPoolMaintenanceData {
+  /** The registered host block copies go through; defaults to STRATA_DATA_MOVER_HOST_ID. */
+  @IsOptional()
+  @IsUUID('4')
+  dataMoverHostId?: string;
+}
+
+/** Leave maintenance: the pool returns to the status it had before (migrations already done stay done). */
+export class CancelPoolMaintenanceData {}
+
 export class EnableStoragePoolData {}
 
 export class DisableStoragePoolData {
@@ -340,6 +372,9 @@ export interface StorageCommandDataMap {
   ReconcilePool: ReconcilePoolData;
   ManageVolume: ManageVolumeData;
   RemoveOrphan: RemoveOrphanData;
+  MigrateVolume: MigrateVolumeData;
+  EnterPoolMaintenance: EnterPoolMaintenanceData;
+  CancelPoolMaintenance: CancelPoolMaintenanceData;
 }
 export type StorageCommandType = keyof StorageCommandDataMap;
 
@@ -362,4 +397,7 @@ export const storageCommandSchemas: { readonly [K in StorageCommandType]: new ()
   ReconcilePool: ReconcilePoolData,
   ManageVolume: ManageVolumeData,
   RemoveOrphan: RemoveOrphanData,
+  MigrateVolume: MigrateVolumeData,
+  EnterPoolMaintenance: EnterPoolMaintenanceData,
+  CancelPoolMaintenance: CancelPoolMaintenanceData,
 };

@@ -234,6 +234,114 @@ export interface VolumeDeletionFailed {
   readonly error: ErrorInfo;
 }
 
+/** How a volume moves: the backend moves it inside its cluster, or Strata copies its blocks. */
+export type MigrationMode = 'native' | 'copy';
+
+/** The host a block copy goes through, with its identity on each of the two pools' backends. */
+export interface DataMover {
+  readonly hostId: string;
+  readonly sourceBackendHost: string;
+  readonly destinationBackendHost: string;
+}
+
+/** Intent: move the volume from poolId to toPoolId. The volume takes no other command until it ends. */
+export interface VolumeMigrationRequested {
+  readonly volumeId: string;
+  /** The pool it leaves. */
+  readonly poolId: string;
+  readonly toPoolId: string;
+  readonly mode: MigrationMode;
+  readonly sourceBackendName: string;
+  /** Its name on the destination: the same object for native moves, a new one (named after the migration) for copies. */
+  readonly destinationBackendName: string;
+  /** Size on the destination (rounded up to its granularity). */
+  readonly sizeBytes: number;
+  /** The destination as the backend names it (PowerFlex storage pool, StorPool template); null for copies. */
+  readonly nativeTarget: string | null;
+  readonly dataMover: DataMover | null;
+  /** When allocation chose the destination: every pool looked at and why. */
+  readonly allocation: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
+}
+
+/** A copy's progress, recorded at each tenth of the volume. */
+export interface VolumeMigrationProgressed {
+  readonly volumeId: string;
+  readonly toPoolId: string;
+  readonly copiedBytes: number;
+  readonly totalBytes: number;
+  readonly percent: number;
+}
+
+/**
+ * The switch: the volume now lives on toPoolId under backendName. Recorded before the
+ * source object is deleted; for copies, VolumeMigrationSourceDeleted (or ...DeletionFailed) follows.
+ */
+export interface VolumeMigrated {
+  readonly volumeId: string;
+  readonly fromPoolId: string;
+  readonly toPoolId: string;
+  readonly mode: MigrationMode;
+  readonly sourceBackendName: string;
+  readonly backendName: string;
+  readonly sizeBytes: number;
+  readonly path: string | null;
+}
+
+/** The volume stays where it was; a half-made destination copy was removed (or is left to drift to report). */
+export interface VolumeMigrationFailed {
+  readonly volumeId: string;
+  readonly poolId: string;
+  readonly toPoolId: string;
+  readonly error: ErrorInfo;
+}
+
+export interface VolumeMigrationSourceDeleted {
+  readonly volumeId: string;
+  readonly poolId: string;
+  readonly backendName: string;
+}
+
+/** The old copy could not be deleted: it is left on the source pool, where drift reports it as an orphan. */
+export interface VolumeMigrationSourceDeletionFailed {
+  readonly volumeId: string;
+  readonly poolId: string;
+  readonly backendName: string;
+  readonly error: ErrorInfo;
+}
+
+/** One volume of a pool entering maintenance, and where it is planned to go. */
+export interface MaintenanceMove {
+  readonly volumeId: string;
+  readonly destinationPoolId: string;
+  readonly mode: MigrationMode;
+}
+
+/** Intent: the pool takes no new volumes or attaches, and its volumes are moved off one at a time. */
+export interface PoolMaintenanceRequested {
+  readonly poolId: string;
+  readonly previousStatus: 'enabled' | 'disabled';
+  /** The plan when asked; each move is planned again when its turn comes. */
+  readonly moves: readonly MaintenanceMove[];
+  readonly dataMoverHostId: string | null;
+}
+
+/** Every volume is off the pool. */
+export interface PoolMaintenanceEntered {
+  readonly poolId: string;
+}
+
+/** A move failed or could no longer be planned: the pool stays in maintenance (no new volumes) until cancelled. */
+export interface PoolMaintenanceFailed {
+  readonly poolId: string;
+  readonly volumeId: string | null;
+  readonly error: ErrorInfo;
+}
+
+export interface PoolMaintenanceCancelled {
+  readonly poolId: string;
+  readonly restoredStatus: 'enabled' | 'disabled';
+}
+
 /** A command that was refused: invalid input, or illegal for the aggregate's state. */
 export interface CommandRejected {
   readonly commandId: string;
@@ -280,5 +388,15 @@ export interface StorageEventDataMap {
   OrphanRemovalRequested: OrphanRemovalRequested;
   OrphanRemoved: OrphanRemoved;
   OrphanRemovalFailed: OrphanRemovalFailed;
+  VolumeMigrationRequested: VolumeMigrationRequested;
+  VolumeMigrationProgressed: VolumeMigrationProgressed;
+  VolumeMigrated: VolumeMigrated;
+  VolumeMigrationFailed: VolumeMigrationFailed;
+  VolumeMigrationSourceDeleted: VolumeMigrationSourceDeleted;
+  VolumeMigrationSourceDeletionFailed: VolumeMigrationSourceDeletionFailed;
+  PoolMaintenanceRequested: PoolMaintenanceRequested;
+  PoolMaintenanceEntered: PoolMaintenanceEntered;
+  PoolMaintenanceFailed: PoolMaintenanceFailed;
+  PoolMaintenanceCancelled: PoolMaintenanceCancelled;
 }
 export type StorageEventType = keyof StorageEventDataMap;
