@@ -85,7 +85,16 @@ export interface MigrationStatus {
   readonly message?: string;
 }
 
+export interface MigrationTarget {
+  /** Identifies the backend cluster: two pools can move volumes natively between them only when equal. */
+  readonly cluster: string;
+  /** This pool as the backend names it: what startTreeMigration takes as destinationPool. */
+  readonly pool: string;
+}
+
 export interface NativeMigrationCapable {
+  /** Where this driver's pool is, for a native move into it from another pool of the same cluster. No backend call. */
+  migrationTarget(): MigrationTarget;
   /**
    * Starts moving the volume's whole tree (snapshots and clones included) to another pool
    * of the same backend cluster; idempotent while running or done.
@@ -111,7 +120,7 @@ const METHODS: { readonly [K in CapabilityName]: readonly (keyof CapabilityInter
   clone: ['cloneFromSnapshot'],
   groupSnapshot: ['createGroupSnapshot', 'deleteGroupSnapshot'],
   qos: ['setQos'],
-  nativeMigration: ['startTreeMigration', 'treeMigrationStatus'],
+  nativeMigration: ['migrationTarget', 'startTreeMigration', 'treeMigrationStatus'],
 };
 
 /** What the manifest says about a capability. */

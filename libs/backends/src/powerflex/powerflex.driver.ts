@@ -19,6 +19,7 @@ import {
   type GroupSnapshotCapable,
   type GroupSnapshotMember,
   type MigrationStatus,
+  type MigrationTarget,
   type NativeMigrationCapable,
   type PrimaryStorageDriver,
   type QosCapable,
@@ -489,6 +490,18 @@ export class PowerFlexDriver
 
   // ---- migration -----------------------------------------------------------
 
+  /**
+   * The cluster is the gateway, as configured: one gateway fronts one PowerFlex system, and
+   * migrateVTree moves between any two pools of that system whatever their protection
+   * domains, so the domain is no part of it. Two spellings of one gateway URL (case, default
+   * port, trailing slash, credentials) compare equal; two names of one gateway do not, which
+   * only costs a copy instead of a native move. The pool is the configured name or id, which
+   * startTreeMigration resolves as it resolves its own.
+   */
+  migrationTarget(): MigrationTarget {
+    return { cluster: gatewayIdentity(this.config.gatewayUrl), pool: this.config.storagePool };
+  }
+
   async startTreeMigration(volumeName: string, destinationPool: string): Promise<void> {
     assertBackendName(this.manifest, volumeName);
     await this.connected();
@@ -721,6 +734,17 @@ export class PowerFlexDriver
       50,
     );
   }
+}
+
+/**
+ * The gateway URL's origin (scheme and host lower-cased, the default port dropped, no
+ * credentials) and its path without trailing slashes. The path stays because the client
+ * sends every call to <gatewayUrl>/api/...: two gateways behind one proxy at /a and /b are
+ * two systems, and calling them one would send a migration to the wrong one.
+ */
+function gatewayIdentity(gatewayUrl: string): string {
+  const url = new URL(gatewayUrl);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function toVolume(volume: PfVolume & { name: string }): BackendVolume {

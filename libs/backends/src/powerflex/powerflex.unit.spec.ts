@@ -523,6 +523,50 @@ describe('powerflex backend', () => {
       expect(await rejection(driver.startTreeMigration(name, 'pool9'))).toMatchObject({ kind: 'invalid', code: 'powerflex.pool_not_found' });
     });
 
+    it('migrationTarget: one gateway however spelt is one cluster, another gateway is another; the pool is the configured storagePool', () => {
+      const target = (overrides: Record<string, unknown>) => driverFor(running.sim, overrides).migrationTarget();
+      const base = target({ gatewayUrl: 'https://gateway.example.com' });
+      expect(base).toEqual({ cluster: 'https://gateway.example.com', pool: 'pool1' });
+      for (const spelling of [
+        'https://Gateway.EXAMPLE.com/',
+        'HTTPS://gateway.example.com:443//',
+        'https://admin:S3cr3t@gateway.example.com/',
+      ]) {
+        expect(target({ gatewayUrl: spelling }).cluster).toBe(base.cluster);
+      }
+      // The protection domain and the pool pick a pool of the system, not another system.
+      expect(target({ gatewayUrl: 'https://gateway.example.com/', storagePool: 'pool2', protectionDomain: 'pd2' })).toEqual({
+        cluster: base.cluster,
+        pool: 'pool2',
+      });
+      expect(target({ storagePool: running.sim.pools[1]?.id }).pool).toBe(running.sim.pools[1]?.id);
+      for (const other of [
+        'https://gateway2.example.com',
+        'https://gateway.example.com:8443',
+        'http://gateway.example.com',
+        'https://gateway.example.com/pflex',
+      ]) {
+        expect(target({ gatewayUrl: other }).cluster).not.toBe(base.cluster);
+      }
+      // Two gateways behind one proxy are told apart by their paths.
+      expect(target({ gatewayUrl: 'https://proxy.example.com/a/' }).cluster).toBe('https://proxy.example.com/a');
+      expect(target({ gatewayUrl: 'https://proxy.example.com/b' }).cluster).toBe('https://proxy.example.com/b');
+    });
+
+    it('migrationTarget of a second pool on the same gateway names the cluster alike and is what startTreeMigration takes', async () => {
+      const destination = driverFor(running.sim, { storagePool: 'pool2' }).migrationTarget();
+      expect(destination.cluster).toBe(driver.migrationTarget().cluster);
+      expect(destination.cluster).not.toBe('');
+      expect(destination.pool).not.toBe(driver.migrationTarget().pool);
+      const name = volumeName();
+      await driver.createVolume({ name, sizeBytes: 8 * GiB });
+      await driver.startTreeMigration(name, destination.pool);
+      let status = await driver.treeMigrationStatus(name, destination.pool);
+      for (let i = 0; i < 10 && status.state === 'running'; i += 1) status = await driver.treeMigrationStatus(name, destination.pool);
+      expect(status).toEqual({ state: 'done', progressPercent: 100 });
+      expect((await pfVolume(name)).storagePoolId).toBe(running.sim.pools[1]?.id);
+    });
+
     it('the gateway refuses a second migration while one runs (717) and one onto the same pool (718)', async () => {
       const name = volumeName();
       await driver.createVolume({ name, sizeBytes: 8 * GiB });

@@ -17,6 +17,7 @@ import {
   type GroupSnapshotCapable,
   type GroupSnapshotMember,
   type MigrationStatus,
+  type MigrationTarget,
   type NativeMigrationCapable,
   type PrimaryStorageDriver,
   type QosCapable,
@@ -87,6 +88,8 @@ export class StorPoolDriver
   readonly manifest = storpoolManifest;
   private readonly client: StorPoolClient;
   private readonly template: string;
+  /** The API endpoint as migrationTarget names the cluster. */
+  private readonly cluster: string;
   private readonly installationId: string;
   private readonly diskWaitMs: number;
   private readonly devicePath: string;
@@ -109,6 +112,7 @@ export class StorPoolDriver
       sleep: hooks.sleep,
     });
     this.template = config.template;
+    this.cluster = apiIdentity(config.host, config.port ?? STORPOOL_DEFAULTS.port);
     this.installationId = context.installationId;
     this.diskWaitMs = tuning.diskWaitMs;
     this.devicePath = config.devicePath ?? STORPOOL_DEFAULTS.devicePath;
@@ -459,6 +463,15 @@ export class StorPoolDriver
   // ---- native migration -------------------------------------------------
 
   /**
+   * The cluster is the management API's host:port (one API serves one cluster); the pool is
+   * the template, which is what VolumeUpdate{template} takes. The same API written
+   * differently (case, the default port left out) compares equal.
+   */
+  migrationTarget(): MigrationTarget {
+    return { cluster: this.cluster, pool: this.template };
+  }
+
+  /**
    * VolumeUpdate{template} for every volume of the tree and SnapshotUpdate{template}
    * for its snapshots: StorPool re-places the data itself. destinationPool is the
    * destination pool's template. Members already moved are skipped, so a repeat is harmless.
@@ -735,6 +748,20 @@ export class StorPoolDriver
       throw error;
     }
   }
+}
+
+/**
+ * host:port of the API, the host as a URL parser canonicalises it (lower case, IPv4 and
+ * bracketed IPv6 in their usual form), the way the client reaches it.
+ */
+function apiIdentity(host: string, port: number): string {
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    hostname = host.toLowerCase();
+  }
+  return `${hostname}:${port}`;
 }
 
 function oldestFirst(a: VolumeSummary, b: VolumeSummary): number {

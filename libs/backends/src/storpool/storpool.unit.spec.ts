@@ -526,6 +526,29 @@ describe('storpool backend', () => {
       expect((await pool.driver({ template: 'hdd' }).listVolumes()).map((v) => v.name).sort()).toEqual([root, clone].sort());
     });
 
+    it('migrationTarget: one API however spelt is one cluster (port 81 when omitted), another API is another; the pool is the template', () => {
+      const target = (overrides: Record<string, unknown>) => pool.driver(overrides).migrationTarget();
+      const base = target({ host: 'sp-api.example.com', port: undefined });
+      expect(base).toEqual({ cluster: 'sp-api.example.com:81', pool: 'nvme' });
+      expect(target({ host: 'SP-API.Example.COM', port: 81 })).toEqual(base);
+      expect(target({ host: 'sp-api.example.com', port: 81, template: 'hdd', multiCluster: true })).toEqual({ cluster: base.cluster, pool: 'hdd' });
+      expect(target({ host: 'sp-api2.example.com', port: undefined }).cluster).not.toBe(base.cluster);
+      expect(target({ host: 'sp-api.example.com', port: 82 }).cluster).not.toBe(base.cluster);
+      expect(target({ host: '[0:0:0:0:0:0:0:1]', port: 8081 }).cluster).toBe(target({ host: '[::1]', port: 8081 }).cluster);
+      expect(target({ host: '10.1.2.3', port: undefined }).cluster).toBe('10.1.2.3:81');
+    });
+
+    it('migrationTarget of a second template on the same API names the cluster alike and is what startTreeMigration takes', async () => {
+      const destination = pool.driver({ template: 'hdd' }).migrationTarget();
+      expect(destination.cluster).toBe(driver.migrationTarget().cluster);
+      expect(destination.cluster).not.toBe('');
+      expect(destination.pool).toBe('hdd');
+      const root = volumeName();
+      await driver.createVolume({ name: root, sizeBytes: MiB });
+      await driver.startTreeMigration(root, destination.pool);
+      expect(await driver.treeMigrationStatus(root, destination.pool)).toEqual({ state: 'done', progressPercent: 100 });
+    });
+
     it('refuses a destination template the cluster does not have', async () => {
       const root = volumeName();
       await driver.createVolume({ name: root, sizeBytes: MiB });
