@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -111,5 +111,75 @@ describe('crash between intent and outcome', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await history(volumeId)).toEqual(['VolumeCreationRequested', 'VolumeCreated']);
     await lib.stopServices(running);
+  });
+
+  describe('during a migration', () => {
+    let targetId: string;
+    let targetDir: string;
+    let moverId: string;
+    const planted = new Map<string, Buffer>();
+
+    it('sets up a second pool, a data-mover host and two volumes holding data', async () => {
+      await start('');
+      targetDir = await mkdtemp(path.join(tmpdir(), 'strata-crash-target-'));
+      targetId = randomUUID();
+      moverId = randomUUID();
+      const addTarget = commandEnvelope('AddStoragePool', targetId, { name: 'crash-target', plugin: 'file', zoneId: 'z1', config: { path: targetDir } });
+      const register = commandEnvelope('RegisterHost', moverId, { name: 'mover', zoneId: 'z1', hypervisor: 'kvm' });
+      await publish(addTarget);
+      await publish(register);
+      await eventually('the pool and host', async () =>
+        events.some((e) => e.causationId === addTarget.messageId) && events.some((e) => e.causationId === register.messageId) ? true : undefined,
+      );
+      for (const name of ['mig-after-copy', 'mig-before-cleanup']) {
+        const volumeId = randomUUID();
+        const create = commandEnvelope('CreateVolume', volumeId, { name, poolId, sizeBytes: SIZE });
+        await publish(create);
+        const created = await eventually('VolumeCreated', async () => events.find((e) => e.type === 'VolumeCreated' && e.causationId === create.messageId));
+        const bytes = Buffer.from(`${name} `.repeat(4096));
+        const handle = await open((created.data as { path: string }).path, 'r+');
+        await handle.write(bytes, 0, bytes.length, 5 * 2 ** 20);
+        await handle.close();
+        planted.set(name, bytes);
+        planted.set(volumeId, bytes);
+        planted.set(`${name}:id`, Buffer.from(volumeId));
+      }
+      await lib.stopServices(running);
+    });
+
+    afterAll(async () => {
+      if (targetDir) await rm(targetDir, { recursive: true, force: true });
+    });
+
+    it.each([
+      ['after the copy, before the switch is recorded', 'volume.after-backend.migrate', 'mig-after-copy'],
+      ['after the switch, before the old copy is deleted', 'volume.before-backend.migrate-cleanup', 'mig-before-cleanup'],
+    ])('finishes a migration killed %s: one copy on the destination, none left on the source', async (_, point, name) => {
+      const volumeId = (planted.get(`${name}:id`) as Buffer).toString();
+      await start(point);
+      const migrate = commandEnvelope('MigrateVolume', volumeId, { destinationPoolId: targetId, dataMoverHostId: moverId });
+      await publish(migrate);
+      const svc = running[0];
+      await eventually('the storage service to be killed at the crash point', async () => (svc.exited ? svc.exited : undefined));
+      expect(svc.exited?.signal).toBe('SIGKILL');
+      const atCrash = await history(volumeId);
+      expect(atCrash.at(-1)).toBe(point === 'volume.after-backend.migrate' ? 'VolumeMigrationProgressed' : 'VolumeMigrated');
+      // Both objects exist at the crash: the source and the full copy.
+      expect(await filesOf(volumeId)).toHaveLength(1);
+
+      await start('');
+      await eventually('the migration to be finished', async () => ((await history(volumeId)).at(-1) === 'VolumeMigrationSourceDeleted' ? true : undefined));
+      const done = await history(volumeId);
+      expect(done.filter((t) => t === 'VolumeMigrationRequested')).toHaveLength(1);
+      expect(done.filter((t) => t === 'VolumeMigrated')).toHaveLength(1);
+      expect(await filesOf(volumeId)).toEqual([]);
+      const copies = (await readdir(targetDir)).filter((f) => f.includes(migrate.messageId));
+      expect(copies).toHaveLength(1);
+      const copy = await readFile(path.join(targetDir, copies[0]));
+      expect(copy.length).toBe(SIZE);
+      const bytes = planted.get(name) as Buffer;
+      expect(copy.subarray(5 * 2 ** 20, 5 * 2 ** 20 + bytes.length).equals(bytes)).toBe(true);
+      await lib.stopServices(running);
+    });
   });
 });

@@ -35,6 +35,11 @@ import { DriverRegistry } from './infrastructure/driver-registry';
 import { PoolSecrets1763900000000 } from './pools/infrastructure/1763900000000-pool-secrets.migration';
 import { PoolSecrets } from './pools/infrastructure/pool-secrets';
 import { StorageCommandIntake } from './infrastructure/storage-command-intake';
+import { PoolMaintenance } from './maintenance/application/pool-maintenance';
+import { MigrateVolumeHandler } from './volumes/application/migrate-volume.handler';
+import { MigrationPlanner } from './volumes/application/migration-planner';
+import { VolumeMigrations } from './volumes/application/volume-migrations';
+import { VolumesOnPool } from './volumes/application/volumes-on-pool';
 import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
 
 @Module({
@@ -80,6 +85,11 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     DeleteVolumeHandler,
     VolumeEffects,
     VolumeRecovery,
+    VolumesOnPool,
+    MigrationPlanner,
+    VolumeMigrations,
+    MigrateVolumeHandler,
+    PoolMaintenance,
     StorageCommandIntake,
   ],
 })

@@ -24,6 +24,8 @@ import {
   DetachVolumeHandler,
   ResizeVolumeHandler,
 } from '../volumes/application/volume-operations.handlers';
+import { MigrateVolumeHandler } from '../volumes/application/migrate-volume.handler';
+import { PoolMaintenance } from '../maintenance/application/pool-maintenance';
 import { CONSUMER_GROUP } from '../storage.constants';
 
 /** Kafka edge of the storage service: one consumer group on the storage command topic. */
@@ -55,6 +57,8 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
     private readonly reconcilePool: ReconcilePoolHandler,
     private readonly removeOrphan: RemoveOrphanHandler,
     private readonly manageVolume: ManageVolumeHandler,
+    private readonly migrateVolume: MigrateVolumeHandler,
+    private readonly maintenance: PoolMaintenance,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -118,6 +122,12 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
         return this.removeOrphan.handle(command);
       case 'ManageVolume':
         return this.manageVolume.handle(command);
+      case 'MigrateVolume':
+        return this.migrateVolume.handle(command);
+      case 'EnterPoolMaintenance':
+        return this.maintenance.enter(command);
+      case 'CancelPoolMaintenance':
+        return this.maintenance.cancel(command);
       default:
         return assertUnreachable(command);
     }

@@ -71,7 +71,7 @@ export async function startStorageHarness(label: string, options: HarnessOptions
     eventFor: (type, causationId) =>
       eventually(`${type} caused by ${causationId}`, async () => events.find((e) => e.type === type && e.causationId === causationId)),
     outcome: (commandId) =>
-      eventually(`the outcome of ${commandId}`, async () => events.find((e) => e.causationId === commandId && !e.type.endsWith('Requested'))),
+      eventually(`the outcome of ${commandId}`, async () => events.find((e) => e.causationId === commandId && !e.type.endsWith('Requested') && !e.type.endsWith('Progressed'))),
     async close() {
       await sub.stop();
       await bus.close();

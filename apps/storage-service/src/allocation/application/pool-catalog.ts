@@ -85,8 +85,8 @@ export class PoolCatalog {
         WHERE e.type = ANY($3)
           AND e.stream_id IN (SELECT s.stream_id FROM "${SCHEMA}".events s
                                WHERE s.stream_id LIKE $2
-                                 AND s.type IN ('VolumeCreationRequested', 'VolumeManaged')
-                                 AND s.data->>'poolId' = ANY($1))
+                                 AND s.type IN ('VolumeCreationRequested', 'VolumeManaged', 'VolumeMigrationRequested')
+                                 AND (s.data->>'poolId' = ANY($1) OR s.data->>'toPoolId' = ANY($1)))
         ORDER BY e.stream_id, e.stream_version`,
       [poolIds, like(VOLUME_STREAM_PREFIX), FOOTPRINT_EVENT_TYPES],
     );

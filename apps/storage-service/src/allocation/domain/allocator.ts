@@ -104,12 +104,17 @@ export type AllocationResult =
  */
 export function allocate(request: AllocationRequest, candidates: readonly PoolCandidate[]): AllocationResult {
   const verdicts = candidates.map((pool) => judgePool(request, pool));
+  return { chosen: choose(request.policy, verdicts), verdicts };
+}
+
+/** The verdict the policy takes among those that fit, or null when none does. */
+export function choose(policy: AllocationPolicy, verdicts: readonly PoolVerdict[]): PoolVerdict | null {
   const fitting = verdicts.filter((v) => v.fits);
   let chosen: PoolVerdict | null = fitting[0] ?? null;
-  if (request.policy === 'most-free') {
+  if (policy === 'most-free') {
     for (const v of fitting) if (chosen && v.roomAfterBytes > chosen.roomAfterBytes) chosen = v;
   }
-  return { chosen, verdicts };
+  return chosen;
 }
 
 /** Every rule the pool breaks for this request; all of them, so the answer says everything at once. */

@@ -1,8 +1,8 @@
 /**
  * What one volume holds of its pool's allocation (bytes and IOPS), folded from its own events. Only the
- * events that move a volume's size or existence matter here; the rest are ignored, so this
- * fold does not break when the volume gains operations (a migration that changes the pool
- * must be added here when it lands).
+ * events that move a volume's size, pool or existence matter here; the rest are ignored, so this
+ * fold does not break when the volume gains operations. A migration under way holds space
+ * on both pools: the destination's is promised from the intent on.
  */
 export interface VolumeSizeEvent {
   readonly type: string;
@@ -27,16 +27,33 @@ interface Fold {
   made: boolean;
   creationFailed: boolean;
   deleted: boolean;
+  /** A migration under way: the destination and the size it takes there. */
+  moving: { poolId: string; bytes: number } | null;
 }
 
-type Data = { poolId?: string; sizeBytes?: number; toBytes?: number; qos?: { iops?: number | null } | null };
+type Data = { poolId?: string; toPoolId?: string; sizeBytes?: number; toBytes?: number; qos?: { iops?: number | null } | null };
 
 /** A QoS event carries the volume's whole QoS: an absent or null iops means no limit. */
 const iopsOf = (d: Data) => d.qos?.iops ?? 0;
 
 /** Null when the volume holds nothing: deleted, or its creation failed before anything was made. */
 export function volumeFootprint(events: readonly VolumeSizeEvent[]): VolumeFootprint | null {
-  const s: Fold = { poolId: null, sizeBytes: 0, pendingBytes: null, iops: 0, pendingIops: null, made: false, creationFailed: false, deleted: false };
+  return volumeFootprints(events)[0] ?? null;
+}
+
+/** The volume's footprint on its own pool first, then on a migration's destination while one runs. */
+export function volumeFootprints(events: readonly VolumeSizeEvent[]): VolumeFootprint[] {
+  const s: Fold = {
+    poolId: null,
+    sizeBytes: 0,
+    pendingBytes: null,
+    iops: 0,
+    pendingIops: null,
+    made: false,
+    creationFailed: false,
+    deleted: false,
+    moving: null,
+  };
   for (const { type, data } of events) {
     const d = data as Data;
     switch (type) {
@@ -77,6 +94,17 @@ export function volumeFootprint(events: readonly VolumeSizeEvent[]): VolumeFootp
       case 'VolumeQosChangeFailed':
         s.pendingIops = null;
         break;
+      case 'VolumeMigrationRequested':
+        if (d.toPoolId) s.moving = { poolId: d.toPoolId, bytes: d.sizeBytes ?? s.sizeBytes };
+        break;
+      case 'VolumeMigrated':
+        s.poolId = d.toPoolId ?? s.poolId;
+        s.sizeBytes = d.sizeBytes ?? s.sizeBytes;
+        s.moving = null;
+        break;
+      case 'VolumeMigrationFailed':
+        s.moving = null;
+        break;
       case 'VolumeDeleted':
         s.deleted = true;
         break;
@@ -84,8 +112,10 @@ export function volumeFootprint(events: readonly VolumeSizeEvent[]): VolumeFootp
         break;
     }
   }
-  if (s.poolId === null || s.deleted || (s.creationFailed && !s.made)) return null;
-  return { poolId: s.poolId, bytes: Math.max(s.sizeBytes, s.pendingBytes ?? 0), iops: Math.max(s.iops, s.pendingIops ?? 0) };
+  if (s.poolId === null || s.deleted || (s.creationFailed && !s.made)) return [];
+  const iops = Math.max(s.iops, s.pendingIops ?? 0);
+  const home = { poolId: s.poolId, bytes: Math.max(s.sizeBytes, s.pendingBytes ?? 0), iops };
+  return s.moving ? [home, { poolId: s.moving.poolId, bytes: s.moving.bytes, iops }] : [home];
 }
 
 export interface PoolAllocation {
@@ -97,10 +127,10 @@ export interface PoolAllocation {
 export function allocationByPool(volumes: Iterable<readonly VolumeSizeEvent[]>): Map<string, PoolAllocation> {
   const out = new Map<string, PoolAllocation>();
   for (const events of volumes) {
-    const footprint = volumeFootprint(events);
-    if (!footprint) continue;
-    const sum = out.get(footprint.poolId) ?? { bytes: 0, iops: 0 };
-    out.set(footprint.poolId, { bytes: sum.bytes + footprint.bytes, iops: sum.iops + footprint.iops });
+    for (const footprint of volumeFootprints(events)) {
+      const sum = out.get(footprint.poolId) ?? { bytes: 0, iops: 0 };
+      out.set(footprint.poolId, { bytes: sum.bytes + footprint.bytes, iops: sum.iops + footprint.iops });
+    }
   }
   return out;
 }
@@ -117,5 +147,8 @@ export const FOOTPRINT_EVENT_TYPES = [
   'VolumeQosChangeRequested',
   'VolumeQosChanged',
   'VolumeQosChangeFailed',
+  'VolumeMigrationRequested',
+  'VolumeMigrated',
+  'VolumeMigrationFailed',
   'VolumeDeleted',
 ] as const;

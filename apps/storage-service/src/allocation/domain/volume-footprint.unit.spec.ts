@@ -65,3 +65,29 @@ describe('volume footprint', () => {
     ]);
   });
 });
+
+describe('volume footprint across a migration', () => {
+  const start: VolumeSizeEvent[] = [
+    { type: 'VolumeCreationRequested', data: { poolId: 'p1', sizeBytes: 1000 } },
+    { type: 'VolumeCreated', data: { sizeBytes: 1024 } },
+  ];
+  const moving: VolumeSizeEvent[] = [...start, { type: 'VolumeMigrationRequested', data: { poolId: 'p1', toPoolId: 'p2', sizeBytes: 2048 } }];
+  it('holds space on both pools while it moves: the destination is promised from the intent on', () => {
+    expect(allocationByPool([moving])).toEqual(
+      new Map([
+        ['p1', { bytes: 1024, iops: 0 }],
+        ['p2', { bytes: 2048, iops: 0 }],
+      ]),
+    );
+  });
+  it('holds space only on the destination after the switch', () => {
+    const moved = [...moving, { type: 'VolumeMigrated', data: { fromPoolId: 'p1', toPoolId: 'p2', sizeBytes: 2048 } }];
+    expect(volumeFootprint(moved)).toEqual({ poolId: 'p2', bytes: 2048, iops: 0 });
+    expect(allocationByPool([moved])).toEqual(new Map([['p2', { bytes: 2048, iops: 0 }]]));
+  });
+  it('gives the destination back when the migration fails', () => {
+    expect(allocationByPool([[...moving, { type: 'VolumeMigrationFailed', data: { poolId: 'p1', toPoolId: 'p2' } }]])).toEqual(
+      new Map([['p1', { bytes: 1024, iops: 0 }]]),
+    );
+  });
+});

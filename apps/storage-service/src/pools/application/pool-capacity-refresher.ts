@@ -44,7 +44,7 @@ export class PoolCapacityRefresher implements OnApplicationBootstrap, OnApplicat
       const poolId = streamId.slice(POOL_STREAM_PREFIX.length);
       try {
         const pool = await this.reader.get(poolId);
-        if (pool.status !== 'enabled' && pool.status !== 'disabled') continue;
+        if (pool.status === 'absent' || pool.status === 'deleted') continue;
         const driver = await this.drivers.forPool(pool);
         const capacity = await withBackendRetry(() => driver.getCapacity());
         const id = `capacity-refresh:${poolId}:${round}`;

@@ -1,5 +1,11 @@
 import { assertUnreachable, DomainError, ErrorCategory, type Decider } from '@strata/kernel';
 import type {
+  ErrorInfo,
+  MaintenanceMove,
+  PoolMaintenanceCancelled,
+  PoolMaintenanceEntered,
+  PoolMaintenanceFailed,
+  PoolMaintenanceRequested,
   PoolSettings,
   StoragePoolAdded,
   StoragePoolCapacityRefreshed,
@@ -15,7 +21,11 @@ export type PoolEvent =
   | { type: 'StoragePoolEnabled'; data: StoragePoolEnabled }
   | { type: 'StoragePoolDisabled'; data: StoragePoolDisabled }
   | { type: 'StoragePoolDeleted'; data: StoragePoolDeleted }
-  | { type: 'StoragePoolCapacityRefreshed'; data: StoragePoolCapacityRefreshed };
+  | { type: 'StoragePoolCapacityRefreshed'; data: StoragePoolCapacityRefreshed }
+  | { type: 'PoolMaintenanceRequested'; data: PoolMaintenanceRequested }
+  | { type: 'PoolMaintenanceEntered'; data: PoolMaintenanceEntered }
+  | { type: 'PoolMaintenanceFailed'; data: PoolMaintenanceFailed }
+  | { type: 'PoolMaintenanceCancelled'; data: PoolMaintenanceCancelled };
 
 /** CloudStack's defaults: no over-provisioning, allocation stops at 85 % of capacity. */
 export const POOL_DEFAULTS = { overProvisioningFactor: 1, allocationDisableThreshold: 0.85 } as const;
@@ -38,9 +48,26 @@ export interface PoolFacts {
   readonly allocationDisableThreshold: number;
 }
 
+/**
+ * A pool in maintenance takes no new volumes or attaches. Entering moves its volumes off
+ * one at a time; it is in maintenance once none is left, or failed when one could not move
+ * (it stays closed until cancelled).
+ */
+export interface Maintenance {
+  readonly phase: 'entering' | 'in_maintenance' | 'failed';
+  readonly previousStatus: 'enabled' | 'disabled';
+  readonly dataMoverHostId: string | null;
+  readonly error: ErrorInfo | null;
+}
+
 export type PoolState =
   | { readonly status: 'absent' }
-  | ({ readonly status: 'enabled' | 'disabled' | 'deleted'; readonly disabledReason: string | null } & PoolFacts);
+  | ({
+      readonly status: 'enabled' | 'disabled' | 'maintenance' | 'deleted';
+      readonly disabledReason: string | null;
+      /** Set while the status is maintenance. */
+      readonly maintenance: Maintenance | null;
+    } & PoolFacts);
 type PresentPool = Exclude<PoolState, { status: 'absent' }>;
 
 /** The commands as the decider sees them: backend facts (capacity, live volumes) already gathered. */
@@ -51,6 +78,18 @@ export type PoolCommand =
   | { readonly type: 'DisableStoragePool'; readonly poolId: string; readonly reason: string | null }
   | { readonly type: 'DeleteStoragePool'; readonly poolId: string; readonly liveVolumeIds: readonly string[] }
   | {
+      readonly type: 'EnterPoolMaintenance';
+      readonly poolId: string;
+      /** Where each volume on the pool would go. */
+      readonly moves: readonly MaintenanceMove[];
+      /** The volumes that cannot move, and why: any one refuses the request. */
+      readonly blockers: readonly { readonly volumeId: string; readonly reason: string }[];
+      readonly dataMoverHostId: string | null;
+    }
+  | { readonly type: 'RecordPoolMaintenanceEntered'; readonly poolId: string }
+  | { readonly type: 'RecordPoolMaintenanceFailed'; readonly poolId: string; readonly volumeId: string | null; readonly error: ErrorInfo }
+  | { readonly type: 'CancelPoolMaintenance'; readonly poolId: string }
+  | {
       readonly type: 'RecordPoolCapacity';
       readonly poolId: string;
       readonly capacityBytes: number;
@@ -60,6 +99,26 @@ export type PoolCommand =
     };
 
 export const PoolErrors = {
+  inMaintenance: (poolId: string, action: string) =>
+    new DomainError('pool.in_maintenance', ErrorCategory.IllegalState, `storage pool ${poolId} is in maintenance: cancel maintenance to ${action}`, {
+      poolId,
+    }),
+  notInMaintenance: (poolId: string) =>
+    new DomainError('pool.not_in_maintenance', ErrorCategory.Conflict, `storage pool ${poolId} is not in maintenance`, { poolId }),
+  notEntering: (poolId: string) =>
+    new DomainError('pool.maintenance_not_entering', ErrorCategory.Conflict, `storage pool ${poolId} is not entering maintenance`, { poolId }),
+  cannotEvacuate: (poolId: string, blockers: readonly { volumeId: string; reason: string }[]) =>
+    new DomainError(
+      'pool.cannot_evacuate',
+      ErrorCategory.IllegalState,
+      `storage pool ${poolId} cannot enter maintenance: ${blockers.length} volume(s) cannot be moved off it: ` +
+        blockers
+          .slice(0, 10)
+          .map((b) => `${b.volumeId}: ${b.reason}`)
+          .join('; ') +
+        (blockers.length > 10 ? `; and ${blockers.length - 10} more` : ''),
+      { poolId, volumes: blockers },
+    ),
   alreadyExists: (poolId: string) =>
     new DomainError('pool.already_exists', ErrorCategory.Conflict, `storage pool ${poolId} already exists`, { poolId }),
   notFound: (poolId: string) =>
@@ -130,11 +189,13 @@ export const poolDecider: Decider<PoolState, PoolCommand, PoolEvent> = {
       }
       case 'EnableStoragePool': {
         const pool = present(state, command.poolId);
+        if (pool.status === 'maintenance') throw PoolErrors.inMaintenance(pool.poolId, 'enable it');
         if (pool.status === 'enabled') throw PoolErrors.alreadyEnabled(pool.poolId);
         return [{ type: 'StoragePoolEnabled', data: { poolId: pool.poolId } }];
       }
       case 'DisableStoragePool': {
         const pool = present(state, command.poolId);
+        if (pool.status === 'maintenance') throw PoolErrors.inMaintenance(pool.poolId, 'disable it');
         if (pool.status === 'disabled') throw PoolErrors.alreadyDisabled(pool.poolId);
         return [{ type: 'StoragePoolDisabled', data: { poolId: pool.poolId, reason: command.reason } }];
       }
@@ -142,6 +203,32 @@ export const poolDecider: Decider<PoolState, PoolCommand, PoolEvent> = {
         const pool = present(state, command.poolId);
         if (command.liveVolumeIds.length > 0) throw PoolErrors.hasVolumes(pool.poolId, command.liveVolumeIds);
         return [{ type: 'StoragePoolDeleted', data: { poolId: pool.poolId } }];
+      }
+      case 'EnterPoolMaintenance': {
+        const pool = present(state, command.poolId);
+        if (pool.status === 'maintenance') throw PoolErrors.inMaintenance(pool.poolId, 'enter it again');
+        if (command.blockers.length > 0) throw PoolErrors.cannotEvacuate(pool.poolId, command.blockers);
+        const requested: PoolEvent = {
+          type: 'PoolMaintenanceRequested',
+          data: { poolId: pool.poolId, previousStatus: pool.status === 'disabled' ? 'disabled' : 'enabled', moves: command.moves, dataMoverHostId: command.dataMoverHostId },
+        };
+        // Nothing to move: in maintenance at once.
+        return command.moves.length === 0 ? [requested, { type: 'PoolMaintenanceEntered', data: { poolId: pool.poolId } }] : [requested];
+      }
+      case 'RecordPoolMaintenanceEntered': {
+        const pool = present(state, command.poolId);
+        if (pool.maintenance?.phase !== 'entering') throw PoolErrors.notEntering(pool.poolId);
+        return [{ type: 'PoolMaintenanceEntered', data: { poolId: pool.poolId } }];
+      }
+      case 'RecordPoolMaintenanceFailed': {
+        const pool = present(state, command.poolId);
+        if (pool.maintenance?.phase !== 'entering') throw PoolErrors.notEntering(pool.poolId);
+        return [{ type: 'PoolMaintenanceFailed', data: { poolId: pool.poolId, volumeId: command.volumeId, error: command.error } }];
+      }
+      case 'CancelPoolMaintenance': {
+        const pool = present(state, command.poolId);
+        if (pool.status !== 'maintenance' || !pool.maintenance) throw PoolErrors.notInMaintenance(pool.poolId);
+        return [{ type: 'PoolMaintenanceCancelled', data: { poolId: pool.poolId, restoredStatus: pool.maintenance.previousStatus } }];
       }
       case 'RecordPoolCapacity': {
         const pool = present(state, command.poolId);
@@ -165,6 +252,7 @@ export const poolDecider: Decider<PoolState, PoolCommand, PoolEvent> = {
         return {
           status: 'enabled',
           disabledReason: null,
+          maintenance: null,
           ...d,
           hypervisors: d.hypervisors ?? [],
           capacityIops: d.capacityIops ?? null,
@@ -184,6 +272,19 @@ export const poolDecider: Decider<PoolState, PoolCommand, PoolEvent> = {
         return state.status === 'absent'
           ? state
           : { ...state, capacityBytes: event.data.capacityBytes, usedBytes: event.data.usedBytes };
+      case 'PoolMaintenanceRequested': {
+        if (state.status === 'absent') return state;
+        const { previousStatus, dataMoverHostId } = event.data;
+        return { ...state, status: 'maintenance', maintenance: { phase: 'entering', previousStatus, dataMoverHostId, error: null } };
+      }
+      case 'PoolMaintenanceEntered':
+        return state.status === 'absent' || !state.maintenance ? state : { ...state, maintenance: { ...state.maintenance, phase: 'in_maintenance' } };
+      case 'PoolMaintenanceFailed':
+        return state.status === 'absent' || !state.maintenance
+          ? state
+          : { ...state, maintenance: { ...state.maintenance, phase: 'failed', error: event.data.error } };
+      case 'PoolMaintenanceCancelled':
+        return state.status === 'absent' ? state : { ...state, status: event.data.restoredStatus, maintenance: null };
       default:
         return assertUnreachable(event);
     }

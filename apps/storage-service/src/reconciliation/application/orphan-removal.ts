@@ -67,7 +67,7 @@ export class OrphanRemoval {
     let outcome: DriftCommand;
     const pool = await this.pools.get(poolId);
     const owner = ownerOf(await this.ledger.liveVolumes(poolId), backendName);
-    if (pool.status !== 'enabled' && pool.status !== 'disabled') {
+    if (pool.status === 'absent' || pool.status === 'deleted') {
       outcome = this.failed(poolId, backendName, { code: 'pool.deleted', category: 'not_found', message: `storage pool ${poolId} is gone: nothing was deleted` });
     } else if (owner !== null) {
       // Adopted since the intent was recorded: a volume's object is never deleted as an orphan.

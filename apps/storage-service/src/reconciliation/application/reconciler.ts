@@ -14,7 +14,7 @@ import { PoolLedger } from './pool-ledger';
 
 const RECONCILE_INTERVAL_MS = intervalFromEnv('STRATA_RECONCILE_INTERVAL_MS', 10 * 60_000);
 
-type LivePool = Exclude<PoolState, { status: 'absent' }> & { readonly status: 'enabled' | 'disabled' };
+type LivePool = Exclude<PoolState, { status: 'absent' }> & { readonly status: 'enabled' | 'disabled' | 'maintenance' };
 
 /** One look at a pool: the backend's objects, the log's live volumes, and the drift between them. */
 export interface Inspection {
@@ -79,7 +79,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
           await this.finishRemovals(poolId);
           continue;
         }
-        if (pool.status !== 'enabled' && pool.status !== 'disabled') continue;
+        if (pool.status === 'absent') continue;
         const id = `reconcile:${poolId}:${round}`;
         recorded += (await this.reconcile(poolId, { onDemand: false, meta: { causationId: id, correlationId: id, tenant: null } })).length;
       } catch (error) {

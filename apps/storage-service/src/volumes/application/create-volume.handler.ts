@@ -92,8 +92,8 @@ export class CreateVolumeHandler {
     if (pool.status === 'absent' || pool.status === 'deleted') {
       return { poolId, pool: null, plugin: null, sizeBytes: request.sizeBytes, allocation: null };
     }
-    if (pool.status === 'disabled') {
-      return { poolId, pool: { poolId, status: 'disabled' }, plugin: null, sizeBytes: request.sizeBytes, allocation: null };
+    if (pool.status === 'disabled' || pool.status === 'maintenance') {
+      return { poolId, pool: { poolId, status: pool.status }, plugin: null, sizeBytes: request.sizeBytes, allocation: null };
     }
     const verdict = judgePool(request, await this.catalog.candidate(pool));
     if (!verdict.fits) throw AllocationErrors.poolUnfit(verdict);

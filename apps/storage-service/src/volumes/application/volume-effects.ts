@@ -7,8 +7,10 @@ import { DriverRegistry } from '../../infrastructure/driver-registry';
 import { isTransient, toErrorInfo, withBackendRetry } from '../../infrastructure/backend-errors';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { volumeDecider, volumeStreamId, type VolumeCommand, type VolumeFacts, type VolumeStatus } from '../domain/volume';
+import { VolumeMigrations } from './volume-migrations';
 
-export type EffectOutcome = 'done' | 'nothing_to_do' | 'retry_later';
+/** 'started': handed to the background (migrations), which records the outcome itself. */
+export type EffectOutcome = 'done' | 'nothing_to_do' | 'retry_later' | 'started';
 
 type WorkingVolume = VolumeFacts & { readonly status: VolumeStatus };
 
@@ -26,12 +28,17 @@ export class VolumeEffects {
     private readonly runner: AggregateRunner,
     private readonly drivers: DriverRegistry,
     private readonly pools: PoolReader,
+    private readonly migrations: VolumeMigrations,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
 
   async complete(volumeId: string, meta: CommandMeta): Promise<EffectOutcome> {
     const { state } = await this.runner.load(volumeDecider, volumeStreamId(volumeId));
     if (state.status === 'absent') return 'nothing_to_do';
+    const kind = state.inFlight?.kind;
+    if (kind === 'migrate' || kind === 'source-cleanup') {
+      return this.migrations.start(volumeId, meta) ? 'started' : 'nothing_to_do';
+    }
     const operation = describe(state);
     if (!operation) return 'nothing_to_do';
     const pool = await this.pools.get(state.poolId);

@@ -94,7 +94,8 @@ export class AttachVolumeHandler {
     if (host.status !== 'registered') throw HostErrors.notFound(command.data.hostId);
     checkHostScope(host, pool);
     const backendHost = backendHostFor(pool.plugin, host);
-    await this.volumes.run(command, () => ({ type: 'AttachVolume', volumeId, hostId: host.hostId, backendHost }));
+    const poolStatus = pool.status === 'disabled' || pool.status === 'maintenance' ? pool.status : 'enabled';
+    await this.volumes.run(command, () => ({ type: 'AttachVolume', volumeId, hostId: host.hostId, backendHost, poolStatus }));
   }
 }
 

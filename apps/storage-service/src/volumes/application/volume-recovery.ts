@@ -10,8 +10,9 @@ const GRACE_MS = intervalFromEnv('STRATA_RECOVERY_GRACE_MS', 30_000, 0);
 
 /**
  * Finishes what a crash left half done: every volume whose newest event is an intent
- * (create, delete, resize, attach, detach, QoS change) gets its backend call repeated
- * and its outcome recorded. Runs once
+ * (create, delete, resize, attach, detach, QoS change, migration, or a migration's switch
+ * whose old copy is not deleted yet) gets its backend call repeated and its outcome
+ * recorded; migrations resume in the background. Runs once
  * at start for everything, then on an interval for work older than the grace period.
  */
 @Injectable()
@@ -54,6 +55,8 @@ export class VolumeRecovery implements OnApplicationBootstrap, OnApplicationShut
           if (outcome === 'done') {
             finished += 1;
             this.log.log(`recovered volume ${volumeId} (was ${event.envelope.type})`);
+          } else if (outcome === 'started') {
+            this.log.log(`resumed the migration of volume ${volumeId} (was ${event.envelope.type})`);
           }
         } catch (error) {
           this.log.error(`recovery of volume ${volumeId} failed: ${(error as Error).message}`);

@@ -15,6 +15,12 @@ import type {
   VolumeDetachFailed,
   VolumeDetachRequested,
   VolumeManaged,
+  VolumeMigrated,
+  VolumeMigrationFailed,
+  VolumeMigrationProgressed,
+  VolumeMigrationRequested,
+  VolumeMigrationSourceDeleted,
+  VolumeMigrationSourceDeletionFailed,
   VolumeQos,
   VolumeQosChanged,
   VolumeQosChangeFailed,
@@ -43,7 +49,13 @@ export type VolumeEvent =
   | { type: 'VolumeDetachFailed'; data: VolumeDetachFailed }
   | { type: 'VolumeQosChangeRequested'; data: VolumeQosChangeRequested }
   | { type: 'VolumeQosChanged'; data: VolumeQosChanged }
-  | { type: 'VolumeQosChangeFailed'; data: VolumeQosChangeFailed };
+  | { type: 'VolumeQosChangeFailed'; data: VolumeQosChangeFailed }
+  | { type: 'VolumeMigrationRequested'; data: VolumeMigrationRequested }
+  | { type: 'VolumeMigrationProgressed'; data: VolumeMigrationProgressed }
+  | { type: 'VolumeMigrated'; data: VolumeMigrated }
+  | { type: 'VolumeMigrationFailed'; data: VolumeMigrationFailed }
+  | { type: 'VolumeMigrationSourceDeleted'; data: VolumeMigrationSourceDeleted }
+  | { type: 'VolumeMigrationSourceDeletionFailed'; data: VolumeMigrationSourceDeletionFailed };
 
 export interface Attachment {
   readonly hostId: string;
@@ -57,7 +69,13 @@ export type InFlight =
   | { readonly kind: 'attach'; readonly hostId: string; readonly backendHost: string }
   | { readonly kind: 'detach'; readonly hostId: string; readonly backendHost: string }
   | { readonly kind: 'qos'; readonly qos: VolumeQos }
-  | { readonly kind: 'resize'; readonly fromBytes: number; readonly toBytes: number; readonly allowShrink: boolean };
+  | { readonly kind: 'resize'; readonly fromBytes: number; readonly toBytes: number; readonly allowShrink: boolean }
+  | ({ readonly kind: 'migrate'; readonly percent: number } & MigrationPlan)
+  /** After a copy's switch: the old object on the source pool is still to be deleted. */
+  | { readonly kind: 'source-cleanup'; readonly poolId: string; readonly backendName: string };
+
+/** Where and how a volume moves, decided by the handler (allocation, drivers, data mover) before the decider sees it. */
+export type MigrationPlan = Omit<VolumeMigrationRequested, 'volumeId' | 'poolId' | 'sourceBackendName'>;
 
 export interface VolumeFacts {
   readonly volumeId: string;
@@ -79,14 +97,14 @@ export interface VolumeFacts {
  * in-flight attach, detach or QoS change) always end in an outcome; recovery sees to it.
  * 'attached' is 'ready' with at least one host granted.
  */
-export type VolumeStatus = 'creating' | 'ready' | 'attached' | 'resizing' | 'error' | 'deleting' | 'deleted';
+export type VolumeStatus = 'creating' | 'ready' | 'attached' | 'resizing' | 'migrating' | 'error' | 'deleting' | 'deleted';
 export type VolumeState = { readonly status: 'absent' } | ({ readonly status: VolumeStatus } & VolumeFacts);
 type PresentVolume = Exclude<VolumeState, { status: 'absent' }>;
 
 /** What the volume needs to know of its pool; loaded by the handler, not by the decider. */
 export interface PoolView {
   readonly poolId: string;
-  readonly status: 'enabled' | 'disabled';
+  readonly status: 'enabled' | 'disabled' | 'maintenance';
 }
 
 export type VolumeCommand =
@@ -128,7 +146,14 @@ export type VolumeCommand =
     }
   | { readonly type: 'RecordVolumeResized'; readonly sizeBytes: number }
   | { readonly type: 'RecordVolumeResizeFailed'; readonly error: ErrorInfo }
-  | { readonly type: 'AttachVolume'; readonly volumeId: string; readonly hostId: string; readonly backendHost: string }
+  | {
+      readonly type: 'AttachVolume';
+      readonly volumeId: string;
+      readonly hostId: string;
+      readonly backendHost: string;
+      /** The status of the volume's pool: one in maintenance takes no new attaches. */
+      readonly poolStatus?: PoolView['status'];
+    }
   | { readonly type: 'RecordVolumeAttached'; readonly devicePath: string }
   | { readonly type: 'RecordVolumeAttachFailed'; readonly error: ErrorInfo }
   | { readonly type: 'DetachVolume'; readonly volumeId: string; readonly hostId: string }
@@ -136,7 +161,13 @@ export type VolumeCommand =
   | { readonly type: 'RecordVolumeDetachFailed'; readonly error: ErrorInfo }
   | { readonly type: 'ChangeVolumeQos'; readonly volumeId: string; readonly qos: VolumeQos; readonly backendSupportsQos: boolean }
   | { readonly type: 'RecordVolumeQosChanged' }
-  | { readonly type: 'RecordVolumeQosChangeFailed'; readonly error: ErrorInfo };
+  | { readonly type: 'RecordVolumeQosChangeFailed'; readonly error: ErrorInfo }
+  | { readonly type: 'MigrateVolume'; readonly volumeId: string; readonly plan: MigrationPlan; readonly destination: PoolView | null }
+  | { readonly type: 'RecordVolumeMigrationProgress'; readonly copiedBytes: number; readonly totalBytes: number }
+  | { readonly type: 'RecordVolumeMigrated'; readonly sizeBytes: number; readonly path: string | null }
+  | { readonly type: 'RecordVolumeMigrationFailed'; readonly error: ErrorInfo }
+  | { readonly type: 'RecordMigrationSourceDeleted' }
+  | { readonly type: 'RecordMigrationSourceDeletionFailed'; readonly error: ErrorInfo };
 
 export const VolumeErrors = {
   alreadyExists: (volumeId: string) =>
@@ -194,6 +225,20 @@ export const VolumeErrors = {
       volumeId,
       hostId,
     }),
+  poolInMaintenance: (poolId: string, action: string) =>
+    new DomainError('pool.in_maintenance', ErrorCategory.IllegalState, `storage pool ${poolId} is in maintenance: cannot ${action}`, { poolId }),
+  samePool: (volumeId: string, poolId: string) =>
+    new DomainError('volume.same_pool', ErrorCategory.Validation, `volume ${volumeId} already lives on storage pool ${poolId}`, {
+      volumeId,
+      violations: [{ field: 'data.destinationPoolId', rule: 'otherPool', message: 'destinationPoolId must be another pool than the volume\'s own' }],
+    }),
+  copyOfAttached: (volumeId: string, hostIds: readonly string[]) =>
+    new DomainError(
+      'volume.copy_needs_detach',
+      ErrorCategory.IllegalState,
+      `volume ${volumeId} is attached to ${hostIds.join(', ')}: a block copy cannot follow writes, so detach it first (only a native move inside one backend cluster keeps it attached)`,
+      { volumeId, hostIds },
+    ),
   qosUnsupported: (volumeId: string) =>
     new DomainError('volume.qos_unsupported', ErrorCategory.Validation, `the backend of volume ${volumeId} has no QoS limits`, { volumeId }),
 };
@@ -206,7 +251,7 @@ function requireStatus(state: VolumeState, allowed: readonly VolumeStatus[], act
 }
 
 /** Usable (ready or attached) and idle: what every user operation but delete needs. */
-function requireIdle(state: VolumeState, action: string, volumeId: string): PresentVolume {
+export function requireIdle(state: VolumeState, action: string, volumeId: string): PresentVolume {
   const volume = requireStatus(state, ['ready', 'attached'], action, volumeId);
   if (volume.inFlight) throw VolumeErrors.busy(volume.volumeId, volume.inFlight);
   return volume;
@@ -234,6 +279,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         if (state.status !== 'absent') throw VolumeErrors.alreadyExists(command.volumeId);
         if (!command.pool) throw VolumeErrors.poolNotFound(command.poolId);
         if (command.pool.status === 'disabled') throw VolumeErrors.poolDisabled(command.poolId);
+        if (command.pool.status === 'maintenance') throw VolumeErrors.poolInMaintenance(command.poolId, 'take new volumes');
         return [
           {
             type: 'VolumeCreationRequested',
@@ -315,6 +361,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
       }
       case 'AttachVolume': {
         const volume = requireIdle(state, 'attach it', command.volumeId);
+        if (command.poolStatus === 'maintenance') throw VolumeErrors.poolInMaintenance(volume.poolId, 'attach volumes on it');
         if (volume.attachments.some((a) => a.hostId === command.hostId)) throw VolumeErrors.alreadyAttached(volume.volumeId, command.hostId);
         return [{ type: 'VolumeAttachRequested', data: { volumeId: volume.volumeId, hostId: command.hostId, backendHost: command.backendHost } }];
       }
@@ -352,6 +399,70 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
       case 'RecordVolumeQosChangeFailed': {
         const volume = requireInFlight(state, 'qos', 'record a failed QoS change');
         return [{ type: 'VolumeQosChangeFailed', data: { volumeId: volume.volumeId, error: command.error } }];
+      }
+      case 'MigrateVolume': {
+        const volume = requireIdle(state, 'migrate it', command.volumeId);
+        const { plan } = command;
+        if (plan.toPoolId === volume.poolId) throw VolumeErrors.samePool(volume.volumeId, volume.poolId);
+        if (!command.destination) throw VolumeErrors.poolNotFound(plan.toPoolId);
+        if (command.destination.status === 'disabled') throw VolumeErrors.poolDisabled(plan.toPoolId);
+        if (command.destination.status === 'maintenance') throw VolumeErrors.poolInMaintenance(plan.toPoolId, 'take new volumes');
+        if (plan.mode === 'copy' && volume.attachments.length > 0) {
+          throw VolumeErrors.copyOfAttached(volume.volumeId, volume.attachments.map((a) => a.hostId));
+        }
+        return [
+          {
+            type: 'VolumeMigrationRequested',
+            data: { volumeId: volume.volumeId, poolId: volume.poolId, sourceBackendName: volume.backendName, ...plan },
+          },
+        ];
+      }
+      case 'RecordVolumeMigrationProgress': {
+        const volume = requireInFlight(state, 'migrate', 'record migration progress');
+        const percent = command.totalBytes === 0 ? 100 : Math.min(100, Math.floor((command.copiedBytes / command.totalBytes) * 100));
+        // Progress only moves forward: a copy restarted after a crash reports from zero again.
+        if (percent <= volume.inFlight.percent) return [];
+        return [
+          {
+            type: 'VolumeMigrationProgressed',
+            data: { volumeId: volume.volumeId, toPoolId: volume.inFlight.toPoolId, copiedBytes: command.copiedBytes, totalBytes: command.totalBytes, percent },
+          },
+        ];
+      }
+      case 'RecordVolumeMigrated': {
+        const volume = requireInFlight(state, 'migrate', 'record a migration');
+        const move = volume.inFlight;
+        return [
+          {
+            type: 'VolumeMigrated',
+            data: {
+              volumeId: volume.volumeId,
+              fromPoolId: volume.poolId,
+              toPoolId: move.toPoolId,
+              mode: move.mode,
+              sourceBackendName: volume.backendName,
+              backendName: move.destinationBackendName,
+              sizeBytes: command.sizeBytes,
+              path: command.path,
+            },
+          },
+        ];
+      }
+      case 'RecordVolumeMigrationFailed': {
+        const volume = requireInFlight(state, 'migrate', 'record a failed migration');
+        return [
+          { type: 'VolumeMigrationFailed', data: { volumeId: volume.volumeId, poolId: volume.poolId, toPoolId: volume.inFlight.toPoolId, error: command.error } },
+        ];
+      }
+      case 'RecordMigrationSourceDeleted': {
+        const volume = requireInFlight(state, 'source-cleanup', 'record the deletion of a migration source');
+        const { poolId, backendName } = volume.inFlight;
+        return [{ type: 'VolumeMigrationSourceDeleted', data: { volumeId: volume.volumeId, poolId, backendName } }];
+      }
+      case 'RecordMigrationSourceDeletionFailed': {
+        const volume = requireInFlight(state, 'source-cleanup', 'record a failed deletion of a migration source');
+        const { poolId, backendName } = volume.inFlight;
+        return [{ type: 'VolumeMigrationSourceDeletionFailed', data: { volumeId: volume.volumeId, poolId, backendName, error: command.error } }];
       }
       default:
         return assertUnreachable(command);
@@ -440,6 +551,34 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         return { ...state, qos: hasQos(event.data.qos) ? event.data.qos : null, inFlight: null, lastError: null };
       case 'VolumeQosChangeFailed':
         return { ...state, inFlight: null, lastError: event.data.error };
+      case 'VolumeMigrationRequested': {
+        const { volumeId: _v, poolId: _p, sourceBackendName: _s, ...plan } = event.data;
+        return { ...state, status: 'migrating', inFlight: { kind: 'migrate', percent: 0, ...plan } };
+      }
+      case 'VolumeMigrationProgressed':
+        return state.inFlight?.kind === 'migrate' ? { ...state, inFlight: { ...state.inFlight, percent: event.data.percent } } : state;
+      case 'VolumeMigrated': {
+        const d = event.data;
+        // A copy leaves the old object behind until VolumeMigrationSourceDeleted; a native move has none.
+        const inFlight: InFlight | null =
+          d.mode === 'copy' ? { kind: 'source-cleanup', poolId: d.fromPoolId, backendName: d.sourceBackendName } : null;
+        return {
+          ...state,
+          status: settled(state.attachments),
+          poolId: d.toPoolId,
+          backendName: d.backendName,
+          sizeBytes: d.sizeBytes,
+          path: d.mode === 'copy' ? d.path : (d.path ?? state.path),
+          inFlight,
+          lastError: null,
+        };
+      }
+      case 'VolumeMigrationFailed':
+        return { ...state, status: settled(state.attachments), inFlight: null, lastError: event.data.error };
+      case 'VolumeMigrationSourceDeleted':
+        return { ...state, inFlight: null };
+      case 'VolumeMigrationSourceDeletionFailed':
+        return { ...state, inFlight: null, lastError: event.data.error };
       default:
         return assertUnreachable(event);
     }
@@ -456,4 +595,30 @@ export const TRANSITIONAL_VOLUME_EVENTS = [
   'VolumeAttachRequested',
   'VolumeDetachRequested',
   'VolumeQosChangeRequested',
+  'VolumeMigrationRequested',
+  'VolumeMigrationProgressed',
+  // Transitional until the old copy is gone (the volume takes no command meanwhile, so this stays the newest event).
+  'VolumeMigrated',
 ] as const;
+
+/** One backend object a volume holds on a pool, as reconciliation and pool deletion must see it. */
+export interface VolumeHolding {
+  readonly poolId: string;
+  readonly backendName: string;
+  /** The volume lives here (not a migration's other end). */
+  readonly home: boolean;
+}
+
+/**
+ * Every pool a volume holds an object on: its own pool, plus, while it migrates, the
+ * destination (a copy being made, or the tree arriving), or, after a copy's switch, the
+ * source until the old object is deleted.
+ */
+export function volumeHoldings(state: VolumeState): VolumeHolding[] {
+  if (state.status === 'absent' || state.status === 'deleted') return [];
+  const holdings: VolumeHolding[] = [{ poolId: state.poolId, backendName: state.backendName, home: true }];
+  const f = state.inFlight;
+  if (f?.kind === 'migrate') holdings.push({ poolId: f.toPoolId, backendName: f.destinationBackendName, home: false });
+  if (f?.kind === 'source-cleanup') holdings.push({ poolId: f.poolId, backendName: f.backendName, home: false });
+  return holdings;
+}
