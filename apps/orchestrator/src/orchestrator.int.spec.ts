@@ -708,6 +708,206 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     });
   });
 
+  describe('volume migration and pool maintenance', () => {
+    let source: string;
+    let destination: string;
+    let moving: string;
+    let mover: string;
+    const outboxCount = async () => {
+      const [{ n }] = await app.get(DataSource).query(`SELECT count(*)::int AS n FROM orchestrator.outbox`);
+      return n as number;
+    };
+    const where = (what: string, path: string, check: (body: Record<string, unknown>) => boolean) =>
+      until(what, async () => {
+        const res = await http().get(path);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+
+    it('sets up two pools of one zone, a data-mover host and a 10 GiB volume on the first (published as the storage service would)', async () => {
+      [source, destination, moving, mover] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      for (const [poolId, name] of [[source, 'mig-src'], [destination, 'mig-dst']]) {
+        await emit('StoragePoolAdded', poolId, 1, null, {
+          poolId, name, plugin: 'file', zoneId: 'zone-mig', clusterId: null, tags: [], config: { path: `/srv/${name}` }, capacityBytes: 100 * GiB, usedBytes: 0,
+        });
+      }
+      await emit('HostRegistered', mover, 1, null, { hostId: mover, name: 'mover-01', zoneId: 'zone-mig', clusterId: null, hypervisor: 'kvm', identities: {} });
+      const create = randomUUID();
+      await emit('VolumeCreationRequested', moving, 1, create, { volumeId: moving, name: 'mig-1', poolId: source, sizeBytes: 10 * GiB, volumeType: 'DATA', backendName: `vol-${moving}` }, 'acme');
+      await emit('VolumeCreated', moving, 2, create, { volumeId: moving, poolId: source, backendName: `vol-${moving}`, sizeBytes: 10 * GiB, path: `/srv/mig-src/vol-${moving}` }, 'acme');
+      await jobStatus(create, 'succeeded');
+      await where('source pool holding the volume', `/pools/${source}`, (p) => p.allocatedBytes === 10 * GiB && p.volumeCount === 1);
+      await where('destination pool', `/pools/${destination}`, (p) => p.allocatedBytes === 0);
+      await where('data-mover host', `/hosts/${mover}`, (h) => h.status === 'registered');
+      expect((await http().get(`/volumes/${moving}`).expect(200)).body).toMatchObject({ status: 'ready', poolId: source, migration: null });
+      expect((await http().get(`/pools/${source}`).expect(200)).body).toMatchObject({ status: 'enabled', maintenance: null });
+    });
+
+    it('POST /volumes/:id/migrate answers 202 and a job, and queues MigrateVolume keyed by the volume', async () => {
+      const body = { destinationPoolId: destination, dataMoverHostId: mover };
+      const res = await http().post(`/volumes/${moving}/migrate`).set('X-Correlation-Id', 'corr-mig').send(body).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), volumeId: moving });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'MigrateVolume', aggregateId: moving, tenant: null, correlationId: 'corr-mig', data: body });
+      expect(commandKeys.get(res.body.jobId)).toBe(moving);
+      expect((await http().get(`/jobs/${res.body.jobId}`).expect(200)).body).toMatchObject({ status: 'accepted', commandType: 'MigrateVolume', aggregateId: moving });
+      // Without a body: allocation picks the destination.
+      const bare = await http().post(`/volumes/${moving}/migrate`).expect(202);
+      expect(await commandFor(bare.body.jobId)).toMatchObject({ type: 'MigrateVolume', aggregateId: moving, data: {} });
+    });
+
+    it('refuses a migration of an unknown volume, to an unknown pool, through an unknown host, by a tenant or with a bad body, queueing nothing', async () => {
+      const before = await outboxCount();
+      const unknown = randomUUID();
+      expect((await http().post(`/volumes/${unknown}/migrate`).send({}).expect(404)).body).toEqual({
+        statusCode: 404, code: 'volume.not_found', message: `volume ${unknown} does not exist`,
+      });
+      expect((await http().post(`/volumes/${moving}/migrate`).send({ destinationPoolId: unknown }).expect(404)).body).toEqual({
+        statusCode: 404, code: 'pool.not_found', message: `pool ${unknown} does not exist`,
+      });
+      expect((await http().post(`/volumes/${moving}/migrate`).send({ dataMoverHostId: unknown }).expect(404)).body.code).toBe('host.not_found');
+      const tenant = await http().post(`/volumes/${moving}/migrate`).set('X-Tenant', 'acme').send({});
+      expect([tenant.status, tenant.body.code]).toEqual([403, 'auth.operator_only']);
+      expect((await http().post(`/volumes/${moving}/migrate`).send({ allocationPolicy: 'random' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'allocationPolicy', rule: 'isIn' }),
+      ]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('VolumeMigrationRequested, ...Progressed and VolumeMigrated move the volume to the destination, and its allocated bytes with it', async () => {
+      const res = await http().post(`/volumes/${moving}/migrate`).send({ destinationPoolId: destination }).expect(202);
+      const job = res.body.jobId;
+      await emit('VolumeMigrationRequested', moving, 3, job, {
+        volumeId: moving, poolId: source, toPoolId: destination, mode: 'copy', sourceBackendName: `vol-${moving}`, destinationBackendName: `vol-${moving}-m1`,
+        sizeBytes: 10 * GiB, nativeTarget: null, dataMover: { hostId: mover, sourceBackendHost: mover, destinationBackendHost: mover }, allocation: null,
+      }, 'acme');
+      await jobStatus(job, 'running');
+      expect(await where('migrating', `/volumes/${moving}`, (v) => v.status === 'migrating')).toMatchObject({
+        poolId: source, backendName: `vol-${moving}`, migration: { toPoolId: destination, mode: 'copy', percent: null },
+      });
+      expect((await http().get('/volumes').query({ status: 'migrating', poolId: source }).expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([moving]);
+
+      await emit('VolumeMigrationProgressed', moving, 4, job, { volumeId: moving, toPoolId: destination, copiedBytes: 4 * GiB, totalBytes: 10 * GiB, percent: 40 }, 'acme');
+      await where('40 % copied', `/volumes/${moving}`, (v) => (v.migration as { percent?: number } | null)?.percent === 40);
+      // Still counted where it lives until the switch.
+      expect((await http().get(`/pools/${source}`).expect(200)).body).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+
+      await emit('VolumeMigrated', moving, 5, job, {
+        volumeId: moving, fromPoolId: source, toPoolId: destination, mode: 'copy', sourceBackendName: `vol-${moving}`,
+        backendName: `vol-${moving}-m1`, sizeBytes: 10 * GiB, path: `/srv/mig-dst/vol-${moving}-m1`,
+      }, 'acme');
+      expect((await jobStatus(job, 'succeeded')).result).toEqual({
+        volumeId: moving, fromPoolId: source, toPoolId: destination, mode: 'copy', backendName: `vol-${moving}-m1`, sizeBytes: 10 * GiB, path: `/srv/mig-dst/vol-${moving}-m1`,
+      });
+      expect((await http().get(`/volumes/${moving}`).expect(200)).body).toMatchObject({
+        status: 'ready', poolId: destination, backendName: `vol-${moving}-m1`, path: `/srv/mig-dst/vol-${moving}-m1`, migration: null, lastError: null,
+      });
+      expect((await http().get(`/pools/${source}`).expect(200)).body).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+      expect((await http().get(`/pools/${destination}`).expect(200)).body).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+      expect((await http().get('/volumes').query({ poolId: destination }).expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([moving]);
+      expect((await http().get('/volumes').query({ poolId: source }).expect(200)).body.items).toEqual([]);
+
+      // The old copy's deletion is history only.
+      await emit('VolumeMigrationSourceDeleted', moving, 6, job, { volumeId: moving, poolId: source, backendName: `vol-${moving}` }, 'acme');
+      const history = await until('the source deletion in the history', async () => {
+        const items = (await http().get(`/volumes/${moving}/events`)).body.items as Envelope[];
+        return items.length === 6 ? items : undefined;
+      });
+      expect(history.map((e) => e.type)).toEqual([
+        'VolumeCreationRequested', 'VolumeCreated', 'VolumeMigrationRequested', 'VolumeMigrationProgressed', 'VolumeMigrated', 'VolumeMigrationSourceDeleted',
+      ]);
+      expect((await http().get(`/volumes/${moving}`).expect(200)).body).toMatchObject({ status: 'ready', poolId: destination, lastError: null });
+      expect((await http().get(`/pools/${destination}`).expect(200)).body).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+    });
+
+    it('POST /pools/:id/maintenance answers 202 and a job; PoolMaintenanceRequested and ...Entered show on the pool', async () => {
+      const res = await http().post(`/pools/${source}/maintenance`).send({ dataMoverHostId: mover }).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), poolId: source });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'EnterPoolMaintenance', aggregateId: source, tenant: null, data: { dataMoverHostId: mover } });
+      expect(commandKeys.get(res.body.jobId)).toBe(source);
+      const bare = await http().post(`/pools/${source}/maintenance`).expect(202);
+      expect(await commandFor(bare.body.jobId)).toMatchObject({ type: 'EnterPoolMaintenance', aggregateId: source, data: {} });
+
+      await emit('PoolMaintenanceRequested', source, 2, res.body.jobId, { poolId: source, previousStatus: 'enabled', moves: [], dataMoverHostId: mover });
+      await jobStatus(res.body.jobId, 'running');
+      expect(await where('entering maintenance', `/pools/${source}`, (p) => p.status === 'maintenance')).toMatchObject({
+        maintenance: { phase: 'entering', error: null },
+      });
+      expect((await http().get('/pools').query({ status: 'maintenance', zoneId: 'zone-mig' }).expect(200)).body.items.map((p: { id: string }) => p.id)).toEqual([source]);
+      await emit('PoolMaintenanceEntered', source, 3, res.body.jobId, { poolId: source });
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ poolId: source });
+      expect((await http().get(`/pools/${source}`).expect(200)).body).toMatchObject({ status: 'maintenance', maintenance: { phase: 'in_maintenance', error: null } });
+    });
+
+    it('DELETE /pools/:id/maintenance answers 202 and a job; PoolMaintenanceCancelled restores the pool', async () => {
+      const res = await http().delete(`/pools/${source}/maintenance`).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), poolId: source });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'CancelPoolMaintenance', aggregateId: source, data: {} });
+      await emit('PoolMaintenanceCancelled', source, 4, res.body.jobId, { poolId: source, restoredStatus: 'enabled' });
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ poolId: source, restoredStatus: 'enabled' });
+      expect((await http().get(`/pools/${source}`).expect(200)).body).toMatchObject({ status: 'enabled', maintenance: null });
+      expect((await http().get(`/pools/${source}/events`).expect(200)).body.items.map((e: Envelope) => e.type)).toEqual([
+        'StoragePoolAdded', 'PoolMaintenanceRequested', 'PoolMaintenanceEntered', 'PoolMaintenanceCancelled',
+      ]);
+    });
+
+    it('a failed maintenance shows the reason on the pool and fails the job', async () => {
+      const res = await http().post(`/pools/${destination}/maintenance`).expect(202);
+      await emit('PoolMaintenanceRequested', destination, 2, res.body.jobId, { poolId: destination, previousStatus: 'enabled', moves: [{ volumeId: moving, destinationPoolId: source, mode: 'copy' }], dataMoverHostId: null });
+      const error = { code: 'backend.unavailable', category: 'backend', message: 'copy failed' };
+      await emit('PoolMaintenanceFailed', destination, 3, res.body.jobId, { poolId: destination, volumeId: moving, error });
+      expect((await jobStatus(res.body.jobId, 'failed')).error).toEqual({ ...error, violations: [], details: { poolId: destination, volumeId: moving } });
+      expect((await http().get(`/pools/${destination}`).expect(200)).body).toMatchObject({
+        status: 'maintenance', maintenance: { phase: 'failed', error: { ...error, volumeId: moving } },
+      });
+    });
+
+    it("a move a pool's maintenance makes (caused by an id derived from it, not a command) moves the bytes back and makes no job", async () => {
+      // As the storage service names a maintenance's moves: a name-based UUID (version 5).
+      const cause = randomUUID().replace(/^(.{14})4/, '$15');
+      await emit('VolumeMigrationRequested', moving, 7, cause, {
+        volumeId: moving, poolId: destination, toPoolId: source, mode: 'native', sourceBackendName: `vol-${moving}-m1`, destinationBackendName: `vol-${moving}-m1`,
+        sizeBytes: 10 * GiB, nativeTarget: 'mig-src', dataMover: null, allocation: null,
+      }, 'acme');
+      await emit('VolumeMigrated', moving, 8, cause, {
+        volumeId: moving, fromPoolId: destination, toPoolId: source, mode: 'native', sourceBackendName: `vol-${moving}-m1`,
+        backendName: `vol-${moving}-m1`, sizeBytes: 10 * GiB, path: null,
+      }, 'acme');
+      await where('moved back', `/volumes/${moving}`, (v) => v.poolId === source && v.status === 'ready');
+      expect((await http().get(`/pools/${source}`).expect(200)).body).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+      expect((await http().get(`/pools/${destination}`).expect(200)).body).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+      expect((await http().get(`/jobs/${cause}`).expect(404)).body.code).toBe('job.not_found');
+    });
+
+    it('refuses maintenance of an unknown pool, through an unknown host, or by a tenant, queueing nothing', async () => {
+      const before = await outboxCount();
+      const unknown = randomUUID();
+      for (const res of [await http().post(`/pools/${unknown}/maintenance`).send({}), await http().delete(`/pools/${unknown}/maintenance`)]) {
+        expect(res.status).toBe(404);
+        expect(res.body).toEqual({ statusCode: 404, code: 'pool.not_found', message: `pool ${unknown} does not exist` });
+      }
+      expect((await http().post(`/pools/${source}/maintenance`).send({ dataMoverHostId: unknown }).expect(404)).body.code).toBe('host.not_found');
+      for (const req of [http().post(`/pools/${source}/maintenance`), http().delete(`/pools/${source}/maintenance`)]) {
+        const res = await req.set('X-Tenant', 'acme');
+        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+      }
+      expect((await http().post(`/pools/${source}/maintenance`).send({ dataMoverHostId: 'mover-01' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'dataMoverHostId', rule: 'isUuid' }),
+      ]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('documents the three endpoints and the new view fields', async () => {
+      const doc = (await http().get('/docs-json').expect(200)).body;
+      for (const [path, method] of [['/volumes/{id}/migrate', 'post'], ['/pools/{id}/maintenance', 'post'], ['/pools/{id}/maintenance', 'delete']]) {
+        expect([path, method, doc.paths[path]?.[method]?.responses['202'], doc.paths[path]?.[method]?.responses['404']]).toEqual([path, method, expect.anything(), expect.anything()]);
+      }
+      expect(Object.keys(doc.components.schemas.MigrateVolumeRequest.properties)).toEqual(['destinationPoolId', 'allocationPolicy', 'dataMoverHostId']);
+      expect(Object.keys(doc.components.schemas.VolumeView.properties)).toContain('migration');
+      expect(Object.keys(doc.components.schemas.PoolView.properties)).toContain('maintenance');
+      expect(doc.components.schemas.VolumeView.properties.status.enum).toContain('migrating');
+      expect(doc.components.schemas.PoolView.properties.status.enum).toContain('maintenance');
+    });
+  });
+
   it('dead-letters what cannot be read, with the reason, and keeps going', async () => {
     const key = randomUUID();
     await bus.publish([{ topic: topics.storageEvents, key, value: 'not json at all' }]);

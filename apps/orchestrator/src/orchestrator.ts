@@ -3,6 +3,7 @@ import { readModelEntities } from './read-model/infrastructure/read-model.entiti
 import { ReadModels1763800000000 } from './read-model/infrastructure/1763800000000-read-models.migration';
 import { PoolLifecycle1763900000000 } from './read-model/infrastructure/1763900000000-pool-lifecycle.migration';
 import { VolumeOperations1764000000000 } from './read-model/infrastructure/1764000000000-volume-operations.migration';
+import { MigrationMaintenance1764100000000 } from './read-model/infrastructure/1764100000000-migration-maintenance.migration';
 import { ORCHESTRATOR_SCHEMA } from './read-model/infrastructure/schema';
 
 export const SERVICE_NAME = 'orchestrator';
@@ -14,7 +15,7 @@ export const platformOptions: PlatformOptions = {
   defaultPort: DEFAULT_PORT,
   schema: ORCHESTRATOR_SCHEMA,
   entities: readModelEntities,
-  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000],
+  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000],
   topics: [
     { key: 'storageCommands', partitions: 6 },
     { key: 'storageEvents', partitions: 6 },

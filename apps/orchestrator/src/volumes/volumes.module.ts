@@ -9,11 +9,20 @@ import { CreateVolumeHandler } from './application/create-volume.handler';
 import { DeleteVolumeHandler } from './application/delete-volume.handler';
 import { ListVolumesQuery } from './application/list-volumes.query';
 import { ManageVolumeHandler } from './application/manage-volume.handler';
+import { MigrateVolumeHandler } from './application/migrate-volume.handler';
 import { VolumeLookup } from './application/volume-lookup';
 
 @Module({
   imports: [CommandsModule, HistoryModule, HostsModule, PoolsModule],
   controllers: [VolumesController],
-  providers: [CreateVolumeHandler, DeleteVolumeHandler, ChangeVolumeHandler, ManageVolumeHandler, ListVolumesQuery, VolumeLookup],
+  providers: [
+    CreateVolumeHandler,
+    DeleteVolumeHandler,
+    ChangeVolumeHandler,
+    ManageVolumeHandler,
+    MigrateVolumeHandler,
+    ListVolumesQuery,
+    VolumeLookup,
+  ],
 })
 export class VolumesModule {}

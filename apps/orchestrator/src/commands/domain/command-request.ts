@@ -83,6 +83,18 @@ export function checkCommand(envelope: Envelope<StorageCommandType, unknown>): C
   return { ok: false, violations: toRequestViolations(envelope, result.violations) };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A field of a request body that names a resource by id (a pool, a host), when it is a
+ * UUID the read model can be asked about; anything else is left to the command's rules,
+ * which name the field.
+ */
+export function uuidFieldOf(body: unknown, field: string): string | undefined {
+  const value = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : undefined;
+}
+
 /** The job row a submitted command starts with. */
 export function acceptedJob(command: StorageCommand): JobRow {
   const at = new Date(command.occurredAt);

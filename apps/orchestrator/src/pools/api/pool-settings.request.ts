@@ -64,3 +64,12 @@ export class RemoveOrphanRequest {
   @ApiProperty({ maxLength: 255, example: 'legacy-disk-7', description: 'The orphan as GET /pools/{id}/drift lists it' })
   backendName!: string;
 }
+
+/** POST /pools/{id}/maintenance: the body may be left out. */
+export class EnterPoolMaintenanceRequest {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "A registered host (GET /hosts) block copies go through; the storage service's default (STRATA_DATA_MOVER_HOST_ID) when left out",
+  })
+  dataMoverHostId?: string;
+}

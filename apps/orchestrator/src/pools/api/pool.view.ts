@@ -1,6 +1,24 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { POOL_STATUSES, type PoolRow } from '../../read-model/domain/rows';
+import { MAINTENANCE_PHASES, POOL_STATUSES, type MaintenancePhase, type PoolRow } from '../../read-model/domain/rows';
 import { allocatableBytes } from '../domain/pool-allocation';
+
+export class PoolMaintenanceErrorView {
+  @ApiProperty({ example: 'backend.unavailable' }) code!: string;
+  @ApiProperty({ example: 'backend' }) category!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The volume whose move failed; null when the failure was no one volume\'s' })
+  volumeId!: string | null;
+}
+
+export class PoolMaintenanceView {
+  @ApiProperty({
+    enum: MAINTENANCE_PHASES,
+    description: 'entering: its volumes are being moved off; in_maintenance: none is left; failed: a move failed (see error), until cancelled',
+  })
+  phase!: MaintenancePhase;
+  @ApiProperty({ type: PoolMaintenanceErrorView, nullable: true, description: 'Why maintenance failed (phase failed); null otherwise' })
+  error!: PoolMaintenanceErrorView | null;
+}
 
 export class PoolView {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -11,10 +29,15 @@ export class PoolView {
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Plugin configuration, credentials removed' })
   config!: Record<string, unknown>;
-  @ApiProperty({ enum: POOL_STATUSES, description: 'Nothing new is placed on a disabled pool; a deleted one is listed only when asked for' })
+  @ApiProperty({
+    enum: POOL_STATUSES,
+    description: 'Nothing new is placed on a disabled pool or one in maintenance; a deleted one is listed only when asked for',
+  })
   status!: string;
   @ApiProperty({ type: String, nullable: true, description: 'Why an operator disabled the pool' })
   disabledReason!: string | null;
+  @ApiProperty({ type: PoolMaintenanceView, nullable: true, description: 'Where maintenance is (status maintenance); null otherwise' })
+  maintenance!: PoolMaintenanceView | null;
   @ApiProperty({ type: [String], example: ['kvm'], description: 'Hypervisors whose hosts may use the pool; empty = any' })
   hypervisors!: string[];
   @ApiProperty({ type: 'integer', nullable: true, description: 'IOPS the pool can deliver; null when unknown' })
@@ -44,6 +67,15 @@ export class PoolPage {
   nextCursor!: string | null;
 }
 
+function maintenanceView(row: PoolRow): PoolMaintenanceView | null {
+  if (row.status !== 'maintenance' || row.maintenancePhase === null) return null;
+  const e = row.maintenanceError;
+  return {
+    phase: row.maintenancePhase,
+    error: e ? { code: e.code, category: e.category, message: e.message, volumeId: e.volumeId ?? null } : null,
+  };
+}
+
 export function toPoolView(row: PoolRow): PoolView {
   return {
     id: row.id,
@@ -55,6 +87,7 @@ export function toPoolView(row: PoolRow): PoolView {
     config: row.config,
     status: row.status,
     disabledReason: row.disabledReason,
+    maintenance: maintenanceView(row),
     hypervisors: row.hypervisors,
     capacityIops: row.capacityIops,
     overProvisioningFactor: row.overProvisioningFactor,

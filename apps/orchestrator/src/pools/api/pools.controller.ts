@@ -25,10 +25,11 @@ import { ChangePoolHandler } from '../application/change-pool.handler';
 import { GetPoolDriftQuery } from '../application/get-pool-drift.query';
 import { GetPoolQuery } from '../application/get-pool.query';
 import { ListPoolsQuery } from '../application/list-pools.query';
+import { PoolMaintenanceHandler } from '../application/pool-maintenance.handler';
 import { AddPoolRequest } from './add-pool.request';
 import { ListPoolsParams } from './list-pools.params';
 import { PoolDriftView, toPoolDriftView } from './pool-drift.view';
-import { DisablePoolRequest, RemoveOrphanRequest, UpdatePoolRequest } from './pool-settings.request';
+import { DisablePoolRequest, EnterPoolMaintenanceRequest, RemoveOrphanRequest, UpdatePoolRequest } from './pool-settings.request';
 import { PoolPage, PoolView, toPoolView } from './pool.view';
 
 const UNKNOWN_POOL = 'pool.not_found: no such pool, or it is deleted (as the read model knows it)';
@@ -41,6 +42,7 @@ export class PoolsController {
   constructor(
     private readonly addPool: AddPoolHandler,
     private readonly changePool: ChangePoolHandler,
+    private readonly maintenance: PoolMaintenanceHandler,
     private readonly listPools: ListPoolsQuery,
     private readonly getPool: GetPoolQuery,
     private readonly getDrift: GetPoolDriftQuery,
@@ -188,5 +190,37 @@ export class PoolsController {
   @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
   removeOrphan(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
     return this.changePool.removeOrphan(id, body, context);
+  }
+
+  @Post(':id/maintenance')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({
+    summary:
+      'Move every volume off the pool, then hold it in maintenance (EnterPoolMaintenance command); the job fails, ' +
+      'naming each volume that cannot move and why, when any cannot; operators only',
+  })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: EnterPoolMaintenanceRequest, required: false })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: `${UNKNOWN_POOL}; host.not_found (dataMoverHostId unknown or deregistered)` })
+  enterMaintenance(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.maintenance.enter(id, body, context);
+  }
+
+  @Delete(':id/maintenance')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({
+    summary:
+      'Leave maintenance (CancelPoolMaintenance command): the pool returns to the status it had; volumes already moved stay moved; operators only',
+  })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiAcceptedResponse({ type: PoolAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: TENANT_REFUSED })
+  @ApiNotFoundResponse({ type: ErrorView, description: UNKNOWN_POOL })
+  cancelMaintenance(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<PoolAccepted> {
+    return this.maintenance.cancel(id, context);
   }
 }

@@ -48,6 +48,13 @@ const commandOf: Readonly<Record<string, string>> = {
   OrphanRemovalRequested: 'RemoveOrphan',
   OrphanRemoved: 'RemoveOrphan',
   OrphanRemovalFailed: 'RemoveOrphan',
+  VolumeMigrationRequested: 'MigrateVolume',
+  VolumeMigrated: 'MigrateVolume',
+  VolumeMigrationFailed: 'MigrateVolume',
+  PoolMaintenanceRequested: 'EnterPoolMaintenance',
+  PoolMaintenanceEntered: 'EnterPoolMaintenance',
+  PoolMaintenanceFailed: 'EnterPoolMaintenance',
+  PoolMaintenanceCancelled: 'CancelPoolMaintenance',
 };
 
 function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
@@ -90,6 +97,20 @@ function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
       return { poolId: event.data.poolId, orphans: [], missing: [] };
     case 'OrphanRemoved':
       return { poolId: event.data.poolId, backendName: event.data.backendName };
+    case 'VolumeMigrated':
+      return {
+        volumeId: event.data.volumeId,
+        fromPoolId: event.data.fromPoolId,
+        toPoolId: event.data.toPoolId,
+        mode: event.data.mode,
+        backendName: event.data.backendName,
+        sizeBytes: event.data.sizeBytes,
+        path: event.data.path ?? null,
+      };
+    case 'PoolMaintenanceEntered':
+      return { poolId: event.data.poolId };
+    case 'PoolMaintenanceCancelled':
+      return { poolId: event.data.poolId, restoredStatus: event.data.restoredStatus };
     default:
       return null;
   }
@@ -104,7 +125,10 @@ function errorOf(event: TypedStorageEvent): JobError | null {
     case 'VolumeDetachFailed':
     case 'VolumeQosChangeFailed':
     case 'OrphanRemovalFailed':
+    case 'VolumeMigrationFailed':
       return { ...event.data.error, violations: [] };
+    case 'PoolMaintenanceFailed':
+      return { ...event.data.error, violations: [], details: { poolId: event.data.poolId, volumeId: event.data.volumeId ?? null } };
     case 'CommandRejected':
       return {
         ...event.data.error,
@@ -117,17 +141,20 @@ function errorOf(event: TypedStorageEvent): JobError | null {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A command's id, as the envelope rules require it (class-validator's isUUID('4')). */
+const COMMAND_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /** The job update an event carries; undefined when it moves no job. */
 export function jobUpdateOf(event: ReceivedEvent): JobUpdate | undefined {
   const status = jobEffectOf(event.envelope.type);
   if (!status || !event.typed) return undefined;
   const rejected = event.typed.type === 'CommandRejected' ? event.typed.data : null;
-  // A rejection names its command; every other event names it as its cause.
+  // A rejection names its command (whatever id it came with); every other event names it as its cause.
   const jobId = rejected?.commandId ?? event.causationId;
-  // Commands carry UUIDs; the storage service's own scheduled work (capacity refresh,
-  // reconciliation rounds) names itself otherwise and is no one's job.
-  if (!jobId || !UUID.test(jobId)) return undefined;
+  // Commands carry UUID v4 ids. The storage service's own work names itself otherwise and is
+  // no one's job: scheduled rounds (capacity refresh, reconciliation) with names, the moves
+  // of a pool's maintenance with ids derived from the maintenance (name-based UUIDs, v5).
+  if (!jobId || !(rejected ? UUID : COMMAND_ID).test(jobId)) return undefined;
   return {
     jobId,
     status,
@@ -143,9 +170,18 @@ export function jobUpdateOf(event: ReceivedEvent): JobUpdate | undefined {
 const rank: Readonly<Record<JobStatus, number>> = { accepted: 0, running: 1, succeeded: 2, failed: 2 };
 
 /**
+ * Whether the update is about the command the job is for. Every event of a command names
+ * it as its cause, so they always agree; an event of another command that names the job
+ * (the storage service's own work started on behalf of a command, such as the migrations
+ * of a pool entering maintenance) would otherwise end the job with someone else's outcome.
+ */
+const sameCommand = (job: JobRow, update: JobUpdate) =>
+  job.commandType === update.commandType || job.commandType === 'unknown' || update.commandType === 'unknown';
+
+/**
  * The job after an update. Status only moves forward (a late 'running' after 'succeeded'
  * is ignored) and the first outcome stands. A job not seen before is created: other
- * systems publish commands to Kafka directly.
+ * systems publish commands to Kafka directly. An update of another command is ignored.
  */
 export function advanceJob(current: JobRow | null, update: JobUpdate): JobRow | undefined {
   if (!current) {
@@ -161,7 +197,7 @@ export function advanceJob(current: JobRow | null, update: JobUpdate): JobRow | 
       updatedAt: update.at,
     };
   }
-  if (rank[update.status] <= rank[current.status]) return undefined;
+  if (rank[update.status] <= rank[current.status] || !sameCommand(current, update)) return undefined;
   return {
     ...current,
     status: update.status,

@@ -1,4 +1,8 @@
 import type {
+  PoolMaintenanceCancelled,
+  PoolMaintenanceEntered,
+  PoolMaintenanceFailed,
+  PoolMaintenanceRequested,
   PoolSettings,
   StoragePoolAdded,
   StoragePoolCapacityRefreshed,
@@ -48,6 +52,8 @@ export function applyStoragePoolAdded(
     capacityMeasuredAt: at,
     allocatedBytes: current?.allocatedBytes ?? usage.allocatedBytes,
     volumeCount: current?.volumeCount ?? usage.volumeCount,
+    maintenancePhase: null,
+    maintenanceError: null,
     version: streamVersion,
     createdAt: current?.createdAt ?? at,
     updatedAt: at,
@@ -58,10 +64,15 @@ export function applyStoragePoolAdded(
 const held = (volume: VolumeRow | null | undefined) =>
   volume?.allocated ? { bytes: Math.max(volume.sizeBytes, volume.resizeToBytes ?? 0), count: 1 } : { bytes: 0, count: 0 };
 
+/** What the volume holds of this pool: nothing when it lives on another (before or after a migration). */
+const heldOn = (pool: PoolRow, volume: VolumeRow | null | undefined) => (volume?.poolId === pool.id ? held(volume) : held(null));
+
 /**
  * The pool after one of its volumes changed from `before` to `after`; undefined when its
  * usage did not change or the pool is not projected yet (its own event then counts the
- * volumes it finds).
+ * volumes it finds). A volume counts on the pool it lives on, so when VolumeMigrated moves
+ * it, the pool it left gives its size back and the pool it reached takes it: each of the
+ * two is adjusted by its own call.
  */
 export function adjustPoolUsage(
   pool: PoolRow | null,
@@ -70,8 +81,8 @@ export function adjustPoolUsage(
   at: Date,
 ): PoolRow | undefined {
   if (!pool || !after) return undefined;
-  const was = held(before);
-  const now = held(after);
+  const was = heldOn(pool, before);
+  const now = heldOn(pool, after);
   if (was.bytes === now.bytes && was.count === now.count) return undefined;
   return {
     ...pool,
@@ -86,7 +97,16 @@ export function adjustPoolUsage(
 export type PoolLifecycleEvent = Extract<
   TypedStorageEvent,
   {
-    type: 'StoragePoolUpdated' | 'StoragePoolEnabled' | 'StoragePoolDisabled' | 'StoragePoolDeleted' | 'StoragePoolCapacityRefreshed';
+    type:
+      | 'StoragePoolUpdated'
+      | 'StoragePoolEnabled'
+      | 'StoragePoolDisabled'
+      | 'StoragePoolDeleted'
+      | 'StoragePoolCapacityRefreshed'
+      | 'PoolMaintenanceRequested'
+      | 'PoolMaintenanceEntered'
+      | 'PoolMaintenanceFailed'
+      | 'PoolMaintenanceCancelled';
   }
 >;
 
@@ -96,6 +116,10 @@ const lifecycleTypes: ReadonlySet<string> = new Set<PoolLifecycleEvent['type']>(
   'StoragePoolDisabled',
   'StoragePoolDeleted',
   'StoragePoolCapacityRefreshed',
+  'PoolMaintenanceRequested',
+  'PoolMaintenanceEntered',
+  'PoolMaintenanceFailed',
+  'PoolMaintenanceCancelled',
 ]);
 
 export function isPoolLifecycleEvent(event: TypedStorageEvent): event is PoolLifecycleEvent {
@@ -116,11 +140,42 @@ function withSettings(pool: PoolRow, changes: PoolSettings): PoolRow {
   return next;
 }
 
+/** A pool out of maintenance shows no maintenance phase or error. */
+const NO_MAINTENANCE = { maintenancePhase: null, maintenanceError: null } as const;
+
 const updated: PoolChange<StoragePoolUpdated> = (p, d) => withSettings(p, d.changes);
-const enabled: PoolChange<StoragePoolEnabled> = (p) => ({ ...p, status: 'enabled', disabledReason: null });
-const disabled: PoolChange<StoragePoolDisabled> = (p, d) => ({ ...p, status: 'disabled', disabledReason: d.reason ?? null });
+const enabled: PoolChange<StoragePoolEnabled> = (p) => ({ ...p, status: 'enabled', disabledReason: null, ...NO_MAINTENANCE });
+const disabled: PoolChange<StoragePoolDisabled> = (p, d) => ({ ...p, status: 'disabled', disabledReason: d.reason ?? null, ...NO_MAINTENANCE });
 // A deleted pool keeps its last settings and usage: GET /pools/{id} still shows them.
-const deleted: PoolChange<StoragePoolDeleted> = (p) => ({ ...p, status: 'deleted' });
+const deleted: PoolChange<StoragePoolDeleted> = (p) => ({ ...p, status: 'deleted', ...NO_MAINTENANCE });
+
+// Maintenance: the pool takes no new volumes while its volumes move off (entering), once
+// empty (in_maintenance), or after a move failed (failed, with the reason), until cancelled.
+const maintenanceRequested: PoolChange<PoolMaintenanceRequested> = (p) => ({
+  ...p,
+  status: 'maintenance',
+  maintenancePhase: 'entering',
+  maintenanceError: null,
+});
+const maintenanceEntered: PoolChange<PoolMaintenanceEntered> = (p) => ({
+  ...p,
+  status: 'maintenance',
+  maintenancePhase: 'in_maintenance',
+  maintenanceError: null,
+});
+const maintenanceFailed: PoolChange<PoolMaintenanceFailed> = (p, d) => ({
+  ...p,
+  status: 'maintenance',
+  maintenancePhase: 'failed',
+  maintenanceError: { code: d.error.code, category: d.error.category, message: d.error.message, volumeId: d.volumeId ?? null },
+});
+// Back to the status it had: a disabled pool keeps the reason it was disabled for.
+const maintenanceCancelled: PoolChange<PoolMaintenanceCancelled> = (p, d) => ({
+  ...p,
+  status: d.restoredStatus,
+  disabledReason: d.restoredStatus === 'disabled' ? p.disabledReason : null,
+  ...NO_MAINTENANCE,
+});
 // allocatedBytes is ours (the volumes' sizes), not the backend's: a measurement leaves it.
 const capacityRefreshed: PoolChange<StoragePoolCapacityRefreshed> = (p, d, at) => ({
   ...p,
@@ -141,6 +196,14 @@ function changePool(pool: PoolRow, event: PoolLifecycleEvent, at: Date): PoolRow
       return deleted(pool, event.data, at);
     case 'StoragePoolCapacityRefreshed':
       return capacityRefreshed(pool, event.data, at);
+    case 'PoolMaintenanceRequested':
+      return maintenanceRequested(pool, event.data, at);
+    case 'PoolMaintenanceEntered':
+      return maintenanceEntered(pool, event.data, at);
+    case 'PoolMaintenanceFailed':
+      return maintenanceFailed(pool, event.data, at);
+    case 'PoolMaintenanceCancelled':
+      return maintenanceCancelled(pool, event.data, at);
     default:
       return assertUnreachable(event);
   }

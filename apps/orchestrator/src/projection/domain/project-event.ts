@@ -4,12 +4,14 @@ import { applyHostEvent, isHostEvent } from './host-projection';
 import { advanceJob, jobUpdateOf } from './job-projection';
 import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
 import type { ReceivedEvent } from './storage-event';
-import { applyVolumeEvent, isVolumeEvent, poolIdOf } from './volume-projection';
+import { applyVolumeEvent, isVolumeEvent, poolIdOf, sourcePoolIdOf } from './volume-projection';
 
 /** The rows an event touches; the edge loads them (locked) before projecting. */
 export interface ProjectionTargets {
   /** The pool whose row (and lock) the event needs; for a volume event that names none, the edge finds the volume's. */
   readonly poolId?: string;
+  /** The pool a migrated volume leaves (VolumeMigrated): its usage changes too, under its own lock. */
+  readonly sourcePoolId?: string;
   readonly volumeId?: string;
   readonly hostId?: string;
   /** The pool whose drift record the event changes. */
@@ -20,6 +22,8 @@ export interface ProjectionTargets {
 /** The current rows for the targets; null when a row does not exist yet. */
 export interface ProjectionView {
   readonly pool: PoolRow | null;
+  /** The row of targets.sourcePoolId, when the event has one. */
+  readonly sourcePool?: PoolRow | null;
   /** Only needed, and only loaded, for a pool's first event. */
   readonly poolUsage: PoolUsage;
   readonly volume: VolumeRow | null;
@@ -31,6 +35,7 @@ export interface ProjectionView {
 /** Rows to write; a row whose view was null is inserted, any other updated. */
 export interface ProjectionChanges {
   readonly pool?: PoolRow;
+  readonly sourcePool?: PoolRow;
   readonly volume?: VolumeRow;
   readonly host?: HostRow;
   readonly drift?: PoolDriftRow;
@@ -47,7 +52,10 @@ export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
     // The adopted orphan leaves the pool's drift record; the pool lock covers both.
     return { poolId: typed.data.poolId, volumeId: typed.data.volumeId, driftPoolId: typed.data.poolId, jobId };
   }
-  if (typed && isVolumeEvent(typed)) return { poolId: poolIdOf(typed), volumeId: typed.data.volumeId, jobId };
+  if (typed && isVolumeEvent(typed)) {
+    const sourcePoolId = sourcePoolIdOf(typed);
+    return { poolId: poolIdOf(typed), ...(sourcePoolId ? { sourcePoolId } : {}), volumeId: typed.data.volumeId, jobId };
+  }
   if (typed && isHostEvent(typed)) return { hostId: typed.data.hostId, jobId };
   if (typed && isDriftEvent(typed)) return { poolId: typed.data.poolId, driftPoolId: typed.data.poolId, jobId };
   return { jobId };
@@ -101,8 +109,11 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
   if (typed && isVolumeEvent(typed)) {
     const volume = applyVolumeEvent(view.volume, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
     const pool = adjustPoolUsage(view.pool, view.volume, volume, at);
+    // A migrated volume leaves its pool: that one gives back what the volume held of it.
+    const source = view.sourcePool && view.sourcePool.id !== view.pool?.id ? view.sourcePool : null;
+    const sourcePool = adjustPoolUsage(source, view.volume, volume, at);
     const drift = typed.type === 'VolumeManaged' && volume ? adoptOrphan(view.drift, typed.data.backendName, at) : undefined;
-    return { pool, volume, drift, job, history };
+    return { pool, sourcePool, volume, drift, job, history };
   }
   if (typed && isHostEvent(typed)) {
     return { host: applyHostEvent(view.host, typed, version, at), job, history };

@@ -25,8 +25,11 @@ class ReadModels {
               .filter((v) => v.poolId === poolId && v.allocated)
               .reduce((u, v) => ({ allocatedBytes: u.allocatedBytes + Math.max(v.sizeBytes, v.resizeToBytes ?? 0), volumeCount: u.volumeCount + 1 }), NO_USAGE)
           : NO_USAGE;
+      // VolumeMigrated also loads the pool the volume leaves.
+      const sourcePool = (t.sourcePoolId && t.sourcePoolId !== poolId && this.pools.get(t.sourcePoolId)) || null;
       const view = {
         pool,
+        sourcePool,
         poolUsage: usage,
         volume: (t.volumeId && this.volumes.get(t.volumeId)) || null,
         host: (t.hostId && this.hosts.get(t.hostId)) || null,
@@ -35,6 +38,7 @@ class ReadModels {
       };
       const changes = projectEvent(view, event);
       if (changes.pool) this.pools.set(changes.pool.id, changes.pool);
+      if (changes.sourcePool) this.pools.set(changes.sourcePool.id, changes.sourcePool);
       if (changes.volume) this.volumes.set(changes.volume.id, changes.volume);
       if (changes.host) this.hosts.set(changes.host.id, changes.host);
       if (changes.drift) this.drifts.set(changes.drift.poolId, changes.drift);
@@ -855,5 +859,311 @@ describe('projection: rejections with details', () => {
       commandId, commandType: 'DeleteVolume', aggregateId: null, error: { code: 'volume.not_found', category: 'not_found', message: 'x' }, violations: [],
     }, commandId));
     expect(rm.jobs.get(commandId)?.error).not.toHaveProperty('details');
+  });
+});
+
+describe('projection: volume migration', () => {
+  const err = { code: 'backend.unavailable', category: 'backend', message: 'destination unreachable' };
+
+  /** Two pools, a 10 GiB volume created on the first, then its migration events at the next versions. */
+  function migration(options: { tenant?: string | null; job?: string } = {}) {
+    const tenant = options.tenant === undefined ? 'acme' : options.tenant;
+    const [from, to] = [randomUUID(), randomUUID()];
+    const volumeId = randomUUID();
+    const v = volumeEvents(volumeId, from, tenant);
+    const job = options.job ?? randomUUID();
+    let version = 2;
+    const next = (type: string, data: Record<string, unknown>, cause: string | null = job) => event(type, volumeId, ++version, { volumeId, ...data }, cause, tenant);
+    return {
+      from,
+      to,
+      volumeId,
+      job,
+      v,
+      setup: () => new ReadModels().apply(poolAdded(from), poolAdded(to), v.requested(10 * GiB), v.created(10 * GiB)),
+      requested: (mode: 'native' | 'copy' = 'copy', cause?: string | null) =>
+        next('VolumeMigrationRequested', {
+          poolId: from, toPoolId: to, mode, sourceBackendName: `vol-${volumeId}`, destinationBackendName: mode === 'copy' ? `vol-${volumeId}-m1` : `vol-${volumeId}`,
+          sizeBytes: 10 * GiB, nativeTarget: mode === 'native' ? 'sp-ssd' : null,
+          dataMover: mode === 'copy' ? { hostId: randomUUID(), sourceBackendHost: 'n1', destinationBackendHost: 'n1' } : null, allocation: null,
+        }, cause),
+      progressed: (percent: number, cause?: string | null) =>
+        next('VolumeMigrationProgressed', { toPoolId: to, copiedBytes: (percent / 100) * 10 * GiB, totalBytes: 10 * GiB, percent }, cause),
+      migrated: (mode: 'native' | 'copy' = 'copy', sizeBytes = 10 * GiB, cause?: string | null) =>
+        next('VolumeMigrated', {
+          fromPoolId: from, toPoolId: to, mode, sourceBackendName: `vol-${volumeId}`, backendName: `vol-${volumeId}-m1`, sizeBytes, path: `/srv/to/vol-${volumeId}-m1`,
+        }, cause),
+      failed: (cause?: string | null) => next('VolumeMigrationFailed', { poolId: from, toPoolId: to, error: err }, cause),
+      sourceDeleted: (cause?: string | null) => next('VolumeMigrationSourceDeleted', { poolId: from, backendName: `vol-${volumeId}` }, cause),
+      sourceDeletionFailed: (cause?: string | null) =>
+        next('VolumeMigrationSourceDeletionFailed', { poolId: from, backendName: `vol-${volumeId}`, error: { code: 'backend.busy', category: 'backend', message: 'in use' } }, cause),
+      attach: (hostId: string) => {
+        const attachJob = randomUUID();
+        return [
+          next('VolumeAttachRequested', { hostId, backendHost: hostId }, attachJob),
+          next('VolumeAttached', { hostId, devicePath: '/dev/sdc' }, attachJob),
+        ];
+      },
+    };
+  }
+
+  it('VolumeMigrationRequested makes the volume migrating, with the destination and mode; it stays on its pool and counts there', () => {
+    const m = migration();
+    const rm = m.setup().apply(m.requested('copy'));
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({
+      status: 'migrating', poolId: m.from, migrationToPoolId: m.to, migrationMode: 'copy', migrationPercent: null, backendName: `vol-${m.volumeId}`, version: 3,
+    });
+    expect(rm.pools.get(m.from)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+    expect(rm.pools.get(m.to)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+    expect(rm.jobs.get(m.job)).toMatchObject({ status: 'running', commandType: 'MigrateVolume', aggregateId: m.volumeId, tenant: 'acme' });
+  });
+
+  it('VolumeMigrationProgressed shows the copy\'s progress on the volume and moves no job', () => {
+    const m = migration();
+    const rm = m.setup().apply(m.requested('copy'), m.progressed(30));
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({ status: 'migrating', migrationPercent: 30, poolId: m.from });
+    rm.apply(m.progressed(70));
+    expect(rm.volumes.get(m.volumeId)?.migrationPercent).toBe(70);
+    expect(rm.jobs.get(m.job)?.status).toBe('running');
+    expect(rm.pools.get(m.from)?.allocatedBytes).toBe(10 * GiB);
+  });
+
+  it('VolumeMigrated moves the volume, its size and its allocated bytes to the destination pool, and completes the job', () => {
+    const m = migration();
+    const rm = m.setup().apply(m.requested('copy'), m.progressed(90));
+    const migrated = m.migrated('copy', 12 * GiB);
+    rm.apply(migrated);
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({
+      status: 'ready', poolId: m.to, backendName: `vol-${m.volumeId}-m1`, path: `/srv/to/vol-${m.volumeId}-m1`, sizeBytes: 12 * GiB,
+      migrationToPoolId: null, migrationMode: null, migrationPercent: null, lastError: null, allocated: true, version: 5,
+    });
+    expect(rm.pools.get(m.from)).toMatchObject({ allocatedBytes: 0, volumeCount: 0, updatedAt: migrated.occurredAt });
+    expect(rm.pools.get(m.to)).toMatchObject({ allocatedBytes: 12 * GiB, volumeCount: 1, updatedAt: migrated.occurredAt });
+    expect(rm.jobs.get(m.job)).toMatchObject({
+      status: 'succeeded',
+      commandType: 'MigrateVolume',
+      result: { volumeId: m.volumeId, fromPoolId: m.from, toPoolId: m.to, mode: 'copy', backendName: `vol-${m.volumeId}-m1`, sizeBytes: 12 * GiB, path: `/srv/to/vol-${m.volumeId}-m1` },
+    });
+  });
+
+  it('a native move of an attached volume leaves it attached on the destination', () => {
+    const m = migration();
+    const hostId = randomUUID();
+    const rm = m.setup().apply(...m.attach(hostId), m.requested('native'));
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({ status: 'migrating', migrationMode: 'native', attachments: [{ hostId }] });
+    rm.apply(m.migrated('native'));
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({ status: 'attached', poolId: m.to, attachments: [{ hostId, devicePath: '/dev/sdc' }] });
+  });
+
+  it('VolumeMigrated targets both pools (the edge locks them in one order) and is applied once', () => {
+    const m = migration();
+    const requested = m.requested();
+    const migrated = m.migrated();
+    expect(projectionTargets(migrated)).toEqual({ poolId: m.to, sourcePoolId: m.from, volumeId: m.volumeId, jobId: m.job });
+    const rm = m.setup().apply(requested, migrated);
+    rm.apply({ ...migrated, envelope: { ...migrated.envelope, messageId: randomUUID() } });
+    expect(rm.pools.get(m.from)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+    expect(rm.pools.get(m.to)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+  });
+
+  it('the operations after a migration count on the pool the volume moved to', () => {
+    const m = migration();
+    const resize = randomUUID();
+    let version = 4;
+    const rm = m.setup().apply(m.requested(), m.migrated());
+    rm.apply(
+      event('VolumeResizeRequested', m.volumeId, ++version, { volumeId: m.volumeId, fromBytes: 10 * GiB, toBytes: 15 * GiB, allowShrink: false }, resize, 'acme'),
+      event('VolumeResized', m.volumeId, ++version, { volumeId: m.volumeId, sizeBytes: 15 * GiB }, resize, 'acme'),
+    );
+    expect(rm.pools.get(m.to)).toMatchObject({ allocatedBytes: 15 * GiB, volumeCount: 1 });
+    expect(rm.pools.get(m.from)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+  });
+
+  it('a destination pool projected after the move counts the volume when it arrives', () => {
+    const m = migration();
+    const rm = new ReadModels().apply(poolAdded(m.from), m.v.requested(10 * GiB), m.v.created(10 * GiB), m.requested(), m.migrated());
+    expect(rm.pools.get(m.from)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+    expect(rm.pools.has(m.to)).toBe(false);
+    rm.apply(poolAdded(m.to));
+    expect(rm.pools.get(m.to)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+  });
+
+  it('VolumeMigrationFailed leaves the volume where it was, settled, with the reason; the job fails', () => {
+    const m = migration();
+    const hostId = randomUUID();
+    const rm = m.setup().apply(...m.attach(hostId), m.requested('native'), m.failed());
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({
+      status: 'attached', poolId: m.from, backendName: `vol-${m.volumeId}`, migrationToPoolId: null, migrationMode: null, migrationPercent: null, lastError: err,
+    });
+    expect(rm.pools.get(m.from)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+    expect(rm.pools.get(m.to)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+    expect(rm.jobs.get(m.job)).toMatchObject({ status: 'failed', commandType: 'MigrateVolume', error: { ...err, violations: [] } });
+  });
+
+  it('a failed copy of a volume with no host settles it ready', () => {
+    const m = migration();
+    const rm = m.setup().apply(m.requested('copy'), m.progressed(40), m.failed());
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({ status: 'ready', migrationPercent: null, lastError: { code: 'backend.unavailable' } });
+  });
+
+  it('VolumeMigrationSourceDeleted and ...DeletionFailed are history only: the volume and the pools stay as they are', () => {
+    const m = migration();
+    const rm = m.setup().apply(m.requested(), m.migrated());
+    const volume = rm.volumes.get(m.volumeId)!;
+    const pools = [rm.pools.get(m.from), rm.pools.get(m.to)];
+    const [deleted, failed] = [m.sourceDeleted(), m.sourceDeletionFailed()];
+    for (const e of [deleted, failed]) expect(projectionTargets(e)).toEqual({ poolId: undefined, volumeId: m.volumeId, jobId: undefined });
+    rm.apply(failed);
+    expect(rm.volumes.get(m.volumeId)).toEqual({ ...volume, version: 6, updatedAt: failed.occurredAt });
+    expect(rm.volumes.get(m.volumeId)?.lastError).toBeNull();
+    expect([rm.pools.get(m.from), rm.pools.get(m.to)]).toEqual(pools);
+    expect(rm.jobs.get(m.job)?.status).toBe('succeeded');
+    expect(rm.history.filter((h) => h.aggregateId === m.volumeId).map((h) => h.type)).toEqual([
+      'VolumeCreationRequested', 'VolumeCreated', 'VolumeMigrationRequested', 'VolumeMigrated', 'VolumeMigrationSourceDeletionFailed',
+    ]);
+    // The old copy's deletion never names the volume's pool, so an unknown volume is not made up on it.
+    const fresh = new ReadModels().apply(poolAdded(m.from), deleted);
+    expect(fresh.volumes.size).toBe(0);
+    expect(fresh.history.filter((h) => h.aggregateId === m.volumeId).map((h) => h.type)).toEqual(['VolumeMigrationSourceDeleted']);
+  });
+
+  // The storage service names each move of a maintenance by an id derived from the
+  // maintenance and the volume (a name-based UUID, version 5); commands carry version 4.
+  it.each([
+    ['a name-based (v5) UUID', randomUUID().replace(/^(.{14})4/, '$15')],
+    ['a name', 'pool-maintenance:move-1'],
+  ])('migrations a pool\'s maintenance started, caused by %s rather than a command, touch no job', (_what, cause) => {
+    const m = migration();
+    const rm = m.setup();
+    const jobsBefore = [...rm.jobs.keys()];
+    rm.apply(m.requested('copy', cause), m.progressed(50, cause), m.migrated('copy', 10 * GiB, cause), m.sourceDeleted(cause));
+    expect([...rm.jobs.keys()]).toEqual(jobsBefore);
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({ status: 'ready', poolId: m.to });
+    expect(rm.pools.get(m.to)?.allocatedBytes).toBe(10 * GiB);
+  });
+
+  it('a MigrateVolume published straight to Kafka (a v4 command id) still gets its job', () => {
+    const m = migration();
+    const rm = m.setup().apply(m.requested('native'));
+    expect(rm.jobs.get(m.job)).toMatchObject({ status: 'running', commandType: 'MigrateVolume', aggregateId: m.volumeId });
+  });
+
+  it('a migration naming another command\'s job (the pool\'s maintenance) leaves that job alone', () => {
+    const m = migration();
+    const enter = randomUUID();
+    const rm = m.setup().apply(event('PoolMaintenanceRequested', m.from, 2, { poolId: m.from, previousStatus: 'enabled', moves: [], dataMoverHostId: null }, enter));
+    expect(rm.jobs.get(enter)).toMatchObject({ status: 'running', commandType: 'EnterPoolMaintenance' });
+    rm.apply(m.requested('copy', enter), m.migrated('copy', 10 * GiB, enter));
+    expect(rm.jobs.get(enter)).toMatchObject({ status: 'running', commandType: 'EnterPoolMaintenance', result: null });
+    expect(rm.volumes.get(m.volumeId)?.poolId).toBe(m.to);
+  });
+
+  it('a migration of a volume never projected lists it on the pool it reached', () => {
+    const m = migration();
+    const rm = new ReadModels().apply(poolAdded(m.from), poolAdded(m.to), m.migrated('native', 4 * GiB));
+    expect(rm.volumes.get(m.volumeId)).toMatchObject({ poolId: m.to, status: 'ready', sizeBytes: 4 * GiB, backendName: `vol-${m.volumeId}-m1` });
+    expect(rm.pools.get(m.to)).toMatchObject({ allocatedBytes: 4 * GiB, volumeCount: 1 });
+    expect(rm.pools.get(m.from)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+  });
+});
+
+describe('projection: pool maintenance', () => {
+  const err = { code: 'backend.unavailable', category: 'backend', message: 'copy failed' };
+
+  /** A pool added, then its maintenance events at the next versions. */
+  function maintenance(poolId: string) {
+    let version = 1;
+    const next = (type: string, data: Record<string, unknown>, job: string | null = randomUUID()) => event(type, poolId, ++version, { poolId, ...data }, job);
+    return {
+      disabled: (reason: string, job?: string) => next('StoragePoolDisabled', { reason }, job),
+      requested: (previousStatus: 'enabled' | 'disabled', job?: string) =>
+        next('PoolMaintenanceRequested', { previousStatus, moves: [{ volumeId: randomUUID(), destinationPoolId: randomUUID(), mode: 'copy' }], dataMoverHostId: null }, job),
+      entered: (job?: string | null) => next('PoolMaintenanceEntered', {}, job),
+      failed: (volumeId: string | null, job?: string | null) => next('PoolMaintenanceFailed', { volumeId, error: err }, job),
+      cancelled: (restoredStatus: 'enabled' | 'disabled', job?: string) => next('PoolMaintenanceCancelled', { restoredStatus }, job),
+    };
+  }
+
+  it('PoolMaintenanceRequested puts the pool in maintenance, entering; the job runs', () => {
+    const poolId = randomUUID();
+    const p = maintenance(poolId);
+    const job = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), p.requested('enabled', job));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'maintenance', maintenancePhase: 'entering', maintenanceError: null, version: 2 });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'running', commandType: 'EnterPoolMaintenance', aggregateId: poolId });
+    expect(projectionTargets(p.entered())).toMatchObject({ poolId });
+  });
+
+  it('PoolMaintenanceEntered: every volume is off, the pool is in_maintenance and the job succeeds', () => {
+    const poolId = randomUUID();
+    const p = maintenance(poolId);
+    const job = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), p.requested('enabled', job), p.entered(job));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'maintenance', maintenancePhase: 'in_maintenance', maintenanceError: null, version: 3 });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', commandType: 'EnterPoolMaintenance', result: { poolId } });
+  });
+
+  it('PoolMaintenanceFailed keeps the pool in maintenance, failed, with the reason and the volume; the job fails', () => {
+    const poolId = randomUUID();
+    const volumeId = randomUUID();
+    const p = maintenance(poolId);
+    const job = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), p.requested('enabled', job), p.failed(volumeId, job));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'maintenance', maintenancePhase: 'failed', maintenanceError: { ...err, volumeId } });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'failed', commandType: 'EnterPoolMaintenance', error: { ...err, violations: [], details: { poolId, volumeId } } });
+  });
+
+  it('a failure that is no one volume\'s names none', () => {
+    const poolId = randomUUID();
+    const p = maintenance(poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), p.requested('enabled'), p.failed(null));
+    expect(rm.pools.get(poolId)?.maintenanceError).toEqual({ ...err, volumeId: null });
+  });
+
+  it('PoolMaintenanceCancelled restores the status the pool had and clears the phase and error; the cancel job succeeds', () => {
+    const poolId = randomUUID();
+    const p = maintenance(poolId);
+    const cancel = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), p.requested('enabled'), p.failed(randomUUID()), p.cancelled('enabled', cancel));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'enabled', disabledReason: null, maintenancePhase: null, maintenanceError: null, version: 4 });
+    expect(rm.jobs.get(cancel)).toMatchObject({ status: 'succeeded', commandType: 'CancelPoolMaintenance', result: { poolId, restoredStatus: 'enabled' } });
+  });
+
+  it('a pool disabled before its maintenance is disabled again after, with its reason', () => {
+    const poolId = randomUUID();
+    const p = maintenance(poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), p.disabled('old disks'), p.requested('disabled'), p.entered(), p.cancelled('disabled'));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'disabled', disabledReason: 'old disks', maintenancePhase: null });
+  });
+
+  it('keeps the volumes counted through maintenance, and maintenance through volume events', () => {
+    const poolId = randomUUID();
+    const p = maintenance(poolId);
+    const v = volumeEvents(randomUUID(), poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), v.requested(3 * GiB), p.requested('enabled'), v.created(3 * GiB));
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'maintenance', maintenancePhase: 'entering', allocatedBytes: 3 * GiB, volumeCount: 1 });
+  });
+
+  it('a maintenance event is applied once: a redelivery or an older version changes nothing', () => {
+    const poolId = randomUUID();
+    const p = maintenance(poolId);
+    const requested = p.requested('enabled');
+    const entered = p.entered();
+    const rm = new ReadModels().apply(poolAdded(poolId), requested, entered);
+    const pool = rm.pools.get(poolId)!;
+    expect(projectEvent({ pool, poolUsage: NO_USAGE, volume: null, host: null, drift: null, job: null }, requested).pool).toBeUndefined();
+    expect(rm.pools.get(poolId)?.maintenancePhase).toBe('in_maintenance');
+  });
+
+  it('a refused maintenance fails its job with the volumes that cannot move', () => {
+    const poolId = randomUUID();
+    const commandId = randomUUID();
+    const volumes = [{ volumeId: randomUUID(), reasons: ['volume.attached: a copy needs the volume detached'] }];
+    const rm = new ReadModels().apply(poolAdded(poolId), event('CommandRejected', poolId, 1, {
+      commandId, commandType: 'EnterPoolMaintenance', aggregateId: poolId,
+      error: { code: 'pool.maintenance_blocked', category: 'illegal_state', message: '1 volume cannot move' }, violations: [], details: { poolId, volumes },
+    }, commandId));
+    expect(rm.jobs.get(commandId)).toMatchObject({ status: 'failed', commandType: 'EnterPoolMaintenance', error: { details: { poolId, volumes } } });
+    expect(rm.pools.get(poolId)).toMatchObject({ status: 'enabled', maintenancePhase: null });
   });
 });

@@ -39,6 +39,16 @@ export type ProjectedEventType = Extract<
   | 'OrphanRemovalRequested'
   | 'OrphanRemoved'
   | 'OrphanRemovalFailed'
+  | 'VolumeMigrationRequested'
+  | 'VolumeMigrationProgressed'
+  | 'VolumeMigrated'
+  | 'VolumeMigrationFailed'
+  | 'VolumeMigrationSourceDeleted'
+  | 'VolumeMigrationSourceDeletionFailed'
+  | 'PoolMaintenanceRequested'
+  | 'PoolMaintenanceEntered'
+  | 'PoolMaintenanceFailed'
+  | 'PoolMaintenanceCancelled'
   | 'CommandRejected'
 >;
 
@@ -81,6 +91,9 @@ const isIdentities = (v: unknown) =>
   (v.linstorNode === undefined || isString(v.linstorNode)) &&
   (v.powerflexSdc === undefined || isString(v.powerflexSdc)) &&
   (v.storpoolClientId === undefined || Number.isSafeInteger(v.storpoolClientId));
+const isMode = (v: unknown) => v === 'native' || v === 'copy';
+const isPercent = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isRestoredStatus = (v: unknown) => v === 'enabled' || v === 'disabled';
 const optional =
   (check: (v: unknown) => boolean) =>
   (v: unknown): boolean =>
@@ -167,6 +180,43 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
   OrphanRemovalRequested: { poolId: [isUuid, 'a UUID'], backendName: [isString, 'a string'] },
   OrphanRemoved: { poolId: [isUuid, 'a UUID'], backendName: [isString, 'a string'] },
   OrphanRemovalFailed: { poolId: [isUuid, 'a UUID'], backendName: [isString, 'a string'], error: [isErrorInfo, 'an error {code, category, message}'] },
+  VolumeMigrationRequested: {
+    volumeId: [isUuid, 'a UUID'],
+    poolId: [isUuid, 'a UUID'],
+    toPoolId: [isUuid, 'a UUID'],
+    mode: [isMode, '"native" or "copy"'],
+  },
+  VolumeMigrationProgressed: { volumeId: [isUuid, 'a UUID'], toPoolId: [isUuid, 'a UUID'], percent: [isPercent, 'a number'] },
+  VolumeMigrated: {
+    volumeId: [isUuid, 'a UUID'],
+    fromPoolId: [isUuid, 'a UUID'],
+    toPoolId: [isUuid, 'a UUID'],
+    mode: [isMode, '"native" or "copy"'],
+    backendName: [isString, 'a string'],
+    sizeBytes: [isBytes, 'a non-negative integer'],
+    path: [optional((v) => v === null || isString(v)), 'a string or null'],
+  },
+  VolumeMigrationFailed: {
+    volumeId: [isUuid, 'a UUID'],
+    poolId: [isUuid, 'a UUID'],
+    toPoolId: [isUuid, 'a UUID'],
+    error: [isErrorInfo, 'an error {code, category, message}'],
+  },
+  VolumeMigrationSourceDeleted: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], backendName: [isString, 'a string'] },
+  VolumeMigrationSourceDeletionFailed: {
+    volumeId: [isUuid, 'a UUID'],
+    poolId: [isUuid, 'a UUID'],
+    backendName: [isString, 'a string'],
+    error: [isErrorInfo, 'an error {code, category, message}'],
+  },
+  PoolMaintenanceRequested: { poolId: [isUuid, 'a UUID'] },
+  PoolMaintenanceEntered: { poolId: [isUuid, 'a UUID'] },
+  PoolMaintenanceFailed: {
+    poolId: [isUuid, 'a UUID'],
+    volumeId: [optional((v) => v === null || isUuid(v)), 'a UUID or null'],
+    error: [isErrorInfo, 'an error {code, category, message}'],
+  },
+  PoolMaintenanceCancelled: { poolId: [isUuid, 'a UUID'], restoredStatus: [isRestoredStatus, '"enabled" or "disabled"'] },
   CommandRejected: {
     commandId: [isString, 'a string'],
     commandType: [isString, 'a string'],

@@ -133,4 +133,47 @@ describe('readStorageEvent', () => {
       expect(!result.ok && result.reason).toMatch(reason);
     });
   });
+
+  describe('volume migration and pool maintenance', () => {
+    const toPoolId = randomUUID();
+    const read = (type: string, aggregateId: string, data: Record<string, unknown>) => readStorageEvent(envelope({ type, aggregateId, streamVersion: 5, data }));
+    const err = { code: 'c', category: 'backend', message: 'm' };
+    const requested = {
+      volumeId, poolId, toPoolId, mode: 'copy', sourceBackendName: 'a', destinationBackendName: 'b', sizeBytes: 1, nativeTarget: null,
+      dataMover: { hostId: randomUUID(), sourceBackendHost: 'n1', destinationBackendHost: 'n2' }, allocation: null,
+    };
+    const migrated = { volumeId, fromPoolId: poolId, toPoolId, mode: 'native', sourceBackendName: 'a', backendName: 'a', sizeBytes: 8, path: null };
+
+    it('reads each of them typed', () => {
+      const cases: [string, string, Record<string, unknown>][] = [
+        ['VolumeMigrationRequested', volumeId, requested],
+        ['VolumeMigrationProgressed', volumeId, { volumeId, toPoolId, copiedBytes: 1, totalBytes: 2, percent: 50 }],
+        ['VolumeMigrated', volumeId, migrated],
+        ['VolumeMigrated', volumeId, { ...migrated, path: '/dev/x' }],
+        ['VolumeMigrationFailed', volumeId, { volumeId, poolId, toPoolId, error: err }],
+        ['VolumeMigrationSourceDeleted', volumeId, { volumeId, poolId, backendName: 'a' }],
+        ['VolumeMigrationSourceDeletionFailed', volumeId, { volumeId, poolId, backendName: 'a', error: err }],
+        ['PoolMaintenanceRequested', poolId, { poolId, previousStatus: 'enabled', moves: [{ volumeId, destinationPoolId: toPoolId, mode: 'copy' }], dataMoverHostId: null }],
+        ['PoolMaintenanceEntered', poolId, { poolId }],
+        ['PoolMaintenanceFailed', poolId, { poolId, volumeId, error: err }],
+        ['PoolMaintenanceFailed', poolId, { poolId, volumeId: null, error: err }],
+        ['PoolMaintenanceCancelled', poolId, { poolId, restoredStatus: 'disabled' }],
+      ];
+      for (const [type, aggregateId, data] of cases) expect([type, read(type, aggregateId, data)]).toMatchObject([type, { ok: true, event: { typed: { type } } }]);
+    });
+
+    it.each([
+      ['a migration of an unknown mode', 'VolumeMigrationRequested', { ...requested, mode: 'rsync' }, /data.mode must be "native" or "copy"/],
+      ['a migration without its destination', 'VolumeMigrationRequested', { ...requested, toPoolId: undefined }, /data.toPoolId must be a UUID/],
+      ['progress that is not a number', 'VolumeMigrationProgressed', { volumeId, toPoolId, percent: '50%' }, /data.percent must be a number/],
+      ['a switch to a fractional size', 'VolumeMigrated', { ...migrated, sizeBytes: 1.5 }, /data.sizeBytes must be a non-negative integer/],
+      ['a switch without the pool it left', 'VolumeMigrated', { ...migrated, fromPoolId: 'p1' }, /data.fromPoolId must be a UUID/],
+      ['a failed migration without its error', 'VolumeMigrationFailed', { volumeId, poolId, toPoolId }, /data.error must be an error/],
+      ['a maintenance failure naming a volume by something else than its id', 'PoolMaintenanceFailed', { poolId, volumeId: 'v1', error: err }, /data.volumeId must be a UUID or null/],
+      ['a cancel restoring a status a pool cannot return to', 'PoolMaintenanceCancelled', { poolId, restoredStatus: 'deleted' }, /data.restoredStatus must be "enabled" or "disabled"/],
+    ])('refuses %s', (_what, type, data, reason) => {
+      const result = read(type, randomUUID(), data);
+      expect(!result.ok && result.reason).toMatch(reason);
+    });
+  });
 });

@@ -11,6 +11,10 @@ import type {
   VolumeDetached,
   VolumeDetachFailed,
   VolumeManaged,
+  VolumeMigrated,
+  VolumeMigrationFailed,
+  VolumeMigrationProgressed,
+  VolumeMigrationRequested,
   VolumeQos,
   VolumeQosChanged,
   VolumeQosChangeFailed,
@@ -41,6 +45,12 @@ const volumeEventTypes = [
   'VolumeQosChanged',
   'VolumeQosChangeFailed',
   'VolumeManaged',
+  'VolumeMigrationRequested',
+  'VolumeMigrationProgressed',
+  'VolumeMigrated',
+  'VolumeMigrationFailed',
+  'VolumeMigrationSourceDeleted',
+  'VolumeMigrationSourceDeletionFailed',
 ] as const;
 
 export type VolumeEvent = Extract<TypedStorageEvent, { type: (typeof volumeEventTypes)[number] }>;
@@ -51,9 +61,28 @@ export function isVolumeEvent(event: TypedStorageEvent): event is VolumeEvent {
   return volumeTypes.has(event.type);
 }
 
-/** The pool a volume event names; the newer operations (resize, attach, QoS) name none. */
+/**
+ * The pool the volume lives on once the event is applied, when the event says; the newer
+ * operations (resize, attach, QoS) name none. VolumeMigrated moves it to toPoolId. A
+ * migration's progress names only the destination, and the source deletion events only
+ * the pool the volume left: neither is the volume's pool.
+ */
 export function poolIdOf(event: VolumeEvent): string | undefined {
-  return 'poolId' in event.data ? event.data.poolId : undefined;
+  switch (event.type) {
+    case 'VolumeMigrated':
+      return event.data.toPoolId;
+    case 'VolumeMigrationProgressed':
+    case 'VolumeMigrationSourceDeleted':
+    case 'VolumeMigrationSourceDeletionFailed':
+      return undefined;
+    default:
+      return 'poolId' in event.data ? event.data.poolId : undefined;
+  }
+}
+
+/** The pool a volume event moves the volume off, besides the one it lives on after: VolumeMigrated's fromPoolId. */
+export function sourcePoolIdOf(event: VolumeEvent): string | undefined {
+  return event.type === 'VolumeMigrated' ? event.data.fromPoolId : undefined;
 }
 
 export interface EventMeta {
@@ -163,13 +192,51 @@ const operationFailed: Change<VolumeAttachFailed | VolumeDetachFailed | VolumeQo
 
 const qosChanged: Change<VolumeQosChanged> = (v, d) => ({ ...v, qos: qosLimits(d.qos), lastError: null });
 
+const NO_MIGRATION = { migrationToPoolId: null, migrationMode: null, migrationPercent: null } as const;
+
+// The volume stays on its pool (and counts there) until VolumeMigrated; its hosts keep it.
+const migrationRequested: Change<VolumeMigrationRequested> = (v, d) => ({
+  ...v,
+  status: 'migrating',
+  migrationToPoolId: d.toPoolId,
+  migrationMode: d.mode,
+  migrationPercent: null,
+});
+
+// Progress of a copy, shown only while the volume is migrating (the stream's order already
+// keeps a progress from following its outcome; this keeps a settled volume settled regardless).
+const migrationProgressed: Change<VolumeMigrationProgressed> = (v, d) =>
+  v.status === 'migrating' ? { ...v, migrationPercent: Math.min(100, Math.max(0, d.percent)) } : v;
+
+// The switch: the volume lives on the destination under its new name, at the size the
+// destination gave it. The source object may still be deleted after this (history only).
+const migrated: Change<VolumeMigrated> = (v, d) => ({
+  ...v,
+  poolId: d.toPoolId,
+  backendName: d.backendName,
+  path: d.path ?? null,
+  sizeBytes: d.sizeBytes,
+  status: settled(v.attachments),
+  lastError: null,
+  allocated: true,
+  ...NO_MIGRATION,
+});
+
+// The volume stays where it was, as it was, with the reason.
+const migrationFailed: Change<VolumeMigrationFailed> = (v, d) => ({
+  ...v,
+  status: settled(v.attachments),
+  lastError: { ...d.error },
+  ...NO_MIGRATION,
+});
+
 /**
  * A volume the projection has not seen created: its history may predate the topic's
  * retention. It gets what this event says, so that it is at least listed and counted.
  * Only events that name the pool can make one: a volume is listed under its pool.
  */
 function unseenVolume(event: VolumeEvent, poolId: string, meta: EventMeta): VolumeRow {
-  const d = event.data as Partial<VolumeCreationRequested & VolumeCreated>;
+  const d = event.data as Partial<VolumeCreationRequested & VolumeCreated & VolumeMigrationRequested>;
   return {
     id: event.data.volumeId,
     name: d.name ?? d.backendName ?? event.data.volumeId,
@@ -178,7 +245,7 @@ function unseenVolume(event: VolumeEvent, poolId: string, meta: EventMeta): Volu
     volumeType: d.volumeType ?? 'DATA',
     sizeBytes: d.sizeBytes ?? 0,
     status: 'creating',
-    backendName: d.backendName ?? null,
+    backendName: d.backendName ?? d.sourceBackendName ?? null,
     path: null,
     lastError: null,
     provisioning: 'thin',
@@ -186,6 +253,7 @@ function unseenVolume(event: VolumeEvent, poolId: string, meta: EventMeta): Volu
     attachments: [],
     resizeToBytes: null,
     allocation: null,
+    ...NO_MIGRATION,
     // It exists unless this event says otherwise (a failed create, a delete).
     allocated: true,
     version: 0,
@@ -226,10 +294,22 @@ function change(volume: VolumeRow, event: VolumeEvent, meta: EventMeta): VolumeR
       return operationFailed(volume, event.data, meta);
     case 'VolumeQosChanged':
       return qosChanged(volume, event.data, meta);
+    case 'VolumeMigrationRequested':
+      return migrationRequested(volume, event.data, meta);
+    case 'VolumeMigrationProgressed':
+      return migrationProgressed(volume, event.data, meta);
+    case 'VolumeMigrated':
+      return migrated(volume, event.data, meta);
+    case 'VolumeMigrationFailed':
+      return migrationFailed(volume, event.data, meta);
     // Intents the volume shows nothing of until their outcome (the job shows them running).
     case 'VolumeAttachRequested':
     case 'VolumeDetachRequested':
     case 'VolumeQosChangeRequested':
+      return volume;
+    // The old copy of a migrated volume deleted (or left behind for drift to report): history only.
+    case 'VolumeMigrationSourceDeleted':
+    case 'VolumeMigrationSourceDeletionFailed':
       return volume;
     default:
       return assertUnreachable(event);

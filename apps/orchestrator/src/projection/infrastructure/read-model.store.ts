@@ -20,15 +20,20 @@ export class ReadModelStore {
   /**
    * Locks the pool first: volume events of one pool arrive on different partitions, and
    * its usage is a read-modify-write. An advisory lock, because the pool row may not exist
-   * yet. One lock order (pool, then volume and job rows) keeps transactions deadlock-free.
+   * yet. One lock order (pools in id order, then volume and job rows) keeps transactions
+   * deadlock-free; only VolumeMigrated takes two pools (the one it leaves and the one it reaches).
    */
   async load(m: EntityManager, targets: ProjectionTargets, withPoolUsage: boolean): Promise<ProjectionView> {
-    // Resizes, attachments and QoS changes do not name the pool: it is the volume's (which never changes).
+    // Resizes, attachments, QoS changes and a migration's progress do not name the pool: it
+    // is the volume's. Only VolumeMigrated changes that, and one volume's events share a
+    // partition and are projected in order, so it cannot change under this read.
     const poolId = targets.poolId ?? (targets.volumeId ? await this.poolOfVolume(m, targets.volumeId) : undefined);
-    if (poolId) {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`orchestrator.pool:${poolId}`]);
+    const sourcePoolId = targets.sourcePoolId !== poolId ? targets.sourcePoolId : undefined;
+    for (const id of [poolId, sourcePoolId].filter((p): p is string => p !== undefined).sort()) {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`orchestrator.pool:${id}`]);
     }
     const pool = poolId ? await m.getRepository(PoolEntity).findOne({ where: { id: poolId } }) : null;
+    const sourcePool = sourcePoolId ? await m.getRepository(PoolEntity).findOne({ where: { id: sourcePoolId } }) : null;
     const volume = targets.volumeId
       ? await m.getRepository(VolumeEntity).findOne({ where: { id: targets.volumeId }, lock: { mode: 'pessimistic_write' } })
       : null;
@@ -41,11 +46,12 @@ export class ReadModelStore {
       ? await m.getRepository(JobEntity).findOne({ where: { id: targets.jobId }, lock: { mode: 'pessimistic_write' } })
       : null;
     const poolUsage = withPoolUsage && poolId && !pool ? await this.usageOf(m, poolId) : NO_USAGE;
-    return { pool, poolUsage, volume, host, drift, job };
+    return { pool, sourcePool, poolUsage, volume, host, drift, job };
   }
 
   async save(m: EntityManager, view: ProjectionView, changes: ProjectionChanges): Promise<void> {
     if (changes.pool) await this.write(m, PoolEntity, view.pool !== null, changes.pool);
+    if (changes.sourcePool) await this.write(m, PoolEntity, !!view.sourcePool, changes.sourcePool);
     if (changes.volume) await this.write(m, VolumeEntity, view.volume !== null, changes.volume);
     if (changes.host) await this.write(m, HostEntity, view.host !== null, changes.host);
     if (changes.drift) await this.writeDrift(m, view.drift !== null, changes.drift);

@@ -3,15 +3,27 @@
  * The TypeORM entities implement these, so nothing outside the edge sees an ORM type.
  */
 
-/** 'attached' is 'ready' with at least one host granted; 'resizing' between a resize and its outcome. */
-export const VOLUME_STATUSES = ['creating', 'ready', 'attached', 'resizing', 'error', 'deleting', 'deleted'] as const;
+/**
+ * 'attached' is 'ready' with at least one host granted; 'resizing' between a resize and its
+ * outcome; 'migrating' between a migration request and its outcome.
+ */
+export const VOLUME_STATUSES = ['creating', 'ready', 'attached', 'resizing', 'migrating', 'error', 'deleting', 'deleted'] as const;
 export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 
 export const JOB_STATUSES = ['accepted', 'running', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const POOL_STATUSES = ['enabled', 'disabled', 'deleted'] as const;
+/** 'maintenance' from PoolMaintenanceRequested until PoolMaintenanceCancelled (or deletion). */
+export const POOL_STATUSES = ['enabled', 'disabled', 'maintenance', 'deleted'] as const;
 export type PoolStatus = (typeof POOL_STATUSES)[number];
+
+/** Where a pool in maintenance is: moving its volumes off, empty, or stopped by a failure. */
+export const MAINTENANCE_PHASES = ['entering', 'in_maintenance', 'failed'] as const;
+export type MaintenancePhase = (typeof MAINTENANCE_PHASES)[number];
+
+/** How a volume moves: inside the backend cluster, or by block copy through a data-mover host. */
+export const MIGRATION_MODES = ['native', 'copy'] as const;
+export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
 export const HOST_STATUSES = ['registered', 'deregistered'] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
@@ -38,6 +50,11 @@ export interface ErrorDetails {
   readonly code: string;
   readonly category: string;
   readonly message: string;
+}
+
+/** Why a pool's maintenance stopped, and the volume whose move failed (null when none did). */
+export interface MaintenanceError extends ErrorDetails {
+  readonly volumeId: string | null;
 }
 
 export interface JobError extends ErrorDetails {
@@ -93,6 +110,10 @@ export interface PoolRow {
   /** Sum of the sizes of the pool's volumes that hold space on it (see VolumeRow.allocated). */
   allocatedBytes: number;
   volumeCount: number;
+  /** Set only while the pool is in maintenance (status 'maintenance'). */
+  maintenancePhase: MaintenancePhase | null;
+  /** Why maintenance failed (phase 'failed'); null otherwise. */
+  maintenanceError: MaintenanceError | null;
   /** Stream version of the last pool event applied. */
   version: number;
   createdAt: Date;
@@ -119,6 +140,11 @@ export interface VolumeRow {
   /** The size a resize in flight asked for: a grow already holds it on the pool. */
   resizeToBytes: number | null;
   allocation: AllocationRecord | null;
+  /** The pool a migration in flight moves the volume to; null when none is (as the two below). */
+  migrationToPoolId: string | null;
+  migrationMode: MigrationMode | null;
+  /** A copy's progress (0-100); null before its first report, and for native moves. */
+  migrationPercent: number | null;
   /**
    * Whether the volume holds space on its pool: from the creation request until it is
    * deleted or its creation failed. Status alone cannot say it: 'error' is both a failed

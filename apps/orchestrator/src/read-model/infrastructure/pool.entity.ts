@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from './bigint.transformer';
 import { numericAsNumber } from './numeric.transformer';
-import type { PoolRow, PoolStatus } from '../domain/rows';
+import type { MaintenanceError, MaintenancePhase, PoolRow, PoolStatus } from '../domain/rows';
 
 @Entity({ name: 'pools' })
 export class PoolEntity implements PoolRow {
@@ -62,6 +62,12 @@ export class PoolEntity implements PoolRow {
 
   @Column({ type: 'integer', name: 'volume_count' })
   volumeCount!: number;
+
+  @Column({ type: 'text', name: 'maintenance_phase', nullable: true })
+  maintenancePhase!: MaintenancePhase | null;
+
+  @Column({ type: 'jsonb', name: 'maintenance_error', nullable: true })
+  maintenanceError!: MaintenanceError | null;
 
   @Column({ type: 'integer' })
   version!: number;

@@ -1,6 +1,16 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from './bigint.transformer';
-import type { AllocationRecord, ErrorDetails, Provisioning, QosLimits, VolumeAttachment, VolumeRow, VolumeStatus } from '../domain/rows';
+import { numericAsNumber } from './numeric.transformer';
+import type {
+  AllocationRecord,
+  ErrorDetails,
+  MigrationMode,
+  Provisioning,
+  QosLimits,
+  VolumeAttachment,
+  VolumeRow,
+  VolumeStatus,
+} from '../domain/rows';
 
 @Entity({ name: 'volumes' })
 export class VolumeEntity implements VolumeRow {
@@ -52,6 +62,15 @@ export class VolumeEntity implements VolumeRow {
 
   @Column({ type: 'jsonb', nullable: true })
   allocation!: AllocationRecord | null;
+
+  @Column({ type: 'uuid', name: 'migration_to_pool_id', nullable: true })
+  migrationToPoolId!: string | null;
+
+  @Column({ type: 'text', name: 'migration_mode', nullable: true })
+  migrationMode!: MigrationMode | null;
+
+  @Column({ type: 'numeric', name: 'migration_percent', nullable: true, transformer: numericAsNumber })
+  migrationPercent!: number | null;
 
   @Column({ type: 'boolean' })
   allocated!: boolean;

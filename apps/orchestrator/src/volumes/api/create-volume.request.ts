@@ -75,3 +75,21 @@ export class ManageVolumeRequest {
   @ApiProperty({ example: 'adopted-01', maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'The new volume\'s name' })
   name!: string;
 }
+
+/** POST /volumes/{id}/migrate: every field may be left out (the body too). */
+export class MigrateVolumeRequest {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "The pool to move it to; leave it out to let allocation pick one of the volume's zone (other than its own)",
+  })
+  destinationPoolId?: string;
+
+  @ApiPropertyOptional({ enum: ALLOCATION_POLICIES, default: 'first-fit', description: 'Allocation, without destinationPoolId: the first pool that fits, or the one with the most room' })
+  allocationPolicy?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "A registered host (GET /hosts) a block copy goes through; the storage service's default (STRATA_DATA_MOVER_HOST_ID) when left out",
+  })
+  dataMoverHostId?: string;
+}

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PROVISIONING_TYPES, VOLUME_STATUSES, type VolumeRow } from '../../read-model/domain/rows';
+import { MIGRATION_MODES, PROVISIONING_TYPES, VOLUME_STATUSES, type MigrationMode, type VolumeRow } from '../../read-model/domain/rows';
 
 export class VolumeErrorView {
   @ApiProperty({ example: 'backend.unavailable' }) code!: string;
@@ -30,6 +30,15 @@ export class VolumeAllocationView {
   @ApiProperty({ type: [AllocationCandidateView] }) candidates!: AllocationCandidateView[];
 }
 
+export class VolumeMigrationView {
+  @ApiProperty({ format: 'uuid', description: 'The pool the volume moves to (poolId is the one it leaves until the move is done)' })
+  toPoolId!: string;
+  @ApiProperty({ enum: MIGRATION_MODES, description: 'native: the backend moves it inside its cluster; copy: Strata copies its blocks through a data-mover host' })
+  mode!: MigrationMode;
+  @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 100, description: "A copy's progress in percent; null before its first report and for native moves" })
+  percent!: number | null;
+}
+
 export class VolumeView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -44,9 +53,19 @@ export class VolumeView {
   @ApiProperty({ type: VolumeQosView, nullable: true, description: 'null: no limit' }) qos!: VolumeQosView | null;
   @ApiProperty({ type: [VolumeAttachmentView] }) attachments!: VolumeAttachmentView[];
   @ApiProperty({ type: 'integer', nullable: true, description: 'The size a resize in progress asked for' }) resizeToBytes!: number | null;
-  @ApiProperty({ type: VolumeAllocationView, nullable: true, description: 'How allocation chose the pool; null when the request named it' })
+  @ApiProperty({
+    type: VolumeAllocationView,
+    nullable: true,
+    description: 'How allocation chose the pool the volume was created on; null when the request named it',
+  })
   allocation!: VolumeAllocationView | null;
-  @ApiProperty({ type: VolumeErrorView, nullable: true, description: 'Why the last operation (create, delete, resize, attach, detach, QoS) failed' })
+  @ApiProperty({ type: VolumeMigrationView, nullable: true, description: 'The migration in flight (status migrating); null otherwise' })
+  migration!: VolumeMigrationView | null;
+  @ApiProperty({
+    type: VolumeErrorView,
+    nullable: true,
+    description: 'Why the last operation (create, delete, resize, attach, detach, QoS, migration) failed',
+  })
   lastError!: VolumeErrorView | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -76,6 +95,10 @@ export function toVolumeView(row: VolumeRow): VolumeView {
     allocation: row.allocation
       ? { policy: row.allocation.policy, candidates: row.allocation.candidates.map((c) => ({ poolId: c.poolId, fits: c.fits, reasons: [...c.reasons] })) }
       : null,
+    migration:
+      row.migrationToPoolId !== null && row.migrationMode !== null
+        ? { toPoolId: row.migrationToPoolId, mode: row.migrationMode, percent: row.migrationPercent }
+        : null,
     lastError: row.lastError ? { code: row.lastError.code, category: row.lastError.category, message: row.lastError.message } : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

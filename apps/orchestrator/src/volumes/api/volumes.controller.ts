@@ -26,8 +26,16 @@ import { CreateVolumeHandler } from '../application/create-volume.handler';
 import { DeleteVolumeHandler } from '../application/delete-volume.handler';
 import { ListVolumesQuery } from '../application/list-volumes.query';
 import { ManageVolumeHandler } from '../application/manage-volume.handler';
+import { MigrateVolumeHandler } from '../application/migrate-volume.handler';
 import { VolumeLookup } from '../application/volume-lookup';
-import { CreateVolumeRequest, ManageVolumeRequest, ResizeVolumeRequest, VolumeHostRequest, VolumeQosRequest } from './create-volume.request';
+import {
+  CreateVolumeRequest,
+  ManageVolumeRequest,
+  MigrateVolumeRequest,
+  ResizeVolumeRequest,
+  VolumeHostRequest,
+  VolumeQosRequest,
+} from './create-volume.request';
 import { ListVolumesParams } from './list-volumes.params';
 import { toVolumeView, VolumePage, VolumeView } from './volume.view';
 
@@ -41,6 +49,7 @@ export class VolumesController {
     private readonly deleteVolume: DeleteVolumeHandler,
     private readonly changeVolume: ChangeVolumeHandler,
     private readonly manageVolume: ManageVolumeHandler,
+    private readonly migrateVolume: MigrateVolumeHandler,
     private readonly listVolumes: ListVolumesQuery,
     private readonly volumes: VolumeLookup,
     private readonly history: AggregateHistoryQuery,
@@ -155,5 +164,26 @@ export class VolumesController {
   @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
   changeQos(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.changeVolume.changeQos(id, body, context);
+  }
+
+  @Post(':id/migrate')
+  @HttpCode(202)
+  @UseGuards(OperatorOnlyGuard)
+  @ApiOperation({
+    summary:
+      'Move a volume to another pool (MigrateVolume command): natively where both pools are on one backend cluster that can, ' +
+      'else by block copy through a data-mover host; operators only',
+  })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: MigrateVolumeRequest, required: false })
+  @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiForbiddenResponse({ type: ErrorView, description: 'auth.operator_only: the request carried X-Tenant' })
+  @ApiNotFoundResponse({
+    type: ErrorView,
+    description: 'volume.not_found, pool.not_found (destinationPoolId unknown or deleted), host.not_found (dataMoverHostId unknown or deregistered)',
+  })
+  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  migrate(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.migrateVolume.execute(id, body, context);
   }
 }

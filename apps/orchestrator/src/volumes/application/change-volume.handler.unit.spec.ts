@@ -11,6 +11,7 @@ import type { HostRow, PoolRow, VolumeRow, VolumeStatus } from '../../read-model
 import { ChangeVolumeHandler } from './change-volume.handler';
 import { CreateVolumeHandler } from './create-volume.handler';
 import { ManageVolumeHandler } from './manage-volume.handler';
+import { MigrateVolumeHandler } from './migrate-volume.handler';
 import type { VolumeLookup } from './volume-lookup';
 
 const VOLUME = '00000000-0000-4000-8000-00000000aaaa';
@@ -64,6 +65,7 @@ function setUp() {
     change: new ChangeVolumeHandler(submitter, volumeLookup as unknown as VolumeLookup, hosts as unknown as HostLookup),
     manage: new ManageVolumeHandler(submitter, ids, pools as unknown as PoolLookup),
     create: new CreateVolumeHandler(submitter, ids),
+    migrate: new MigrateVolumeHandler(submitter, volumeLookup as unknown as VolumeLookup, pools as unknown as PoolLookup, hosts as unknown as HostLookup),
     store,
     queued,
     hosts,
@@ -168,5 +170,40 @@ describe('POST /volumes and POST /volumes/manage', () => {
     expect(fields(await refusal((h) => h.manage.execute({ poolId: 'p', backendName: '', name: 'x' }, operator)))).toEqual(
       expect.arrayContaining([['poolId', 'isUuid'], ['backendName', 'isNotEmpty']]),
     );
+  });
+});
+
+describe('POST /volumes/{id}/migrate: MigrateVolume', () => {
+  it('queues the body as sent, keyed by the volume; no body at all asks allocation for a destination', async () => {
+    const { migrate, queued } = setUp();
+    const body = { destinationPoolId: POOL, dataMoverHostId: HOST };
+    const accepted = await migrate.execute(VOLUME, body, operator);
+    expect(accepted).toEqual({ jobId: expect.any(String), volumeId: VOLUME });
+    await migrate.execute(VOLUME, undefined, operator);
+    await migrate.execute(VOLUME, { allocationPolicy: 'most-free' }, operator);
+    expect(queued.map((c) => [c.type, c.aggregateId, c.tenant, c.data])).toEqual([
+      ['MigrateVolume', VOLUME, null, body],
+      ['MigrateVolume', VOLUME, null, {}],
+      ['MigrateVolume', VOLUME, null, { allocationPolicy: 'most-free' }],
+    ]);
+    expect(queued[0].messageId).toBe(accepted.jobId);
+  });
+
+  it('answers 404 for an unknown volume, destination pool or data-mover host, and 409 for a deleted volume', async () => {
+    expect(await refusal((h) => h.migrate.execute(UNKNOWN, {}, operator))).toEqual({ statusCode: 404, code: 'volume.not_found', message: `volume ${UNKNOWN} does not exist` });
+    expect((await refusal((h) => h.migrate.execute(DELETED, {}, operator))).code).toBe('volume.already_deleted');
+    expect(await refusal((h) => h.migrate.execute(VOLUME, { destinationPoolId: GONE_POOL }, operator))).toEqual({
+      statusCode: 404, code: 'pool.not_found', message: `pool ${GONE_POOL} does not exist`,
+    });
+    expect((await refusal((h) => h.migrate.execute(VOLUME, { dataMoverHostId: OLD_HOST }, operator))).code).toBe('host.not_found');
+    expect((await refusal((h) => h.migrate.execute(VOLUME, { dataMoverHostId: UNKNOWN }, operator))).code).toBe('host.not_found');
+  });
+
+  it('names each bad field by its rule', async () => {
+    expect(fields(await refusal((h) => h.migrate.execute(VOLUME, { destinationPoolId: 'fast-01', allocationPolicy: 'random' }, operator)))).toEqual(
+      expect.arrayContaining([['destinationPoolId', 'isUuid'], ['allocationPolicy', 'isIn']]),
+    );
+    expect(fields(await refusal((h) => h.migrate.execute(VOLUME, { dataMoverHostId: 'kvm-01' }, operator)))).toEqual([['dataMoverHostId', 'isUuid']]);
+    expect(fields(await refusal((h) => h.migrate.execute(VOLUME, { toPool: POOL }, operator)))).toEqual([['toPool', 'whitelistValidation']]);
   });
 });

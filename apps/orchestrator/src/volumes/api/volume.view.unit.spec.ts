@@ -1,0 +1,27 @@
+import type { VolumeRow } from '../../read-model/domain/rows';
+import { toVolumeView } from './volume.view';
+
+const VOLUME = '00000000-0000-4000-8000-0000000000c1';
+const POOL = '00000000-0000-4000-8000-0000000000b1';
+const TO_POOL = '00000000-0000-4000-8000-0000000000b2';
+const at = new Date('2026-11-21T07:00:00.000Z');
+
+const row = (over: Partial<VolumeRow> = {}): VolumeRow => ({
+  id: VOLUME, name: 'data-1', poolId: POOL, tenant: null, volumeType: 'DATA', sizeBytes: 1024, status: 'ready', backendName: 'vol-1', path: null,
+  lastError: null, provisioning: 'thin', qos: null, attachments: [], resizeToBytes: null, allocation: null,
+  migrationToPoolId: null, migrationMode: null, migrationPercent: null, allocated: true, version: 2, createdAt: at, updatedAt: at,
+  ...over,
+});
+
+describe('GET /volumes/{id} answer: migration', () => {
+  it('is null when no migration is in flight', () => {
+    expect(toVolumeView(row()).migration).toBeNull();
+  });
+
+  it('shows where a migrating volume goes, how, and a copy\'s progress', () => {
+    expect(toVolumeView(row({ status: 'migrating', migrationToPoolId: TO_POOL, migrationMode: 'copy', migrationPercent: 40 }))).toMatchObject({
+      status: 'migrating', poolId: POOL, migration: { toPoolId: TO_POOL, mode: 'copy', percent: 40 },
+    });
+    expect(toVolumeView(row({ status: 'migrating', migrationToPoolId: TO_POOL, migrationMode: 'native' })).migration).toEqual({ toPoolId: TO_POOL, mode: 'native', percent: null });
+  });
+});
