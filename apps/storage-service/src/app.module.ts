@@ -40,6 +40,7 @@ import { MigrateVolumeHandler } from './volumes/application/migrate-volume.handl
 import { MigrationPlanner } from './volumes/application/migration-planner';
 import { VolumeMigrations } from './volumes/application/volume-migrations';
 import { VolumesOnPool } from './volumes/application/volumes-on-pool';
+import { AllocationLock } from './allocation/application/allocation-lock';
 import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
 
 @Module({
@@ -86,6 +87,7 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     VolumeEffects,
     VolumeRecovery,
     VolumesOnPool,
+    AllocationLock,
     MigrationPlanner,
     VolumeMigrations,
     MigrateVolumeHandler,

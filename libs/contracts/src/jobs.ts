@@ -38,6 +38,7 @@ const effects: Readonly<Record<string, JobEffect>> = {
   OrphanRemovalRequested: 'running',
   OrphanRemoved: 'succeeded',
   OrphanRemovalFailed: 'failed',
+  VolumeAllocated: 'succeeded',
   VolumeMigrationRequested: 'running',
   VolumeMigrated: 'succeeded',
   VolumeMigrationFailed: 'failed',

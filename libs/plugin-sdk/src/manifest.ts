@@ -39,6 +39,8 @@ export interface PluginCapabilities {
   /** Moves volumes between pools of one backend cluster without copying through a host. */
   readonly nativeMigration: boolean;
   readonly thinProvisioning: boolean;
+  /** Makes fully allocated volumes when asked (createVolume with thin: false); placement sends thick requests only here. */
+  readonly thickProvisioning: boolean;
   /** Allocation may exceed physical capacity by the pool's over-provisioning factor. */
   readonly overProvisioning: boolean;
   /** Volumes carry key/value tags on the backend (StorPool tags, LINSTOR Aux/ props). */
@@ -134,6 +136,7 @@ export function checkManifest(manifest: PluginManifest): string[] {
     'qosTiers',
     'nativeMigration',
     'thinProvisioning',
+    'thickProvisioning',
     'overProvisioning',
     'tags',
   ] as const) {

@@ -33,6 +33,7 @@ const sound: PluginManifest<ArrayConfig> = {
     qosTiers: false,
     nativeMigration: true,
     thinProvisioning: true,
+    thickProvisioning: true,
     overProvisioning: true,
     tags: false,
   },

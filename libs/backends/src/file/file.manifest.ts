@@ -42,6 +42,7 @@ export const fileManifest: PluginManifest<FileConfig> = {
     qosTiers: false,
     nativeMigration: false,
     thinProvisioning: true,
+    thickProvisioning: false,
     overProvisioning: false,
     tags: false,
   },

@@ -39,6 +39,7 @@ export const linstorManifest: PluginManifest<LinstorConfig> = {
     qosTiers: false,
     nativeMigration: false,
     thinProvisioning: true,
+    thickProvisioning: false,
     overProvisioning: true,
     tags: true,
   },

@@ -36,6 +36,7 @@ export const powerflexManifest: PluginManifest<PowerFlexConfig> = {
     qosTiers: false,
     nativeMigration: true,
     thinProvisioning: true,
+    thickProvisioning: true,
     // Thin volumes may provision up to ten times the pool's net capacity.
     overProvisioning: true,
     tags: false,

@@ -46,6 +46,7 @@ export const storpoolManifest: PluginManifest<StorPoolConfig> = {
     qosTiers: true,
     nativeMigration: true,
     thinProvisioning: true,
+    thickProvisioning: false,
     overProvisioning: true,
     tags: true,
   },

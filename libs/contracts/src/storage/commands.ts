@@ -202,6 +202,14 @@ export class CreateVolumeData {
   @IsOptional()
   @IsIn(ALLOCATION_POLICIES)
   allocationPolicy?: AllocationPolicy;
+
+  /**
+   * Place the volume and reserve its space now, but make it on the backend only when it is
+   * first attached (status allocated until then), as CloudStack does for new data volumes.
+   */
+  @IsOptional()
+  @IsBoolean()
+  deferCreation?: boolean;
 }
 
 export class DeleteVolumeData {}

@@ -75,6 +75,13 @@ export interface VolumeCreationRequested {
   readonly allocation?: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
 }
 
+/**
+ * A volume placed, with its space reserved, but not made on the backend yet (status
+ * allocated): its first attach makes it (VolumeCreationRequested, caused by the attach).
+ * Same fields as VolumeCreationRequested.
+ */
+export type VolumeAllocated = VolumeCreationRequested;
+
 export interface VolumeQos {
   readonly iops?: number | null;
   readonly bandwidthBytesPerSecond?: number | null;
@@ -388,6 +395,7 @@ export interface StorageEventDataMap {
   OrphanRemovalRequested: OrphanRemovalRequested;
   OrphanRemoved: OrphanRemoved;
   OrphanRemovalFailed: OrphanRemovalFailed;
+  VolumeAllocated: VolumeAllocated;
   VolumeMigrationRequested: VolumeMigrationRequested;
   VolumeMigrationProgressed: VolumeMigrationProgressed;
   VolumeMigrated: VolumeMigrated;

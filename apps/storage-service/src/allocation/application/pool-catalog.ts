@@ -85,7 +85,7 @@ export class PoolCatalog {
         WHERE e.type = ANY($3)
           AND e.stream_id IN (SELECT s.stream_id FROM "${SCHEMA}".events s
                                WHERE s.stream_id LIKE $2
-                                 AND s.type IN ('VolumeCreationRequested', 'VolumeManaged', 'VolumeMigrationRequested')
+                                 AND s.type IN ('VolumeCreationRequested', 'VolumeAllocated', 'VolumeManaged', 'VolumeMigrationRequested')
                                  AND (s.data->>'poolId' = ANY($1) OR s.data->>'toPoolId' = ANY($1)))
         ORDER BY e.stream_id, e.stream_version`,
       [poolIds, like(VOLUME_STREAM_PREFIX), FOOTPRINT_EVENT_TYPES],
@@ -100,23 +100,18 @@ export class PoolCatalog {
   }
 }
 
-/**
- * What allocation needs of the plugin's manifest. The SDK's capabilities do not say
- * whether a backend makes thick volumes; a manifest that declares `thickProvisioning` is
- * believed, any other is taken to (the backend then refuses a thick create itself).
- */
+/** What allocation needs of the plugin's manifest. */
 function candidatePlugin(name: string): CandidatePlugin | null {
   const plugin = findPlugin(name);
   if (!plugin) return null;
   const manifest: PluginManifest = plugin.manifest;
   const caps = manifest.capabilities;
-  const thick = (caps as Partial<Record<'thickProvisioning', boolean>>).thickProvisioning;
   return {
     name: manifest.name,
     hypervisors: manifest.hypervisors,
     capabilities: {
       thinProvisioning: caps.thinProvisioning,
-      thickProvisioning: thick ?? true,
+      thickProvisioning: caps.thickProvisioning,
       overProvisioning: caps.overProvisioning,
       qosIops: caps.qosIops,
       qosBandwidth: caps.qosBandwidth,

@@ -28,10 +28,7 @@ export interface CandidatePlugin {
   readonly capabilities: Pick<
     PluginCapabilities,
     'thinProvisioning' | 'overProvisioning' | 'qosIops' | 'qosBandwidth' | 'qosTiers'
-  > & {
-    /** Whether the backend makes fully allocated volumes; the SDK's manifest does not say yet (see pool-catalog). */
-    readonly thickProvisioning: boolean;
-  };
+  >  & Pick<PluginCapabilities, 'thickProvisioning'>;
   readonly limits: Pick<PluginLimits, 'sizeGranularityBytes' | 'minSizeBytes' | 'maxSizeBytes'>;
 }
 

@@ -58,6 +58,7 @@ export function volumeFootprints(events: readonly VolumeSizeEvent[]): VolumeFoot
     const d = data as Data;
     switch (type) {
       case 'VolumeCreationRequested':
+      case 'VolumeAllocated':
         s.poolId = d.poolId ?? null;
         s.sizeBytes = d.sizeBytes ?? 0;
         s.iops = iopsOf(d);
@@ -138,6 +139,7 @@ export function allocationByPool(volumes: Iterable<readonly VolumeSizeEvent[]>):
 /** The event types volumeFootprint reads, for the query that loads them. */
 export const FOOTPRINT_EVENT_TYPES = [
   'VolumeCreationRequested',
+  'VolumeAllocated',
   'VolumeManaged',
   'VolumeCreated',
   'VolumeCreationFailed',

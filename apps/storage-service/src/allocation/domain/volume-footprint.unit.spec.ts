@@ -91,3 +91,9 @@ describe('volume footprint across a migration', () => {
     );
   });
 });
+
+describe('volume footprint of an allocated volume', () => {
+  it('reserves its space from the allocation on, before anything is made', () => {
+    expect(volumeFootprint([{ type: 'VolumeAllocated', data: { poolId: 'p1', sizeBytes: 4096, qos: { iops: 300 } } }])).toEqual({ poolId: 'p1', bytes: 4096, iops: 300 });
+  });
+});

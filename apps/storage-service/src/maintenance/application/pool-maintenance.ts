@@ -7,6 +7,7 @@ import { AggregateRunner, intervalFromEnv, Periodic, TOPICS, type CommandMeta } 
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { poolDecider, poolStreamId, POOL_STREAM_PREFIX, type PoolCommand } from '../../pools/domain/pool';
+import { AllocationLock } from '../../allocation/application/allocation-lock';
 import { MigrationPlanner } from '../../volumes/application/migration-planner';
 import { VolumeMigrations } from '../../volumes/application/volume-migrations';
 import { VolumesOnPool, type VolumeOnPool } from '../../volumes/application/volumes-on-pool';
@@ -49,6 +50,7 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnApplicationShu
     private readonly pools: PoolReader,
     private readonly volumes: VolumesOnPool,
     private readonly planner: MigrationPlanner,
+    private readonly lock: AllocationLock,
     private readonly migrations: VolumeMigrations,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
@@ -153,9 +155,12 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnApplicationShu
       const meta = this.moveMeta(request, state.volumeId);
       try {
         const volume = requireIdle(state, 'migrate it', state.volumeId);
-        const { plan, destination } = await this.planner.plan(volume, meta.causationId, { policy: 'first-fit', dataMoverHostId: pool.maintenance.dataMoverHostId });
-        await this.runner.execute(volumeDecider, volumeStreamId(state.volumeId), state.volumeId, (): VolumeCommand => ({ type: 'MigrateVolume', volumeId: state.volumeId, plan, destination }), meta, {
-          outboxTopic: this.topics.storageEvents,
+        const dataMoverHostId = pool.maintenance.dataMoverHostId;
+        await this.lock.inZone(pool.zoneId, async () => {
+          const { plan, destination } = await this.planner.plan(volume, meta.causationId, { policy: 'first-fit', dataMoverHostId });
+          await this.runner.execute(volumeDecider, volumeStreamId(state.volumeId), state.volumeId, (): VolumeCommand => ({ type: 'MigrateVolume', volumeId: state.volumeId, plan, destination }), meta, {
+            outboxTopic: this.topics.storageEvents,
+          });
         });
       } catch (error) {
         if (!isDomainError(error)) throw error;

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AllocationVerdict, CreateVolumeData, Envelope, Topics, VolumeQos } from '@strata/contracts';
 import { assertVolumeSize, backendVolumeName, isBackendError, poolKeyOf } from '@strata/plugin-sdk';
-import { AggregateRunner, SERVICE_CONFIG, TOPICS, type ServiceConfig } from '@strata/service-kit';
+import { AggregateRunner, SERVICE_CONFIG, TOPICS, type CommandMeta, type ServiceConfig } from '@strata/service-kit';
 import { pluginOrReject } from '../../infrastructure/driver-registry';
 import { toDomainError } from '../../infrastructure/backend-errors';
 import { PoolReader } from '../../pools/application/pool-reader';
+import { AllocationLock } from '../../allocation/application/allocation-lock';
 import { PoolCatalog } from '../../allocation/application/pool-catalog';
 import { allocate, judgePool, toAllocationVerdict, type AllocationRequest } from '../../allocation/domain/allocator';
 import { AllocationErrors } from '../../allocation/domain/allocation.errors';
@@ -41,6 +42,7 @@ export class CreateVolumeHandler {
     private readonly runner: AggregateRunner,
     private readonly pools: PoolReader,
     private readonly catalog: PoolCatalog,
+    private readonly lock: AllocationLock,
     private readonly effects: VolumeEffects,
     @Inject(TOPICS) private readonly topics: Topics,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
@@ -59,6 +61,23 @@ export class CreateVolumeHandler {
       qos: qosOf(data),
       policy: data.allocationPolicy ?? 'first-fit',
     };
+    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
+    await this.lock.inZone(await this.zoneOf(data), () => this.place(command, request, meta));
+    // A deferred volume is made at its first attach.
+    if (!data.deferCreation) await this.effects.complete(volumeId, meta);
+  }
+
+  /** The zone whose free space the request competes for (a named pool's, else the request's). */
+  private async zoneOf(data: CreateVolumeData): Promise<string> {
+    if (data.poolId === undefined) return data.zoneId as string;
+    const pool = await this.pools.get(data.poolId);
+    return pool.status === 'absent' ? data.poolId : pool.zoneId;
+  }
+
+  /** Reads the free space and records the intent, under the zone's allocation lock. */
+  private async place(command: Envelope<'CreateVolume', CreateVolumeData>, request: AllocationRequest, meta: CommandMeta): Promise<void> {
+    const volumeId = command.aggregateId;
+    const { data } = command;
     const placement = data.poolId !== undefined ? await this.onNamedPool(data.poolId, request) : await this.allocate(request);
     const backendName = placement.plugin ? this.backendName(placement.plugin, volumeId, placement.poolId, placement.sizeBytes) : '';
 
@@ -74,13 +93,12 @@ export class CreateVolumeHandler {
       provisioning: request.provisioning,
       qos: request.qos,
       allocation: placement.allocation,
+      deferred: data.deferCreation ?? false,
     };
-    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
     await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, () => create, meta, {
       outboxTopic: this.topics.storageEvents,
       inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
     });
-    await this.effects.complete(volumeId, meta);
   }
 
   /**

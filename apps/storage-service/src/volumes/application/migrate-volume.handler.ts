@@ -3,6 +3,7 @@ import type { Envelope, MigrateVolumeData, Topics } from '@strata/contracts';
 import { AggregateRunner, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { requireIdle, volumeDecider, volumeStreamId, type VolumeCommand } from '../domain/volume';
+import { AllocationLock } from '../../allocation/application/allocation-lock';
 import { MigrationPlanner } from './migration-planner';
 import { VolumeMigrations } from './volume-migrations';
 
@@ -17,6 +18,7 @@ export class MigrateVolumeHandler {
   constructor(
     private readonly runner: AggregateRunner,
     private readonly planner: MigrationPlanner,
+    private readonly lock: AllocationLock,
     private readonly migrations: VolumeMigrations,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
@@ -26,15 +28,18 @@ export class MigrateVolumeHandler {
     const { state } = await this.runner.load(volumeDecider, volumeStreamId(volumeId));
     // A busy or absent volume is refused before planning asks any backend.
     const volume = requireIdle(state, 'migrate it', volumeId);
-    const { plan, destination } = await this.planner.plan(volume, command.messageId, {
-      destinationPoolId: command.data.destinationPoolId,
-      policy: command.data.allocationPolicy ?? 'first-fit',
-      dataMoverHostId: command.data.dataMoverHostId ?? null,
-    });
     const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
-    await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, (): VolumeCommand => ({ type: 'MigrateVolume', volumeId, plan, destination }), meta, {
-      outboxTopic: this.topics.storageEvents,
-      inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
+    // The destination's space is read and promised under the zone's allocation lock.
+    await this.lock.inZone(await this.planner.zoneOf(volume), async () => {
+      const { plan, destination } = await this.planner.plan(volume, command.messageId, {
+        destinationPoolId: command.data.destinationPoolId,
+        policy: command.data.allocationPolicy ?? 'first-fit',
+        dataMoverHostId: command.data.dataMoverHostId ?? null,
+      });
+      await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, (): VolumeCommand => ({ type: 'MigrateVolume', volumeId, plan, destination }), meta, {
+        outboxTopic: this.topics.storageEvents,
+        inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
+      });
     });
     this.migrations.start(volumeId, meta);
   }

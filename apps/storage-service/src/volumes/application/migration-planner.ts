@@ -72,6 +72,12 @@ export class MigrationPlanner {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
+  /** The zone whose allocation lock a migration of the volume takes (the destination is in the same zone). */
+  async zoneOf(volume: PresentVolume): Promise<string> {
+    const source = await this.pools.get(volume.poolId);
+    return source.status === 'absent' ? volume.poolId : source.zoneId;
+  }
+
   /** `migrationId` names the destination copy, so each migration makes its own object. */
   async plan(volume: PresentVolume, migrationId: string, request: MigrationRequest): Promise<PlannedMigration> {
     const source = await this.pools.get(volume.poolId);

@@ -7,9 +7,15 @@ import { pluginOrReject } from '../../infrastructure/driver-registry';
 import { backendHostFor, checkHostScope, HostErrors } from '../../hosts/domain/host';
 import { HostReader } from '../../hosts/application/host.handlers';
 import { PoolReader } from '../../pools/application/pool-reader';
+import type { PoolState } from '../../pools/domain/pool';
+import { AllocationLock } from '../../allocation/application/allocation-lock';
+import { PoolCatalog } from '../../allocation/application/pool-catalog';
+import { judgePool } from '../../allocation/domain/allocator';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { volumeDecider, volumeStreamId, VolumeErrors, type VolumeCommand, type VolumeState } from '../domain/volume';
 import { VolumeEffects } from './volume-effects';
+
+type KnownPool = Exclude<PoolState, { status: 'absent' }>;
 
 const metaOf = (command: Envelope): CommandMeta => ({
   causationId: command.messageId,
@@ -30,12 +36,32 @@ export class VolumeCommandRunner {
     return (await this.runner.load(volumeDecider, volumeStreamId(volumeId))).state;
   }
 
-  async run(command: Envelope, decide: (state: VolumeState) => VolumeCommand): Promise<void> {
+  /**
+   * Makes an allocated volume on the backend (its first attach needs it), under the
+   * command's metadata but without its inbox mark: the command itself is still to run.
+   */
+  async materialize(command: Envelope): Promise<void> {
     const meta = metaOf(command);
-    await this.runner.execute(volumeDecider, volumeStreamId(command.aggregateId), command.aggregateId, decide, meta, {
+    const volumeId = command.aggregateId;
+    await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, (): VolumeCommand => ({ type: 'MaterializeVolume', volumeId }), meta, {
       outboxTopic: this.topics.storageEvents,
-      inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
     });
+    await this.effects.complete(volumeId, meta);
+  }
+
+  /** `guard` wraps the recording of the intent (not the backend call): the allocation lock of a resize. */
+  async run(
+    command: Envelope,
+    decide: (state: VolumeState) => VolumeCommand,
+    guard: (record: () => Promise<unknown>) => Promise<unknown> = (record) => record(),
+  ): Promise<void> {
+    const meta = metaOf(command);
+    await guard(() =>
+      this.runner.execute(volumeDecider, volumeStreamId(command.aggregateId), command.aggregateId, decide, meta, {
+        outboxTopic: this.topics.storageEvents,
+        inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
+      }),
+    );
     await this.effects.complete(command.aggregateId, meta);
   }
 }
@@ -48,16 +74,22 @@ async function manifestOf(pools: PoolReader, state: VolumeState, volumeId: strin
   return { pool, manifest: pluginOrReject(pool.plugin).manifest };
 }
 
-/** Resize: the size is rounded to the backend's granularity before the decider sees it. */
+/**
+ * Resize: the size is rounded to the backend's granularity before the decider sees it, and
+ * a growth must fit the pool by the same rules as a new volume (its current size counted
+ * once), checked and recorded under the zone's allocation lock.
+ */
 @Injectable()
 export class ResizeVolumeHandler {
   constructor(
     private readonly volumes: VolumeCommandRunner,
     private readonly pools: PoolReader,
+    private readonly catalog: PoolCatalog,
+    private readonly lock: AllocationLock,
   ) {}
   async handle(command: Envelope<'ResizeVolume', ResizeVolumeData>): Promise<void> {
     const volumeId = command.aggregateId;
-    const { manifest } = await manifestOf(this.pools, await this.volumes.load(volumeId), volumeId);
+    const { pool, manifest } = await manifestOf(this.pools, await this.volumes.load(volumeId), volumeId);
     let toBytes: number;
     try {
       toBytes = roundUpToGranularity(command.data.sizeBytes, manifest.limits.sizeGranularityBytes);
@@ -65,14 +97,38 @@ export class ResizeVolumeHandler {
       if (isBackendError(error)) throw toDomainError(error, 'data.');
       throw error;
     }
-    await this.volumes.run(command, () => ({
-      type: 'ResizeVolume',
-      volumeId,
-      toBytes,
-      allowShrink: command.data.allowShrink ?? false,
-      backendCanShrink: manifest.capabilities.resizeShrink,
-      backendCanGrow: manifest.capabilities.resizeGrow,
-    }));
+    await this.volumes.run(
+      command,
+      () => ({
+        type: 'ResizeVolume',
+        volumeId,
+        toBytes,
+        allowShrink: command.data.allowShrink ?? false,
+        backendCanShrink: manifest.capabilities.resizeShrink,
+        backendCanGrow: manifest.capabilities.resizeGrow,
+      }),
+      (record) =>
+        this.lock.inZone(pool.zoneId, async () => {
+          // Read again under the lock: what the decider is about to accept must still fit.
+          await this.checkRoom(pool, await this.volumes.load(volumeId), toBytes);
+          return record();
+        }),
+    );
+  }
+
+  private async checkRoom(pool: KnownPool, state: VolumeState, toBytes: number): Promise<void> {
+    if (state.status === 'absent' || toBytes <= state.sizeBytes || pool.status === 'deleted') return;
+    const candidate = await this.catalog.candidate(pool);
+    const thick = state.provisioning === 'thick';
+    // The pool's figures without this volume, which then asks for its new size.
+    const without = {
+      ...candidate,
+      allocatedBytes: candidate.allocatedBytes - state.sizeBytes,
+      usedBytes: thick ? Math.max(0, candidate.usedBytes - state.sizeBytes) : candidate.usedBytes,
+    };
+    const request = { sizeBytes: toBytes, provisioning: state.provisioning, qos: null, policy: 'first-fit' as const };
+    const refusals = judgePool(request, without).reasons.filter((r) => r.rule === 'capacity');
+    if (refusals.length > 0) throw VolumeErrors.growthExceedsCapacity(state.volumeId, pool.poolId, refusals.map((r) => r.message));
   }
 }
 
@@ -89,11 +145,17 @@ export class AttachVolumeHandler {
   ) {}
   async handle(command: Envelope<'AttachVolume', VolumeHostData>): Promise<void> {
     const volumeId = command.aggregateId;
-    const { pool } = await manifestOf(this.pools, await this.volumes.load(volumeId), volumeId);
+    const state = await this.volumes.load(volumeId);
+    const { pool } = await manifestOf(this.pools, state, volumeId);
     const host = await this.hosts.get(command.data.hostId);
     if (host.status !== 'registered') throw HostErrors.notFound(command.data.hostId);
     checkHostScope(host, pool);
     const backendHost = backendHostFor(pool.plugin, host);
+    // Checked before anything is made, so a refused attach leaves an allocated volume as it was.
+    if (state.status === 'allocated') {
+      if (pool.status === 'maintenance') throw VolumeErrors.poolInMaintenance(pool.poolId, 'attach volumes on it');
+      await this.volumes.materialize(command);
+    }
     const poolStatus = pool.status === 'disabled' || pool.status === 'maintenance' ? pool.status : 'enabled';
     await this.volumes.run(command, () => ({ type: 'AttachVolume', volumeId, hostId: host.hostId, backendHost, poolStatus }));
   }

@@ -134,3 +134,41 @@ describe('volume decider: migration', () => {
     spec.given([requested, created]).when({ type: 'AttachVolume', volumeId, hostId, backendHost: 'h', poolStatus: 'maintenance' }).thenThrows('pool.in_maintenance');
   });
 });
+
+describe('volume decider: allocated (deferred creation)', () => {
+  const allocated: VolumeEvent = { ...requested, type: 'VolumeAllocated' } as VolumeEvent;
+  const createDeferred = {
+    type: 'CreateVolume' as const,
+    volumeId,
+    name: 'data-1',
+    sizeBytes: 1048576,
+    volumeType: 'DATA' as const,
+    poolId,
+    pool: { poolId, status: 'enabled' as const },
+    backendName: `vol-${volumeId}`,
+    provisioning: 'thin' as const,
+    qos: null,
+    allocation: null,
+    deferred: true,
+  };
+  it('records the volume as allocated, with nothing to make yet', () => {
+    spec.given([]).when(createDeferred).then([allocated]);
+    expect(fold(volumeDecider, [allocated])).toMatchObject({ status: 'allocated', poolId, path: null, inFlight: null });
+  });
+  it('makes it on the backend when asked (its first attach), with the same name and size', () => {
+    spec.given([allocated]).when({ type: 'MaterializeVolume', volumeId }).then([requested]);
+    spec.given([requested, created]).when({ type: 'MaterializeVolume', volumeId }).thenThrows('volume.illegal_state', /is ready/);
+  });
+  it('refuses attach, resize and migration until it is made, and deletes it as is', () => {
+    spec.given([allocated]).when({ type: 'AttachVolume', volumeId, hostId, backendHost: 'h' }).thenThrows('volume.illegal_state', /allocated/);
+    spec
+      .given([allocated])
+      .when({ type: 'ResizeVolume', volumeId, toBytes: 2097152, allowShrink: false, backendCanShrink: false, backendCanGrow: true })
+      .thenThrows('volume.illegal_state', /allocated/);
+    spec.given([allocated]).when(migrate(copyPlan)).thenThrows('volume.illegal_state', /allocated/);
+    spec
+      .given([allocated])
+      .when({ type: 'DeleteVolume', volumeId })
+      .then([{ type: 'VolumeDeletionRequested', data: { volumeId, poolId, backendName: `vol-${volumeId}` } }]);
+  });
+});

@@ -2,6 +2,7 @@ import { assertUnreachable, DomainError, ErrorCategory, type Decider } from '@st
 import type {
   AllocationVerdict,
   ErrorInfo,
+  VolumeAllocated,
   VolumeAttached,
   VolumeAttachFailed,
   VolumeAttachRequested,
@@ -32,6 +33,7 @@ import type {
 
 export type VolumeEvent =
   | { type: 'VolumeCreationRequested'; data: VolumeCreationRequested }
+  | { type: 'VolumeAllocated'; data: VolumeAllocated }
   | { type: 'VolumeCreated'; data: VolumeCreated }
   | { type: 'VolumeCreationFailed'; data: VolumeCreationFailed }
   | { type: 'VolumeManaged'; data: VolumeManaged }
@@ -93,11 +95,12 @@ export interface VolumeFacts {
 }
 
 /**
- * The volume's state machine. Transitional states (creating, resizing, deleting, and any
+ * The volume's state machine. 'allocated': placed with its space reserved, not made on the
+ * backend until its first attach. Transitional states (creating, resizing, deleting, and any
  * in-flight attach, detach or QoS change) always end in an outcome; recovery sees to it.
  * 'attached' is 'ready' with at least one host granted.
  */
-export type VolumeStatus = 'creating' | 'ready' | 'attached' | 'resizing' | 'migrating' | 'error' | 'deleting' | 'deleted';
+export type VolumeStatus = 'allocated' | 'creating' | 'ready' | 'attached' | 'resizing' | 'migrating' | 'error' | 'deleting' | 'deleted';
 export type VolumeState = { readonly status: 'absent' } | ({ readonly status: VolumeStatus } & VolumeFacts);
 type PresentVolume = Exclude<VolumeState, { status: 'absent' }>;
 
@@ -120,7 +123,11 @@ export type VolumeCommand =
       readonly provisioning?: 'thin' | 'thick';
       readonly qos?: VolumeQos | null;
       readonly allocation?: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
+      /** Record it as allocated; the backend object is made at the first attach. */
+      readonly deferred?: boolean;
     }
+  /** An allocated volume's first attach makes it on the backend first. */
+  | { readonly type: 'MaterializeVolume'; readonly volumeId: string }
   | { readonly type: 'RecordVolumeCreated'; readonly sizeBytes: number; readonly path: string | null }
   | { readonly type: 'RecordVolumeCreationFailed'; readonly error: ErrorInfo }
   | {
@@ -239,6 +246,13 @@ export const VolumeErrors = {
       `volume ${volumeId} is attached to ${hostIds.join(', ')}: a block copy cannot follow writes, so detach it first (only a native move inside one backend cluster keeps it attached)`,
       { volumeId, hostIds },
     ),
+  growthExceedsCapacity: (volumeId: string, poolId: string, reasons: readonly string[]) =>
+    new DomainError(
+      'volume.resize_exceeds_capacity',
+      ErrorCategory.Capacity,
+      `growing volume ${volumeId} does not fit storage pool ${poolId}: ${reasons.join('; ')}`,
+      { volumeId, poolId, violations: reasons.map((message) => ({ field: 'data.sizeBytes', rule: 'allocation.capacity', message })) },
+    ),
   qosUnsupported: (volumeId: string) =>
     new DomainError('volume.qos_unsupported', ErrorCategory.Validation, `the backend of volume ${volumeId} has no QoS limits`, { volumeId }),
 };
@@ -282,7 +296,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         if (command.pool.status === 'maintenance') throw VolumeErrors.poolInMaintenance(command.poolId, 'take new volumes');
         return [
           {
-            type: 'VolumeCreationRequested',
+            type: command.deferred ? 'VolumeAllocated' : 'VolumeCreationRequested',
             data: {
               volumeId: command.volumeId,
               name: command.name,
@@ -293,6 +307,25 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
               provisioning: command.provisioning ?? 'thin',
               qos: command.qos ?? null,
               allocation: command.allocation ?? null,
+            },
+          },
+        ];
+      }
+      case 'MaterializeVolume': {
+        const volume = requireStatus(state, ['allocated'], 'make it on the backend', command.volumeId);
+        return [
+          {
+            type: 'VolumeCreationRequested',
+            data: {
+              volumeId: volume.volumeId,
+              name: volume.name,
+              poolId: volume.poolId,
+              sizeBytes: volume.sizeBytes,
+              volumeType: volume.volumeType,
+              backendName: volume.backendName,
+              provisioning: volume.provisioning,
+              qos: volume.qos,
+              allocation: null,
             },
           },
         ];
@@ -318,7 +351,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
       case 'DeleteVolume': {
         // A second request while one runs is answered, not swallowed: its job must end too.
         if (state.status === 'deleting') throw VolumeErrors.deletionUnderWay(state.volumeId);
-        const volume = requireStatus(state, ['ready', 'attached', 'error'], 'delete it', command.volumeId);
+        const volume = requireStatus(state, ['allocated', 'ready', 'attached', 'error'], 'delete it', command.volumeId);
         if (volume.inFlight) throw VolumeErrors.busy(volume.volumeId, volume.inFlight);
         return [
           {
@@ -470,10 +503,10 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
   },
 
   evolve(state, event) {
-    if (event.type === 'VolumeCreationRequested') {
+    if (event.type === 'VolumeCreationRequested' || event.type === 'VolumeAllocated') {
       const d = event.data;
       return {
-        status: 'creating',
+        status: event.type === 'VolumeAllocated' ? 'allocated' : 'creating',
         volumeId: d.volumeId,
         name: d.name,
         poolId: d.poolId,
