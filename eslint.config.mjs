@@ -57,7 +57,7 @@ function readJson(path) {
 
 // ---- Module boundaries (Nx tags) ----------------------------------------
 
-const ALL_NON_APP = ['type:kernel', 'type:contracts', 'type:plugin-sdk', 'type:backend', 'type:infra', 'type:platform'];
+const ALL_NON_APP = ['type:kernel', 'type:contracts', 'type:plugin-sdk', 'type:backend', 'type:infra', 'type:platform', 'type:pool-access'];
 
 /** Who may import whom; tests may also use the shared test helpers (type:testing). */
 function depConstraints({ inTests }) {
@@ -77,6 +77,11 @@ function depConstraints({ inTests }) {
     { sourceTag: 'type:backend', onlyDependOnLibsWithTags: withTesting(['type:plugin-sdk']), allowedExternalImports: [] },
     { sourceTag: 'type:infra', onlyDependOnLibsWithTags: withTesting(['type:kernel', 'type:contracts']) },
     { sourceTag: 'type:platform', onlyDependOnLibsWithTags: withTesting(['type:kernel', 'type:contracts', 'type:infra']) },
+    // The services that call storage backends share how they reach a pool (driver, sealed credentials).
+    {
+      sourceTag: 'type:pool-access',
+      onlyDependOnLibsWithTags: withTesting(['type:kernel', 'type:contracts', 'type:infra', 'type:platform', 'type:plugin-sdk', 'type:backend']),
+    },
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: withTesting(ALL_NON_APP) },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
     // The end-to-end suite drives the system from outside: messages and test support only.

@@ -31,9 +31,8 @@ import { CreateVolumeHandler } from './volumes/application/create-volume.handler
 import { DeleteVolumeHandler } from './volumes/application/delete-volume.handler';
 import { VolumeEffects } from './volumes/application/volume-effects';
 import { VolumeRecovery } from './volumes/application/volume-recovery';
-import { DriverRegistry } from './infrastructure/driver-registry';
 import { PoolSecrets1763900000000 } from './pools/infrastructure/1763900000000-pool-secrets.migration';
-import { PoolSecrets } from './pools/infrastructure/pool-secrets';
+import { DriverRegistry, PoolSecrets } from '@strata/pool-access';
 import { StorageCommandIntake } from './infrastructure/storage-command-intake';
 import { PoolMaintenance } from './maintenance/application/pool-maintenance';
 import { MigrateVolumeHandler } from './volumes/application/migrate-volume.handler';

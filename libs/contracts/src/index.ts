@@ -5,3 +5,7 @@ export * from './validation';
 export * from './storage/commands';
 export * from './storage/events';
 export * from './storage/validate';
+export * from './command-validation';
+export * from './snapshot/commands';
+export * from './snapshot/events';
+export * from './snapshot/validate';

@@ -46,6 +46,15 @@ const effects: Readonly<Record<string, JobEffect>> = {
   PoolMaintenanceEntered: 'succeeded',
   PoolMaintenanceFailed: 'failed',
   PoolMaintenanceCancelled: 'succeeded',
+  SnapshotRequested: 'running',
+  SnapshotCreated: 'succeeded',
+  SnapshotCreationFailed: 'failed',
+  SnapshotDeletionRequested: 'running',
+  SnapshotDeleted: 'succeeded',
+  SnapshotDeletionFailed: 'failed',
+  SnapshotRevertRequested: 'running',
+  SnapshotReverted: 'succeeded',
+  SnapshotRevertFailed: 'failed',
 };
 
 export function jobEffectOf(eventType: string): JobEffect | undefined {

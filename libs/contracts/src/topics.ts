@@ -5,6 +5,8 @@
 export const TopicNames = {
   storageCommands: 'strata.storage.commands',
   storageEvents: 'strata.storage.events',
+  snapshotCommands: 'strata.snapshot.commands',
+  snapshotEvents: 'strata.snapshot.events',
   deadLetter: 'strata.dead-letter',
 } as const;
 export type TopicKey = keyof typeof TopicNames;
@@ -29,5 +31,7 @@ export function topics(prefix = ''): Topics {
 export const TopicDefaults: { readonly [K in TopicKey]: { readonly partitions: number; readonly retentionMs: number } } = {
   storageCommands: { partitions: 6, retentionMs: 7 * 24 * 3600 * 1000 },
   storageEvents: { partitions: 6, retentionMs: -1 },
+  snapshotCommands: { partitions: 6, retentionMs: 7 * 24 * 3600 * 1000 },
+  snapshotEvents: { partitions: 6, retentionMs: -1 },
   deadLetter: { partitions: 1, retentionMs: 30 * 24 * 3600 * 1000 },
 };

@@ -35,7 +35,7 @@ function all(...decorators: PropertyDecorator[]): PropertyDecorator {
 }
 
 /** The name of a pool, volume or host: 1-128 characters, letters, digits, ".", "_" and "-". */
-function IsResourceName(): PropertyDecorator {
+export function IsResourceName(): PropertyDecorator {
   return all(
     IsString(),
     IsNotEmpty(),

@@ -3,9 +3,9 @@ import type { AddStoragePoolData, Envelope, Topics } from '@strata/contracts';
 import { DomainError, ErrorCategory } from '@strata/kernel';
 import { isBackendError, redactConfig, type BackendPlugin } from '@strata/plugin-sdk';
 import { AggregateRunner, TOPICS } from '@strata/service-kit';
-import { DriverRegistry, pluginOrReject } from '../../infrastructure/driver-registry';
-import { toDomainError, withBackendRetry } from '../../infrastructure/backend-errors';
-import { PoolSecrets, splitSecrets } from '../infrastructure/pool-secrets';
+import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
+import { toDomainError, withBackendRetry } from '@strata/pool-access';
+import { PoolSecrets, splitSecrets } from '@strata/pool-access';
 import { POOL_DEFAULTS, poolDecider, poolStreamId } from '../domain/pool';
 import { CONSUMER_GROUP } from '../../storage.constants';
 

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { AggregateRunner, Clock, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
-import { withBackendRetry } from '../../infrastructure/backend-errors';
-import { DriverRegistry } from '../../infrastructure/driver-registry';
+import { withBackendRetry } from '@strata/pool-access';
+import { DriverRegistry } from '@strata/pool-access';
 import { POOL_STREAM_PREFIX, poolDecider, poolStreamId } from '../domain/pool';
 import { PoolReader } from './pool-reader';
 

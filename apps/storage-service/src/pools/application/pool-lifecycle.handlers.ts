@@ -10,8 +10,8 @@ import type {
 } from '@strata/contracts';
 import { isBackendError } from '@strata/plugin-sdk';
 import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
-import { toDomainError, withBackendRetry } from '../../infrastructure/backend-errors';
-import { DriverRegistry, pluginOrReject } from '../../infrastructure/driver-registry';
+import { toDomainError, withBackendRetry } from '@strata/pool-access';
+import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
 import { assertHypervisors } from './add-storage-pool.handler';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { poolDecider, poolStreamId, PoolErrors, type PoolCommand } from '../domain/pool';

@@ -3,7 +3,7 @@ import { findPlugin } from '@strata/backends';
 import { createDriverFromConfig, type BackendPlugin, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { DomainError, ErrorCategory } from '@strata/kernel';
 import { SERVICE_CONFIG, type ServiceConfig } from '@strata/service-kit';
-import { PoolSecrets } from '../pools/infrastructure/pool-secrets';
+import { PoolSecrets } from './pool-secrets';
 
 export interface PoolBackendRef {
   readonly poolId: string;

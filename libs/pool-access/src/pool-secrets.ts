@@ -6,7 +6,9 @@ import { SecretBox, SERVICE_CONFIG, type ServiceConfig } from '@strata/service-k
 /**
  * The credentials of a pool's backend (a PowerFlex password, a StorPool token): split
  * from the configuration before anything is recorded, sealed with STRATA_SECRET_KEY and
- * stored beside (never inside) the event log.
+ * stored beside (never inside) the event log. The table is the storage service's (its
+ * migration and its writes); the other services that call backends (snapshots) only read
+ * it, so the credentials are kept once.
  */
 @Injectable()
 export class PoolSecrets {

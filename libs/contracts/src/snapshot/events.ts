@@ -1,0 +1,68 @@
+import type { ErrorInfo } from '../storage/events';
+
+/** Payloads of the events the snapshot service publishes on the snapshot events topic. */
+
+/** Intent: take the snapshot. Names are fixed here, so a retry finds what a crashed attempt made. */
+export interface SnapshotRequested {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly name: string;
+  /** The pool the volume lived on when the snapshot was taken (snapshots stay with their volume's tree). */
+  readonly poolId: string;
+  readonly volumeBackendName: string;
+  /** The snapshot's own name on the backend. */
+  readonly backendName: string;
+  /** Set when a snapshot policy took it: the policy and the due time it ran for. */
+  readonly policyId: string | null;
+  readonly dueAt: string | null;
+}
+export interface SnapshotCreated {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly sizeBytes: number;
+}
+export interface SnapshotCreationFailed {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly error: ErrorInfo;
+}
+export interface SnapshotDeletionRequested {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+}
+export interface SnapshotDeleted {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+}
+export interface SnapshotDeletionFailed {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly error: ErrorInfo;
+}
+export interface SnapshotRevertRequested {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+}
+/** The volume's content is the snapshot's again. */
+export interface SnapshotReverted {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+}
+export interface SnapshotRevertFailed {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly error: ErrorInfo;
+}
+
+export interface SnapshotEventDataMap {
+  SnapshotRequested: SnapshotRequested;
+  SnapshotCreated: SnapshotCreated;
+  SnapshotCreationFailed: SnapshotCreationFailed;
+  SnapshotDeletionRequested: SnapshotDeletionRequested;
+  SnapshotDeleted: SnapshotDeleted;
+  SnapshotDeletionFailed: SnapshotDeletionFailed;
+  SnapshotRevertRequested: SnapshotRevertRequested;
+  SnapshotReverted: SnapshotReverted;
+  SnapshotRevertFailed: SnapshotRevertFailed;
+}
+export type SnapshotEventType = keyof SnapshotEventDataMap;

@@ -1,0 +1,3 @@
+export { toErrorInfo, isTransient, toDomainError, withBackendRetry } from './backend-errors';
+export { DriverRegistry, pluginOrReject, type PoolBackendRef } from './driver-registry';
+export { PoolSecrets, splitSecrets } from './pool-secrets';
