@@ -908,6 +908,60 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     });
   });
 
+  describe('deferred creation', () => {
+    const where = (what: string, path: string, check: (body: Record<string, unknown>) => boolean) =>
+      until(what, async () => {
+        const res = await http().get(path);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+
+    it('POST /volumes with deferCreation: VolumeAllocated shows the volume allocated and reserves its space; the first attach makes it, counted once, under the attach job', async () => {
+      const [pool, host] = [randomUUID(), randomUUID()];
+      await emit('StoragePoolAdded', pool, 1, null, {
+        poolId: pool, name: 'lazy-01', plugin: 'file', zoneId: 'zone-lazy', clusterId: null, tags: [], config: { path: '/srv/lazy' }, capacityBytes: 100 * GiB, usedBytes: 0,
+      });
+      await emit('HostRegistered', host, 1, null, { hostId: host, name: 'lazy-kvm', zoneId: 'zone-lazy', clusterId: null, hypervisor: 'kvm', identities: {} });
+      await where('lazy host', `/hosts/${host}`, (h) => h.status === 'registered');
+
+      const body = { name: 'lazy-1', sizeBytes: 4 * GiB, poolId: pool, deferCreation: true };
+      const create = await http().post('/volumes').set('X-Tenant', 'acme').send(body).expect(202);
+      const volume = create.body.volumeId as string;
+      expect(await commandFor(create.body.jobId)).toMatchObject({ type: 'CreateVolume', aggregateId: volume, data: body });
+
+      const backendName = `vol-${volume}`;
+      const placement = { volumeId: volume, name: 'lazy-1', poolId: pool, sizeBytes: 4 * GiB, volumeType: 'DATA', backendName, provisioning: 'thin', qos: null };
+      await emit('VolumeAllocated', volume, 1, create.body.jobId, { ...placement, allocation: null }, 'acme');
+      expect((await jobStatus(create.body.jobId, 'succeeded')).result).toEqual({ volumeId: volume, poolId: pool, sizeBytes: 4 * GiB, backendName, path: null });
+      expect(await where('volume allocated', `/volumes/${volume}`, (v) => v.status === 'allocated')).toMatchObject({ poolId: pool, sizeBytes: 4 * GiB, backendName, path: null });
+      expect((await http().get('/volumes').query({ status: 'allocated', poolId: pool }).expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([volume]);
+      await where('pool holding the allocated volume', `/pools/${pool}`, (p) => p.allocatedBytes === 4 * GiB && p.volumeCount === 1);
+
+      const attach = await http().post(`/volumes/${volume}/attach`).set('X-Tenant', 'acme').send({ hostId: host }).expect(202);
+      await emit('VolumeCreationRequested', volume, 2, attach.body.jobId, { ...placement, allocation: null }, 'acme');
+      await emit('VolumeCreated', volume, 3, attach.body.jobId, { volumeId: volume, poolId: pool, backendName, sizeBytes: 4 * GiB, path: `/srv/lazy/${backendName}` }, 'acme');
+      await where('volume made', `/volumes/${volume}`, (v) => v.status === 'ready');
+      // The creation the attach caused is under way for the attach, but does not end its job.
+      expect((await http().get(`/jobs/${attach.body.jobId}`).expect(200)).body).toMatchObject({ status: 'running', commandType: 'AttachVolume', result: null });
+      expect((await http().get(`/pools/${pool}`).expect(200)).body).toMatchObject({ allocatedBytes: 4 * GiB, volumeCount: 1 });
+
+      await emit('VolumeAttachRequested', volume, 4, attach.body.jobId, { volumeId: volume, hostId: host, backendHost: host }, 'acme');
+      await emit('VolumeAttached', volume, 5, attach.body.jobId, { volumeId: volume, hostId: host, devicePath: `/srv/lazy/${backendName}` }, 'acme');
+      expect((await jobStatus(attach.body.jobId, 'succeeded')).result).toEqual({ volumeId: volume, hostId: host, devicePath: `/srv/lazy/${backendName}` });
+      expect(await where('volume attached', `/volumes/${volume}`, (v) => v.status === 'attached')).toMatchObject({ path: `/srv/lazy/${backendName}`, attachments: [{ hostId: host }] });
+      expect((await http().get(`/pools/${pool}`).expect(200)).body).toMatchObject({ allocatedBytes: 4 * GiB, volumeCount: 1 });
+      expect((await http().get(`/jobs/${create.body.jobId}`).expect(200)).body).toMatchObject({ status: 'succeeded', commandType: 'CreateVolume' });
+      expect((await http().get(`/volumes/${volume}/events`).expect(200)).body.items.map((e: { type: string }) => e.type)).toEqual([
+        'VolumeAllocated', 'VolumeCreationRequested', 'VolumeCreated', 'VolumeAttachRequested', 'VolumeAttached',
+      ]);
+    });
+
+    it('documents deferCreation and the allocated status', async () => {
+      const doc = (await http().get('/docs-json').expect(200)).body;
+      expect(doc.components.schemas.CreateVolumeRequest.properties.deferCreation).toMatchObject({ type: 'boolean', description: expect.stringContaining('first attach') });
+      expect(doc.components.schemas.VolumeView.properties.status.enum).toContain('allocated');
+    });
+  });
+
   it('dead-letters what cannot be read, with the reason, and keeps going', async () => {
     const key = randomUUID();
     await bus.publish([{ topic: topics.storageEvents, key, value: 'not json at all' }]);

@@ -212,7 +212,15 @@ export class CreateVolumeData {
   deferCreation?: boolean;
 }
 
-export class DeleteVolumeData {}
+/**
+ * Delete a volume (every host's access is revoked first). A volume with snapshots on its
+ * backend is refused with their list, unless deleteSnapshots says to delete them too.
+ */
+export class DeleteVolumeData {
+  @IsOptional()
+  @IsBoolean()
+  deleteSnapshots?: boolean;
+}
 
 /** Grow (or, only with allowShrink and where the backend allows it, shrink) a volume. */
 export class ResizeVolumeData {

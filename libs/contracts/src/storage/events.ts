@@ -227,6 +227,10 @@ export interface VolumeDeletionRequested {
   readonly volumeId: string;
   readonly poolId: string;
   readonly backendName: string;
+  /** The volume's snapshots go with it (DeleteVolume with deleteSnapshots); absent in older events: false. */
+  readonly withSnapshots?: boolean;
+  /** The backend names of the snapshots deleted with it, as listed when the deletion was asked. */
+  readonly snapshots?: readonly string[];
 }
 
 export interface VolumeDeleted {

@@ -14,6 +14,7 @@ export class PluginCapabilitiesView {
   @ApiProperty({ description: 'Named QoS tiers enforced by the backend' }) qosTiers!: boolean;
   @ApiProperty({ description: 'Moves volumes between pools of one backend without copying through a host' }) nativeMigration!: boolean;
   @ApiProperty() thinProvisioning!: boolean;
+  @ApiProperty({ description: 'Makes fully allocated volumes when asked; thick requests are placed only on such pools.' }) thickProvisioning!: boolean;
   @ApiProperty() overProvisioning!: boolean;
   @ApiProperty({ description: 'Volumes carry key/value tags on the backend' }) tags!: boolean;
 }

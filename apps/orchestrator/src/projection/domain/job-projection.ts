@@ -1,5 +1,5 @@
 import { jobEffectOf, type JobEffect } from '@strata/contracts';
-import type { JobError, JobRow, JobStatus } from '../../read-model/domain/rows';
+import type { JobError, JobRow, JobStatus, VolumeRow } from '../../read-model/domain/rows';
 import type { ReceivedEvent, TypedStorageEvent } from './storage-event';
 import { qosLimits } from './volume-projection';
 
@@ -22,6 +22,7 @@ const commandOf: Readonly<Record<string, string>> = {
   StoragePoolDisabled: 'DisableStoragePool',
   StoragePoolDeleted: 'DeleteStoragePool',
   StoragePoolCapacityRefreshed: 'RefreshPoolCapacity',
+  VolumeAllocated: 'CreateVolume',
   VolumeCreationRequested: 'CreateVolume',
   VolumeCreated: 'CreateVolume',
   VolumeCreationFailed: 'CreateVolume',
@@ -68,6 +69,15 @@ function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
       return { poolId: event.data.poolId, changes: { ...event.data.changes } };
     case 'StoragePoolCapacityRefreshed':
       return { poolId: event.data.poolId, capacityBytes: event.data.capacityBytes, usedBytes: event.data.usedBytes };
+    // A deferred creation: placed, nothing on the backend yet (no path until its first attach makes it).
+    case 'VolumeAllocated':
+      return {
+        volumeId: event.data.volumeId,
+        poolId: event.data.poolId,
+        sizeBytes: event.data.sizeBytes,
+        backendName: event.data.backendName,
+        path: null,
+      };
     case 'VolumeCreated':
       return {
         volumeId: event.data.volumeId,
@@ -144,8 +154,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A command's id, as the envelope rules require it (class-validator's isUUID('4')). */
 const COMMAND_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-/** The job update an event carries; undefined when it moves no job. */
-export function jobUpdateOf(event: ReceivedEvent): JobUpdate | undefined {
+/**
+ * The command an event is of. VolumeCreationRequested is a CreateVolume's, except on a volume
+ * that is allocated (a deferred creation): its first attach makes it, so it is that
+ * AttachVolume's. A job first seen there (an attach published straight to Kafka) is then the
+ * attach's, and the VolumeCreated that follows (a CreateVolume event) leaves it alone.
+ */
+function commandTypeOf(event: TypedStorageEvent, volume: VolumeRow | null | undefined): string {
+  if (event.type === 'VolumeCreationRequested' && volume?.status === 'allocated') return 'AttachVolume';
+  return commandOf[event.type] ?? 'unknown';
+}
+
+/**
+ * The job update an event carries; undefined when it moves no job. `volume` is the event's
+ * volume as projected before it, when the caller has it (only the command type can depend on it).
+ */
+export function jobUpdateOf(event: ReceivedEvent, volume?: VolumeRow | null): JobUpdate | undefined {
   const status = jobEffectOf(event.envelope.type);
   if (!status || !event.typed) return undefined;
   const rejected = event.typed.type === 'CommandRejected' ? event.typed.data : null;
@@ -158,7 +182,7 @@ export function jobUpdateOf(event: ReceivedEvent): JobUpdate | undefined {
   return {
     jobId,
     status,
-    commandType: rejected?.commandType ?? commandOf[event.typed.type] ?? 'unknown',
+    commandType: rejected?.commandType ?? commandTypeOf(event.typed, volume),
     aggregateId: rejected ? (rejected.aggregateId ?? (event.envelope.aggregateId || null)) : event.envelope.aggregateId,
     tenant: event.tenant,
     at: event.occurredAt,

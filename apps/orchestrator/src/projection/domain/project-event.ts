@@ -91,7 +91,7 @@ export function historyOf(event: ReceivedEvent): AggregateEventRow | undefined {
 
 /** One event applied to the read models: pure, so every case is a plain unit test. */
 export function projectEvent(view: ProjectionView, event: ReceivedEvent): ProjectionChanges {
-  const update = jobUpdateOf(event);
+  const update = jobUpdateOf(event, view.volume);
   const job = update ? advanceJob(view.job, update) : undefined;
   const history = historyOf(event);
   const typed = event.typed;

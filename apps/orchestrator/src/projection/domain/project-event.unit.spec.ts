@@ -722,6 +722,192 @@ describe('projection: managed volumes', () => {
   });
 });
 
+describe('projection: deferred creation', () => {
+  const hostId = randomUUID();
+
+  /**
+   * A volume placed without being made (VolumeAllocated, its CreateVolume job), then what its
+   * first attach records, every event caused by the attach: VolumeCreationRequested (the same
+   * data, no allocation record), VolumeCreated, then the attach itself.
+   */
+  function deferred(poolId: string, size = 10 * GiB, tenant: string | null = 'acme') {
+    const volumeId = randomUUID();
+    const [create, attach] = [randomUUID(), randomUUID()];
+    const backendName = `vol-${volumeId}`;
+    const placement = { volumeId, name: 'data-1', poolId, sizeBytes: size, volumeType: 'DATA', backendName, provisioning: 'thin', qos: null };
+    return {
+      volumeId,
+      create,
+      attach,
+      allocated: () =>
+        event('VolumeAllocated', volumeId, 1, { ...placement, allocation: { policy: 'first-fit', candidates: [{ poolId, fits: true, reasons: [] }] } }, create, tenant),
+      requested: () => event('VolumeCreationRequested', volumeId, 2, { ...placement, allocation: null }, attach, tenant),
+      created: () => event('VolumeCreated', volumeId, 3, { volumeId, poolId, backendName, sizeBytes: size, path: `/srv/pool/${backendName}` }, attach, tenant),
+      creationFailed: () =>
+        event('VolumeCreationFailed', volumeId, 3, { volumeId, poolId, error: { code: 'backend.no_space', category: 'capacity', message: 'no space left' } }, attach, tenant),
+      attachRequested: () => event('VolumeAttachRequested', volumeId, 4, { volumeId, hostId, backendHost: hostId }, attach, tenant),
+      attached: () => event('VolumeAttached', volumeId, 5, { volumeId, hostId, devicePath: '/dev/sdb' }, attach, tenant),
+      attachRejected: () =>
+        event(
+          'CommandRejected',
+          volumeId,
+          1,
+          {
+            commandId: attach,
+            commandType: 'AttachVolume',
+            aggregateId: volumeId,
+            error: { code: 'backend.no_space', category: 'capacity', message: 'no space left' },
+            violations: [],
+          },
+          attach,
+          tenant,
+        ),
+      deletionRequested: (job: string) => event('VolumeDeletionRequested', volumeId, 2, { volumeId, poolId, backendName }, job, tenant),
+      deleted: (job: string) => event('VolumeDeleted', volumeId, 3, { volumeId, poolId, sizeBytes: size }, job, tenant),
+    };
+  }
+
+  /** The job POST /volumes/{id}/attach writes before its command is published. */
+  const acceptedAttach = (id: string, volumeId: string): JobRow => ({
+    id,
+    commandType: 'AttachVolume',
+    aggregateId: volumeId,
+    tenant: 'acme',
+    status: 'accepted',
+    result: null,
+    error: null,
+    createdAt: new Date(clock),
+    updatedAt: new Date(clock),
+  });
+
+  it('VolumeAllocated inserts the volume allocated (nothing on the backend), counts its bytes once, and completes the CreateVolume job', () => {
+    const poolId = randomUUID();
+    const d = deferred(poolId);
+    const allocated = d.allocated();
+    const rm = new ReadModels().apply(poolAdded(poolId), allocated);
+    expect(rm.volumes.get(d.volumeId)).toMatchObject({
+      status: 'allocated',
+      name: 'data-1',
+      poolId,
+      tenant: 'acme',
+      sizeBytes: 10 * GiB,
+      backendName: `vol-${d.volumeId}`,
+      path: null,
+      allocation: { policy: 'first-fit', candidates: [{ poolId, fits: true, reasons: [] }] },
+      attachments: [],
+      allocated: true,
+      version: 1,
+      createdAt: allocated.occurredAt,
+    });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+    expect(rm.jobs.get(d.create)).toMatchObject({
+      status: 'succeeded',
+      commandType: 'CreateVolume',
+      aggregateId: d.volumeId,
+      result: { volumeId: d.volumeId, poolId, sizeBytes: 10 * GiB, backendName: `vol-${d.volumeId}`, path: null },
+    });
+    expect(projectionTargets(allocated)).toEqual({ poolId, volumeId: d.volumeId, jobId: d.create });
+    expect(rm.history.map((h) => h.type)).toEqual(['StoragePoolAdded', 'VolumeAllocated']);
+
+    // A redelivery changes nothing.
+    rm.apply({ ...allocated, envelope: { ...allocated.envelope, messageId: randomUUID() } });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+  });
+
+  it('the first attach makes it: VolumeCreationRequested and VolumeCreated keep the pool\'s allocated bytes and count unchanged', () => {
+    const poolId = randomUUID();
+    const d = deferred(poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), d.allocated(), d.requested());
+    expect(rm.volumes.get(d.volumeId)).toMatchObject({ status: 'creating', sizeBytes: 10 * GiB, allocated: true, version: 2 });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+
+    rm.apply(d.created());
+    expect(rm.volumes.get(d.volumeId)).toMatchObject({ status: 'ready', path: `/srv/pool/vol-${d.volumeId}`, allocated: true, version: 3 });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+
+    rm.apply(d.attachRequested(), d.attached());
+    expect(rm.volumes.get(d.volumeId)).toMatchObject({
+      status: 'attached',
+      attachments: [{ hostId, devicePath: '/dev/sdb' }],
+      // The attach's creation request chose no pool: how allocation chose it at placement stays.
+      allocation: { policy: 'first-fit', candidates: [{ poolId, fits: true, reasons: [] }] },
+    });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 10 * GiB, volumeCount: 1 });
+    expect(rm.history.filter((h) => h.aggregateId === d.volumeId).map((h) => h.type)).toEqual([
+      'VolumeAllocated', 'VolumeCreationRequested', 'VolumeCreated', 'VolumeAttachRequested', 'VolumeAttached',
+    ]);
+  });
+
+  it('an AttachVolume job is not ended by the VolumeCreated its attach caused; the attach\'s own outcome ends it', () => {
+    const poolId = randomUUID();
+    const d = deferred(poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), d.allocated());
+    const createJob = rm.jobs.get(d.create);
+    rm.jobs.set(d.attach, acceptedAttach(d.attach, d.volumeId));
+
+    rm.apply(d.requested());
+    // The attach is under way (its volume is being made), as the attach's job, not a CreateVolume's.
+    expect(rm.jobs.get(d.attach)).toMatchObject({ status: 'running', commandType: 'AttachVolume', result: null, error: null });
+    rm.apply(d.created());
+    expect(rm.jobs.get(d.attach)).toMatchObject({ status: 'running', commandType: 'AttachVolume', result: null, error: null });
+
+    rm.apply(d.attachRequested(), d.attached());
+    expect(rm.jobs.get(d.attach)).toMatchObject({
+      status: 'succeeded',
+      commandType: 'AttachVolume',
+      result: { volumeId: d.volumeId, hostId, devicePath: '/dev/sdb' },
+    });
+    // The placement's job ended at VolumeAllocated and stays as it was.
+    expect(rm.jobs.get(d.create)).toEqual(createJob);
+  });
+
+  it('an attach published straight to Kafka gets an AttachVolume job from the creation it caused, which VolumeCreated does not end', () => {
+    const poolId = randomUUID();
+    const d = deferred(poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), d.allocated(), d.requested(), d.created());
+    expect(rm.jobs.get(d.attach)).toMatchObject({ status: 'running', commandType: 'AttachVolume', aggregateId: d.volumeId, tenant: 'acme', result: null });
+    rm.apply(d.attachRequested(), d.attached());
+    expect(rm.jobs.get(d.attach)).toMatchObject({ status: 'succeeded', commandType: 'AttachVolume', result: { hostId } });
+  });
+
+  it('a creation that fails at the first attach is an error that gives the space back; the attach job fails by its rejection, not by VolumeCreationFailed', () => {
+    const poolId = randomUUID();
+    const d = deferred(poolId);
+    const rm = new ReadModels().apply(poolAdded(poolId), d.allocated());
+    rm.jobs.set(d.attach, acceptedAttach(d.attach, d.volumeId));
+    rm.apply(d.requested(), d.creationFailed());
+    expect(rm.volumes.get(d.volumeId)).toMatchObject({ status: 'error', allocated: false, lastError: { code: 'backend.no_space' } });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+    expect(rm.jobs.get(d.attach)).toMatchObject({ status: 'running', commandType: 'AttachVolume', error: null });
+
+    rm.apply(d.attachRejected());
+    expect(rm.jobs.get(d.attach)).toMatchObject({ status: 'failed', commandType: 'AttachVolume', error: { code: 'backend.no_space', violations: [] } });
+    expect(rm.jobs.get(d.create)?.status).toBe('succeeded');
+  });
+
+  it('an allocated volume can be deleted: its space is given back', () => {
+    const poolId = randomUUID();
+    const d = deferred(poolId, 4 * GiB);
+    const del = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), d.allocated(), d.deletionRequested(del));
+    expect(rm.volumes.get(d.volumeId)).toMatchObject({ status: 'deleting', allocated: true });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 4 * GiB, volumeCount: 1 });
+    rm.apply(d.deleted(del));
+    expect(rm.volumes.get(d.volumeId)).toMatchObject({ status: 'deleted', allocated: false });
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 0, volumeCount: 0 });
+    expect(rm.jobs.get(del)).toMatchObject({ status: 'succeeded', commandType: 'DeleteVolume' });
+  });
+
+  it('an allocated volume projected before its pool is counted when the pool arrives, and not again when it is made', () => {
+    const poolId = randomUUID();
+    const d = deferred(poolId, 3 * GiB);
+    const rm = new ReadModels().apply(d.allocated(), poolAdded(poolId));
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 3 * GiB, volumeCount: 1 });
+    rm.apply(d.requested(), d.created());
+    expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 3 * GiB, volumeCount: 1 });
+  });
+});
+
 describe('projection: hosts', () => {
   const registered = (hostId: string, job: string | null = randomUUID(), version = 1) =>
     event('HostRegistered', hostId, version, {

@@ -13,6 +13,7 @@ export type ProjectedEventType = Extract<
   | 'StoragePoolDisabled'
   | 'StoragePoolDeleted'
   | 'StoragePoolCapacityRefreshed'
+  | 'VolumeAllocated'
   | 'VolumeCreationRequested'
   | 'VolumeCreated'
   | 'VolumeCreationFailed'
@@ -110,6 +111,15 @@ const settingChecks: Readonly<Record<string, [(v: unknown) => boolean, string]>>
 };
 const isSettings = (v: unknown) => isObject(v) && Object.entries(settingChecks).every(([field, [check]]) => check(v[field]));
 
+/** What a volume's placement names: VolumeCreationRequested and VolumeAllocated carry the same fields. */
+const creationFields: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
+  volumeId: [isUuid, 'a UUID'],
+  poolId: [isUuid, 'a UUID'],
+  name: [isString, 'a string'],
+  sizeBytes: [isBytes, 'a non-negative integer'],
+  backendName: [isString, 'a string'],
+};
+
 /** Per known type: the fields the projection reads, and what each must be. */
 const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(v: unknown) => boolean, string]>> } = {
   StoragePoolAdded: {
@@ -131,13 +141,8 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
     capacityBytes: [isBytes, 'a non-negative integer'],
     usedBytes: [isBytes, 'a non-negative integer'],
   },
-  VolumeCreationRequested: {
-    volumeId: [isUuid, 'a UUID'],
-    poolId: [isUuid, 'a UUID'],
-    name: [isString, 'a string'],
-    sizeBytes: [isBytes, 'a non-negative integer'],
-    backendName: [isString, 'a string'],
-  },
+  VolumeAllocated: creationFields,
+  VolumeCreationRequested: creationFields,
   VolumeCreated: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], sizeBytes: [isBytes, 'a non-negative integer'] },
   VolumeCreationFailed: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
   VolumeDeletionRequested: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'] },

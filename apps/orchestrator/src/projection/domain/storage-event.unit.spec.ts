@@ -134,6 +134,33 @@ describe('readStorageEvent', () => {
     });
   });
 
+  describe('deferred creation (VolumeAllocated)', () => {
+    const allocated = {
+      volumeId, name: 'data-1', poolId, sizeBytes: 1024, volumeType: 'DATA', backendName: `vol-${volumeId}`, provisioning: 'thin', qos: null,
+      allocation: { policy: 'first-fit', candidates: [{ poolId, fits: true, reasons: [] }] },
+    };
+    const read = (data: Record<string, unknown>) => readStorageEvent(envelope({ type: 'VolumeAllocated', streamVersion: 1, data }));
+
+    it('reads VolumeAllocated typed, with the fields of a creation request', () => {
+      expect(read(allocated)).toMatchObject({ ok: true, event: { typed: { type: 'VolumeAllocated', data: allocated } } });
+      // As for VolumeCreationRequested, only what the projection reads is required.
+      const { volumeId: id, name, poolId: pool, sizeBytes, backendName } = allocated;
+      expect(read({ volumeId: id, name, poolId: pool, sizeBytes, backendName })).toMatchObject({ ok: true, event: { typed: { type: 'VolumeAllocated' } } });
+    });
+
+    it.each([
+      ['without its pool', { ...allocated, poolId: undefined }, /data.poolId must be a UUID/],
+      ['with a fractional size', { ...allocated, sizeBytes: 1.5 }, /data.sizeBytes must be a non-negative integer/],
+      ['without its name', { ...allocated, name: 7 }, /data.name must be a string/],
+      ['without its backend name', { ...allocated, backendName: null }, /data.backendName must be a string/],
+      ['with a volume id that is not a UUID', { ...allocated, volumeId: 'vol-1' }, /data.volumeId must be a UUID/],
+    ])('refuses a VolumeAllocated %s', (_what, data, reason) => {
+      const result = read(data);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.reason).toMatch(reason);
+    });
+  });
+
   describe('volume migration and pool maintenance', () => {
     const toPoolId = randomUUID();
     const read = (type: string, aggregateId: string, data: Record<string, unknown>) => readStorageEvent(envelope({ type, aggregateId, streamVersion: 5, data }));

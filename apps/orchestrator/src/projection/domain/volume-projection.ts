@@ -1,5 +1,6 @@
 import { assertUnreachable } from '@strata/kernel';
 import type {
+  VolumeAllocated,
   VolumeAttached,
   VolumeAttachFailed,
   VolumeCreated,
@@ -26,6 +27,7 @@ import type { QosLimits, VolumeAttachment, VolumeRow, VolumeStatus } from '../..
 import type { TypedStorageEvent } from './storage-event';
 
 const volumeEventTypes = [
+  'VolumeAllocated',
   'VolumeCreationRequested',
   'VolumeCreated',
   'VolumeCreationFailed',
@@ -103,7 +105,8 @@ export function qosLimits(qos: VolumeQos | null | undefined): QosLimits | null {
 /** ready, or attached while a host holds it: where a volume settles after an operation. */
 const settled = (attachments: readonly VolumeAttachment[]): VolumeStatus => (attachments.length > 0 ? 'attached' : 'ready');
 
-const creationRequested: Change<VolumeCreationRequested> = (v, d) => ({
+/** The volume as its creation request (or allocation) describes it: placed, its space held on the pool. */
+const placed = (v: VolumeRow, d: VolumeCreationRequested | VolumeAllocated): VolumeRow => ({
   ...v,
   name: d.name,
   poolId: d.poolId,
@@ -112,10 +115,18 @@ const creationRequested: Change<VolumeCreationRequested> = (v, d) => ({
   backendName: d.backendName,
   provisioning: d.provisioning ?? 'thin',
   qos: qosLimits(d.qos),
-  allocation: d.allocation ? { policy: d.allocation.policy, candidates: d.allocation.candidates.map((c) => ({ ...c, reasons: [...c.reasons] })) } : null,
-  status: 'creating',
+  // The request that makes an allocated volume (its first attach) chose no pool: the allocation's record stays.
+  allocation: d.allocation
+    ? { policy: d.allocation.policy, candidates: d.allocation.candidates.map((c) => ({ ...c, reasons: [...c.reasons] })) }
+    : v.allocation,
   allocated: true,
 });
+
+// Placed with its space reserved, nothing on the backend yet: its first attach makes it.
+const allocatedOnly: Change<VolumeAllocated> = (v, d) => ({ ...placed(v, d), status: 'allocated', path: null });
+
+// Also the making of an allocated volume, on its first attach: the same space, held once.
+const creationRequested: Change<VolumeCreationRequested> = (v, d) => ({ ...placed(v, d), status: 'creating' });
 
 // The backend may round the size up (e.g. PowerFlex to 8 GiB), so the event's size wins.
 const created: Change<VolumeCreated> = (v, d) => ({
@@ -264,6 +275,8 @@ function unseenVolume(event: VolumeEvent, poolId: string, meta: EventMeta): Volu
 
 function change(volume: VolumeRow, event: VolumeEvent, meta: EventMeta): VolumeRow {
   switch (event.type) {
+    case 'VolumeAllocated':
+      return allocatedOnly(volume, event.data, meta);
     case 'VolumeCreationRequested':
       return creationRequested(volume, event.data, meta);
     case 'VolumeCreated':

@@ -4,10 +4,12 @@
  */
 
 /**
- * 'attached' is 'ready' with at least one host granted; 'resizing' between a resize and its
- * outcome; 'migrating' between a migration request and its outcome.
+ * 'allocated': placed with its space reserved but not made on the backend yet (a deferred
+ * creation, made at its first attach); 'attached' is 'ready' with at least one host granted;
+ * 'resizing' between a resize and its outcome; 'migrating' between a migration request and
+ * its outcome.
  */
-export const VOLUME_STATUSES = ['creating', 'ready', 'attached', 'resizing', 'migrating', 'error', 'deleting', 'deleted'] as const;
+export const VOLUME_STATUSES = ['allocated', 'creating', 'ready', 'attached', 'resizing', 'migrating', 'error', 'deleting', 'deleted'] as const;
 export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 
 export const JOB_STATUSES = ['accepted', 'running', 'succeeded', 'failed'] as const;
@@ -146,8 +148,9 @@ export interface VolumeRow {
   /** A copy's progress (0-100); null before its first report, and for native moves. */
   migrationPercent: number | null;
   /**
-   * Whether the volume holds space on its pool: from the creation request until it is
-   * deleted or its creation failed. Status alone cannot say it: 'error' is both a failed
+   * Whether the volume holds space on its pool: from the creation request (or from
+   * VolumeAllocated, for a deferred creation: status 'allocated' is one case of it) until it
+   * is deleted or its creation failed. Status alone cannot say it: 'error' is both a failed
    * create (nothing on the backend) and a failed delete (still there).
    */
   allocated: boolean;

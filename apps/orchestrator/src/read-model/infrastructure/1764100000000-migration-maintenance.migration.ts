@@ -2,11 +2,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { ORCHESTRATOR_SCHEMA as s } from './schema';
 
 /**
- * Volume migration and pool maintenance. A volume gains the status migrating and, while a
- * migration is in flight, the pool it moves to, how (native or copy) and a copy's progress.
- * A pool gains the status maintenance with its phase (entering, in_maintenance, failed)
- * and, when it failed, why (an error like a volume's last_error, with the volume whose
- * move failed). Rows projected before this were neither migrating nor in maintenance.
+ * Volume migration, deferred creation and pool maintenance. A volume gains the status
+ * migrating and, while a migration is in flight, the pool it moves to, how (native or copy)
+ * and a copy's progress; and the status allocated (placed with its space reserved, made on
+ * the backend only at its first attach). A pool gains the status maintenance with its phase
+ * (entering, in_maintenance, failed) and, when it failed, why (an error like a volume's
+ * last_error, with the volume whose move failed). Rows projected before this were neither
+ * migrating, allocated nor in maintenance.
  */
 export class MigrationMaintenance1764100000000 implements MigrationInterface {
   name = 'MigrationMaintenance1764100000000';
@@ -15,7 +17,7 @@ export class MigrationMaintenance1764100000000 implements MigrationInterface {
     await q.query(`ALTER TABLE "${s}".volumes DROP CONSTRAINT volumes_status_check`);
     await q.query(`ALTER TABLE "${s}".volumes
       ADD CONSTRAINT volumes_status_check
-        CHECK (status IN ('creating', 'ready', 'attached', 'resizing', 'migrating', 'error', 'deleting', 'deleted')),
+        CHECK (status IN ('allocated', 'creating', 'ready', 'attached', 'resizing', 'migrating', 'error', 'deleting', 'deleted')),
       ADD COLUMN migration_to_pool_id uuid,
       ADD COLUMN migration_mode text CHECK (migration_mode IN ('native', 'copy')),
       ADD COLUMN migration_percent numeric CHECK (migration_percent BETWEEN 0 AND 100)`);
@@ -29,11 +31,13 @@ export class MigrationMaintenance1764100000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     // Statuses the old constraints do not know fold into the nearest they do: a migrating
-    // volume is where it settles without the migration, a pool in maintenance takes no new
+    // volume is where it settles without the migration; an allocated one holds its space with
+    // nothing on the backend yet, as one being created; a pool in maintenance takes no new
     // volumes, as a disabled one.
     await q.query(`UPDATE "${s}".volumes
       SET status = CASE WHEN jsonb_array_length(attachments) > 0 THEN 'attached' ELSE 'ready' END
       WHERE status = 'migrating'`);
+    await q.query(`UPDATE "${s}".volumes SET status = 'creating' WHERE status = 'allocated'`);
     await q.query(`ALTER TABLE "${s}".volumes DROP CONSTRAINT volumes_status_check`);
     await q.query(`ALTER TABLE "${s}".volumes
       DROP COLUMN migration_percent,

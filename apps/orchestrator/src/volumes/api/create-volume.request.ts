@@ -50,6 +50,13 @@ export class CreateVolumeRequest {
 
   @ApiPropertyOptional({ enum: ALLOCATION_POLICIES, default: 'first-fit', description: 'Allocation: the first pool that fits, or the one with the most room' })
   allocationPolicy?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Place the volume and reserve its space on the pool now, but make it on the backend only at its first attach: the job succeeds once it is placed, and the volume is allocated (nothing on the backend, path null) until its first POST /volumes/{id}/attach makes it',
+  })
+  deferCreation?: boolean;
 }
 
 export class ResizeVolumeRequest {

@@ -46,9 +46,13 @@ export class VolumeView {
   @ApiProperty({ type: String, nullable: true }) tenant!: string | null;
   @ApiProperty({ example: 'DATA' }) volumeType!: string;
   @ApiProperty({ description: 'Size in bytes, as the backend allocated it' }) sizeBytes!: number;
-  @ApiProperty({ enum: VOLUME_STATUSES, description: 'attached = ready with at least one host' }) status!: string;
+  @ApiProperty({
+    enum: VOLUME_STATUSES,
+    description: 'attached = ready with at least one host; allocated = placed with its space reserved, made on the backend at its first attach (deferCreation)',
+  })
+  status!: string;
   @ApiProperty({ type: String, nullable: true }) backendName!: string | null;
-  @ApiProperty({ type: String, nullable: true }) path!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'null until the volume is made on the backend' }) path!: string | null;
   @ApiProperty({ enum: PROVISIONING_TYPES }) provisioning!: string;
   @ApiProperty({ type: VolumeQosView, nullable: true, description: 'null: no limit' }) qos!: VolumeQosView | null;
   @ApiProperty({ type: [VolumeAttachmentView] }) attachments!: VolumeAttachmentView[];

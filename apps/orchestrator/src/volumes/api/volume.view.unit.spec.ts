@@ -25,3 +25,9 @@ describe('GET /volumes/{id} answer: migration', () => {
     expect(toVolumeView(row({ status: 'migrating', migrationToPoolId: TO_POOL, migrationMode: 'native' })).migration).toEqual({ toPoolId: TO_POOL, mode: 'native', percent: null });
   });
 });
+
+describe('GET /volumes/{id} answer: deferred creation', () => {
+  it('shows a volume placed but not made yet as allocated, with no path', () => {
+    expect(toVolumeView(row({ status: 'allocated', path: null, version: 1 }))).toMatchObject({ status: 'allocated', poolId: POOL, sizeBytes: 1024, backendName: 'vol-1', path: null });
+  });
+});

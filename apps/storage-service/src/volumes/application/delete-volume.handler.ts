@@ -1,30 +1,66 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeleteVolumeData, Envelope, Topics } from '@strata/contracts';
+import { isBackendError } from '@strata/plugin-sdk';
+import { DriverRegistry, toDomainError } from '@strata/pool-access';
 import { AggregateRunner, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
-import { volumeDecider, volumeStreamId } from '../domain/volume';
+import { PoolReader } from '../../pools/application/pool-reader';
+import { volumeDecider, volumeStreamId, VolumeErrors, type VolumeCommand, type VolumeState } from '../domain/volume';
 import { VolumeEffects } from './volume-effects';
 
-/** DeleteVolume: record the intent (with the inbox mark), then delete on the backend. */
+/** Statuses in which the volume's object exists on the backend, so it may have snapshots. */
+const MADE = new Set(['ready', 'attached', 'error']);
+
+/**
+ * DeleteVolume: ask the backend what hangs off the volume (its snapshots, and clones made
+ * from them), refuse with the list unless deleteSnapshots says they go too (a clone, being
+ * another volume, is never deleted with it), record the intent with the inbox mark, then
+ * delete on the backend. LINSTOR, for one, refuses to delete a resource with snapshots:
+ * asking first turns that into a clear answer instead of a failed deletion.
+ */
 @Injectable()
 export class DeleteVolumeHandler {
   constructor(
     private readonly runner: AggregateRunner,
     private readonly effects: VolumeEffects,
+    private readonly pools: PoolReader,
+    private readonly drivers: DriverRegistry,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
 
   async handle(command: Envelope<'DeleteVolume', DeleteVolumeData>): Promise<void> {
     const volumeId = command.aggregateId;
+    const { state } = await this.runner.load(volumeDecider, volumeStreamId(volumeId));
+    const snapshots = await this.snapshotsOf(state);
+    const withSnapshots = command.data.deleteSnapshots === true;
     const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
     await this.runner.execute(
       volumeDecider,
       volumeStreamId(volumeId),
       volumeId,
-      () => ({ type: 'DeleteVolume' as const, volumeId }),
+      (): VolumeCommand => ({ type: 'DeleteVolume', volumeId, snapshots, withSnapshots }),
       meta,
       { outboxTopic: this.topics.storageEvents, inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId } },
     );
     await this.effects.complete(volumeId, meta);
+  }
+
+  /** The backend names of the volume's snapshots; refuses when other volumes were cloned from them. */
+  private async snapshotsOf(state: VolumeState): Promise<string[]> {
+    if (state.status === 'absent' || !MADE.has(state.status)) return [];
+    const pool = await this.pools.get(state.poolId);
+    if (pool.status === 'absent') return [];
+    try {
+      const driver = await this.drivers.forPool(pool);
+      const tree = await driver.getVolumeTree(state.backendName);
+      const clones = tree.members.filter((m) => m.kind === 'clone').map((m) => m.name);
+      if (clones.length > 0) throw VolumeErrors.hasClones(state.volumeId, clones);
+      return tree.members.filter((m) => m.kind === 'snapshot').map((m) => m.name);
+    } catch (error) {
+      // Gone already (an error volume whose creation never made it): nothing hangs off it.
+      if (isBackendError(error) && error.kind === 'not_found') return [];
+      if (isBackendError(error)) throw toDomainError(error);
+      throw error;
+    }
   }
 }

@@ -136,6 +136,7 @@ export class MigrationPlanner {
       };
     }
     if (volume.attachments.length > 0) throw VolumeErrors.copyOfAttached(volume.volumeId, volume.attachments.map((a) => a.hostId));
+    await this.refuseIfSnapshots(from, volume);
     const dataMover = await this.dataMover(volume.volumeId, request.dataMoverHostId ?? DEFAULT_DATA_MOVER, source, destination);
     return {
       destination: view,
@@ -148,6 +149,18 @@ export class MigrationPlanner {
         dataMover,
       },
     };
+  }
+
+  /** A copy moves the volume alone: its snapshots would go with the deleted source. */
+  private async refuseIfSnapshots(driver: PrimaryStorageDriver, volume: PresentVolume): Promise<void> {
+    let count: number;
+    try {
+      count = (await driver.getVolumeTree(volume.backendName)).snapshotCount;
+    } catch (error) {
+      if (isBackendError(error)) throw toDomainError(error);
+      throw error;
+    }
+    if (count > 0) throw VolumeErrors.copyLosesSnapshots(volume.volumeId, count);
   }
 
   private async attachedHosts(volume: PresentVolume): Promise<HostRegistered[]> {

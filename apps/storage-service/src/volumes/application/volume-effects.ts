@@ -90,7 +90,8 @@ export class VolumeEffects {
       for (const attachment of volume.attachments) {
         await withBackendRetry(() => driver.revokeAccess(name, attachment.backendHost));
       }
-      await withBackendRetry(() => driver.deleteVolume(name));
+      // With its snapshots: the tree (the handler refused a tree holding other volumes' clones).
+      await withBackendRetry(() => (volume.deleteTree ? driver.deleteVolumeTree(name) : driver.deleteVolume(name)));
       return { type: 'RecordVolumeDeleted' };
     }
     const inFlight = volume.inFlight;

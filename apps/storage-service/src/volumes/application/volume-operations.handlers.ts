@@ -117,7 +117,8 @@ export class ResizeVolumeHandler {
   }
 
   private async checkRoom(pool: KnownPool, state: VolumeState, toBytes: number): Promise<void> {
-    if (state.status === 'absent' || toBytes <= state.sizeBytes || pool.status === 'deleted') return;
+    // Only a usable volume can grow; the decider answers the others.
+    if ((state.status !== 'ready' && state.status !== 'attached') || toBytes <= state.sizeBytes || pool.status === 'deleted') return;
     const candidate = await this.catalog.candidate(pool);
     const thick = state.provisioning === 'thick';
     // The pool's figures without this volume, which then asks for its new size.

@@ -172,3 +172,28 @@ describe('volume decider: allocated (deferred creation)', () => {
       .then([{ type: 'VolumeDeletionRequested', data: { volumeId, poolId, backendName: `vol-${volumeId}` } }]);
   });
 });
+
+describe('volume decider: deleting a volume that has snapshots', () => {
+  const snaps = ['snap-a', 'snap-b'];
+  it('refuses with their list, naming the flag that allows it', () => {
+    spec.given([requested, created]).when({ type: 'DeleteVolume', volumeId, snapshots: snaps }).thenThrows('volume.has_snapshots', /snap-a, snap-b.*deleteSnapshots/);
+  });
+  it('deletes them with it when asked, recording which', () => {
+    spec
+      .given([requested, created])
+      .when({ type: 'DeleteVolume', volumeId, snapshots: snaps, withSnapshots: true })
+      .then([{ type: 'VolumeDeletionRequested', data: { volumeId, poolId, backendName: `vol-${volumeId}`, withSnapshots: true, snapshots: snaps } }]);
+    const state = fold(volumeDecider, [
+      requested,
+      created,
+      { type: 'VolumeDeletionRequested', data: { volumeId, poolId, backendName: `vol-${volumeId}`, withSnapshots: true, snapshots: snaps } },
+    ]);
+    expect(state).toMatchObject({ status: 'deleting', deleteTree: true });
+  });
+  it('deletes a volume without snapshots as before, the flag or not', () => {
+    spec
+      .given([requested, created])
+      .when({ type: 'DeleteVolume', volumeId, snapshots: [], withSnapshots: true })
+      .then([{ type: 'VolumeDeletionRequested', data: { volumeId, poolId, backendName: `vol-${volumeId}` } }]);
+  });
+});

@@ -92,6 +92,8 @@ export interface VolumeFacts {
   readonly qos: VolumeQos | null;
   readonly attachments: readonly Attachment[];
   readonly inFlight: InFlight | null;
+  /** Set while deleting with its snapshots: the whole backend tree goes. */
+  readonly deleteTree?: boolean;
 }
 
 /**
@@ -139,7 +141,13 @@ export type VolumeCommand =
       readonly sizeBytes: number;
       readonly path: string | null;
     }
-  | { readonly type: 'DeleteVolume'; readonly volumeId: string }
+  | {
+      readonly type: 'DeleteVolume';
+      readonly volumeId: string;
+      /** Snapshots the backend holds of the volume (read by the handler); deleting them too needs withSnapshots. */
+      readonly snapshots?: readonly string[];
+      readonly withSnapshots?: boolean;
+    }
   | { readonly type: 'RecordVolumeDeleted' }
   | { readonly type: 'RecordVolumeDeletionFailed'; readonly error: ErrorInfo }
   | {
@@ -253,6 +261,27 @@ export const VolumeErrors = {
       `growing volume ${volumeId} does not fit storage pool ${poolId}: ${reasons.join('; ')}`,
       { volumeId, poolId, violations: reasons.map((message) => ({ field: 'data.sizeBytes', rule: 'allocation.capacity', message })) },
     ),
+  hasSnapshots: (volumeId: string, snapshots: readonly string[]) =>
+    new DomainError(
+      'volume.has_snapshots',
+      ErrorCategory.IllegalState,
+      `volume ${volumeId} has ${snapshots.length} snapshot(s) on its backend (${snapshots.slice(0, 20).join(', ')}${snapshots.length > 20 ? ', ...' : ''}): delete them first, or set deleteSnapshots to delete them with it`,
+      { volumeId, snapshots, violations: [{ field: 'data.deleteSnapshots', rule: 'requiredWithSnapshots', message: 'deleteSnapshots must be true to delete a volume that has snapshots' }] },
+    ),
+  hasClones: (volumeId: string, clones: readonly string[]) =>
+    new DomainError(
+      'volume.has_clones',
+      ErrorCategory.IllegalState,
+      `volume ${volumeId} has volumes cloned from its snapshots (${clones.join(', ')}) in its backend tree: delete those volumes first`,
+      { volumeId, clones },
+    ),
+  copyLosesSnapshots: (volumeId: string, count: number) =>
+    new DomainError(
+      'volume.copy_loses_snapshots',
+      ErrorCategory.IllegalState,
+      `volume ${volumeId} has ${count} snapshot(s): a block copy moves only the volume, so they would be lost with the source; delete them first, or move it natively within its backend cluster`,
+      { volumeId, snapshotCount: count },
+    ),
   qosUnsupported: (volumeId: string) =>
     new DomainError('volume.qos_unsupported', ErrorCategory.Validation, `the backend of volume ${volumeId} has no QoS limits`, { volumeId }),
 };
@@ -353,10 +382,17 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         if (state.status === 'deleting') throw VolumeErrors.deletionUnderWay(state.volumeId);
         const volume = requireStatus(state, ['allocated', 'ready', 'attached', 'error'], 'delete it', command.volumeId);
         if (volume.inFlight) throw VolumeErrors.busy(volume.volumeId, volume.inFlight);
+        const snapshots = command.snapshots ?? [];
+        if (snapshots.length > 0 && !command.withSnapshots) throw VolumeErrors.hasSnapshots(volume.volumeId, snapshots);
         return [
           {
             type: 'VolumeDeletionRequested',
-            data: { volumeId: volume.volumeId, poolId: volume.poolId, backendName: volume.backendName },
+            data: {
+              volumeId: volume.volumeId,
+              poolId: volume.poolId,
+              backendName: volume.backendName,
+              ...(snapshots.length > 0 ? { withSnapshots: true, snapshots } : {}),
+            },
           },
         ];
       }
@@ -546,7 +582,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
       case 'VolumeCreationFailed':
         return { ...state, status: 'error', lastError: event.data.error };
       case 'VolumeDeletionRequested':
-        return { ...state, status: 'deleting' };
+        return { ...state, status: 'deleting', deleteTree: event.data.withSnapshots === true };
       case 'VolumeDeleted':
         return { ...state, status: 'deleted', path: null, attachments: [] };
       case 'VolumeDeletionFailed':
