@@ -9,3 +9,4 @@ export * from './aggregate-runner';
 export * from './secret-box';
 export * from './crash-points';
 export * from './periodic';
+export * from './intent-recovery';
