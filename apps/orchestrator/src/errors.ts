@@ -10,7 +10,7 @@ export function invalidRequest(violations: readonly FieldViolation[]): DomainErr
   return new DomainError('request.invalid', ErrorCategory.Validation, `invalid ${fields.join(', ')}: ${summary}`, { violations });
 }
 
-export function notFound(resource: 'pool' | 'volume' | 'job' | 'plugin' | 'host', id: string): DomainError {
+export function notFound(resource: 'pool' | 'volume' | 'job' | 'plugin' | 'host' | 'snapshot', id: string): DomainError {
   return new DomainError(`${resource}.not_found`, ErrorCategory.NotFound, `${resource} ${id} does not exist`, { id });
 }
 
@@ -18,3 +18,7 @@ export function volumeAlreadyDeleted(id: string): DomainError {
   return new DomainError('volume.already_deleted', ErrorCategory.Conflict, `volume ${id} is already deleted`, { id });
 }
 
+
+export function snapshotAlreadyDeleted(id: string): DomainError {
+  return new DomainError('snapshot.already_deleted', ErrorCategory.Conflict, `snapshot ${id} is already deleted`, { id });
+}

@@ -22,6 +22,7 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
   let observer: Subscription;
   const commands: Envelope[] = [];
   const commandKeys = new Map<string, string>();
+  const commandTopics = new Map<string, string>();
   const deadLetters: IncomingMessage[] = [];
   const http = () => request(app.getHttpServer());
 
@@ -29,7 +30,16 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     eventually(`command ${jobId} on the command topic`, async () => commands.find((c) => c.messageId === jobId));
 
   /** Publishes an event as the storage service would: keyed by aggregate, caused by a command. */
-  async function emit(type: string, aggregateId: string, streamVersion: number | null, causationId: string | null, data: object, tenant: string | null = null) {
+  function emit(type: string, aggregateId: string, streamVersion: number | null, causationId: string | null, data: object, tenant: string | null = null) {
+    return emitOn(topics.storageEvents, type, aggregateId, streamVersion, causationId, data, tenant);
+  }
+
+  /** As emit, on the snapshot events topic, as the snapshot service would. */
+  function emitSnapshotEvent(type: string, aggregateId: string, streamVersion: number | null, causationId: string | null, data: object, tenant: string | null = null) {
+    return emitOn(topics.snapshotEvents, type, aggregateId, streamVersion, causationId, data, tenant);
+  }
+
+  async function emitOn(topic: string, type: string, aggregateId: string, streamVersion: number | null, causationId: string | null, data: object, tenant: string | null) {
     const envelope: Envelope = {
       messageId: randomUUID(),
       kind: 'event',
@@ -43,7 +53,7 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
       tenant,
       data,
     };
-    await bus.publish([{ topic: topics.storageEvents, key: aggregateId, value: JSON.stringify(envelope) }]);
+    await bus.publish([{ topic, key: aggregateId, value: JSON.stringify(envelope) }]);
     return envelope;
   }
 
@@ -65,12 +75,13 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'orchestrator-int' });
     observer = await bus.subscribe({
       groupId: `${infra.topicPrefix}observer`,
-      topics: [topics.storageCommands, topics.deadLetter],
+      topics: [topics.storageCommands, topics.snapshotCommands, topics.deadLetter],
       handle: async (m) => {
         if (m.topic === topics.deadLetter) return void deadLetters.push(m);
         const command = JSON.parse(m.value!.toString('utf8')) as Envelope;
         commands.push(command);
         commandKeys.set(command.messageId, m.key!.toString('utf8'));
+        commandTopics.set(command.messageId, m.topic);
       },
     });
   });
@@ -959,6 +970,200 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
       const doc = (await http().get('/docs-json').expect(200)).body;
       expect(doc.components.schemas.CreateVolumeRequest.properties.deferCreation).toMatchObject({ type: 'boolean', description: expect.stringContaining('first attach') });
       expect(doc.components.schemas.VolumeView.properties.status.enum).toContain('allocated');
+    });
+  });
+
+  describe('volume snapshots', () => {
+    const pool = randomUUID();
+    const volume = randomUUID();
+    let snapshotId: string;
+    let createJob: string;
+    const where = (what: string, path: string, check: (body: Record<string, unknown>) => boolean, tenant = 'acme') =>
+      until(what, async () => {
+        const res = await http().get(path).set('X-Tenant', tenant);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+    const outboxCount = async () => Number((await app.get(DataSource).query(`SELECT count(*)::int AS n FROM orchestrator.outbox`))[0].n);
+
+    it("sets up acme's ready volume on a pool (published as the storage service would)", async () => {
+      await emit('StoragePoolAdded', pool, 1, null, {
+        poolId: pool, name: 'snap-01', plugin: 'file', zoneId: 'zone-snap', clusterId: null, tags: [], config: { path: '/srv/snap' }, capacityBytes: 100 * GiB, usedBytes: 0,
+      });
+      const backendName = `vol-${volume}`;
+      await emit('VolumeCreationRequested', volume, 1, null, { volumeId: volume, name: 'snap-me', poolId: pool, sizeBytes: 2 * GiB, volumeType: 'DATA', backendName }, 'acme');
+      await emit('VolumeCreated', volume, 2, null, { volumeId: volume, poolId: pool, backendName, sizeBytes: 2 * GiB, path: `/srv/snap/${backendName}` }, 'acme');
+      await where('volume ready', `/volumes/${volume}`, (v) => v.status === 'ready');
+    });
+
+    it('POST /volumes/:id/snapshots answers 202 with a job and the new snapshot id, and queues CreateSnapshot on the snapshot commands topic', async () => {
+      const res = await http().post(`/volumes/${volume}/snapshots`).set('X-Tenant', 'acme').set('X-Correlation-Id', 'corr-snap-1').send({ name: 'before-upgrade' }).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), snapshotId: expect.any(String) });
+      ({ jobId: createJob, snapshotId } = res.body);
+      expect((await http().get(`/jobs/${createJob}`).set('X-Tenant', 'acme').expect(200)).body).toMatchObject({ status: 'accepted', commandType: 'CreateSnapshot', aggregateId: snapshotId });
+      expect(await commandFor(createJob)).toEqual({
+        messageId: createJob,
+        kind: 'command',
+        type: 'CreateSnapshot',
+        schemaVersion: 1,
+        aggregateId: snapshotId,
+        streamVersion: null,
+        occurredAt: expect.any(String),
+        correlationId: 'corr-snap-1',
+        causationId: null,
+        tenant: 'acme',
+        data: { name: 'before-upgrade', volumeId: volume },
+      });
+      expect(commandTopics.get(createJob)).toBe(topics.snapshotCommands);
+      expect(commandKeys.get(createJob)).toBe(snapshotId);
+    });
+
+    it('SnapshotRequested then SnapshotCreated on the snapshot events topic show the snapshot ready and end the job', async () => {
+      const requested = { snapshotId, volumeId: volume, name: 'before-upgrade', poolId: pool, volumeBackendName: `vol-${volume}`, backendName: `snap-${snapshotId}`, policyId: null, dueAt: null };
+      await emitSnapshotEvent('SnapshotRequested', snapshotId, 1, createJob, requested, 'acme');
+      expect(await where('snapshot creating', `/snapshots/${snapshotId}`, (s) => s.status === 'creating')).toMatchObject({ sizeBytes: null, volumeId: volume });
+      expect((await http().get(`/jobs/${createJob}`).expect(200)).body.status).toBe('running');
+      const created = await emitSnapshotEvent('SnapshotCreated', snapshotId, 2, createJob, { snapshotId, volumeId: volume, sizeBytes: 2 * GiB }, 'acme');
+      const job = await jobStatus(createJob, 'succeeded');
+      expect(job.result).toEqual({ snapshotId, volumeId: volume, sizeBytes: 2 * GiB });
+      // The same event delivered again is projected once.
+      await bus.publish([{ topic: topics.snapshotEvents, key: snapshotId, value: JSON.stringify(created) }]);
+
+      const snapshot = (await http().get(`/snapshots/${snapshotId}`).set('X-Tenant', 'acme').expect(200)).body;
+      expect(snapshot).toEqual({
+        id: snapshotId,
+        volumeId: volume,
+        name: 'before-upgrade',
+        poolId: pool,
+        tenant: 'acme',
+        status: 'ready',
+        backendName: `snap-${snapshotId}`,
+        sizeBytes: 2 * GiB,
+        policyId: null,
+        dueAt: null,
+        lastError: null,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
+      const ids = (body: { items: { id: string }[] }) => body.items.map((s) => s.id);
+      expect(ids((await http().get('/snapshots').query({ volumeId: volume }).expect(200)).body)).toEqual([snapshotId]);
+      expect(ids((await http().get('/snapshots').query({ volumeId: volume, status: 'ready' }).set('X-Tenant', 'acme').expect(200)).body)).toEqual([snapshotId]);
+      expect(ids((await http().get('/snapshots').query({ volumeId: volume, status: 'creating' }).expect(200)).body)).toEqual([]);
+      expect(ids((await http().get(`/volumes/${volume}/snapshots`).set('X-Tenant', 'acme').expect(200)).body)).toEqual([snapshotId]);
+      expect((await http().get(`/snapshots/${snapshotId}/events`).expect(200)).body.items.map((e: Envelope) => [e.streamVersion, e.type])).toEqual([
+        [1, 'SnapshotRequested'],
+        [2, 'SnapshotCreated'],
+      ]);
+    });
+
+    it('keeps tenants apart', async () => {
+      await http().get(`/snapshots/${snapshotId}`).set('X-Tenant', 'globex').expect(404);
+      expect((await http().get('/snapshots').set('X-Tenant', 'globex').expect(200)).body.items).toEqual([]);
+      await http().get(`/volumes/${volume}/snapshots`).set('X-Tenant', 'globex').expect(404);
+      await http().delete(`/snapshots/${snapshotId}`).set('X-Tenant', 'globex').expect(404);
+    });
+
+    it('POST /snapshots/:id/revert answers 202 and queues RevertToSnapshot; SnapshotRevertRequested and SnapshotReverted move the snapshot and end the job', async () => {
+      const res = await http().post(`/snapshots/${snapshotId}/revert`).set('X-Tenant', 'acme').expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), snapshotId });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'RevertToSnapshot', aggregateId: snapshotId, tenant: 'acme', data: {} });
+      expect(commandTopics.get(res.body.jobId)).toBe(topics.snapshotCommands);
+      await emitSnapshotEvent('SnapshotRevertRequested', snapshotId, 3, res.body.jobId, { snapshotId, volumeId: volume }, 'acme');
+      await where('snapshot reverting', `/snapshots/${snapshotId}`, (s) => s.status === 'reverting');
+      await emitSnapshotEvent('SnapshotReverted', snapshotId, 4, res.body.jobId, { snapshotId, volumeId: volume }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ snapshotId, volumeId: volume });
+      await where('snapshot ready again', `/snapshots/${snapshotId}`, (s) => s.status === 'ready');
+    });
+
+    it('a CommandRejected on the snapshot events topic fails the snapshot job with the reason', async () => {
+      const res = await http().post(`/volumes/${volume}/snapshots`).set('X-Tenant', 'acme').send({ name: 'too-many' }).expect(202);
+      await emitSnapshotEvent('CommandRejected', res.body.snapshotId, 1, res.body.jobId, {
+        commandId: res.body.jobId,
+        commandType: 'CreateSnapshot',
+        aggregateId: res.body.snapshotId,
+        error: { code: 'snapshot.limit_reached', category: 'capacity', message: 'the tree holds its maximum of snapshots' },
+        violations: [],
+        details: { volumeId: volume },
+      }, 'acme');
+      const job = await jobStatus(res.body.jobId, 'failed');
+      expect(job.error).toEqual({ code: 'snapshot.limit_reached', category: 'capacity', message: 'the tree holds its maximum of snapshots', violations: [], details: { volumeId: volume } });
+      await http().get(`/snapshots/${res.body.snapshotId}`).expect(404);
+    });
+
+    it('DELETE /volumes/:id passes deleteSnapshots=true to DeleteVolume; without it volume.has_snapshots fails the job with the snapshots', async () => {
+      const refused = await http().delete(`/volumes/${volume}`).set('X-Tenant', 'acme').expect(202);
+      expect(await commandFor(refused.body.jobId)).toMatchObject({ type: 'DeleteVolume', aggregateId: volume, data: {} });
+      expect(commandTopics.get(refused.body.jobId)).toBe(topics.storageCommands);
+      await emit('CommandRejected', volume, 1, refused.body.jobId, {
+        commandId: refused.body.jobId,
+        commandType: 'DeleteVolume',
+        aggregateId: volume,
+        error: { code: 'volume.has_snapshots', category: 'illegal_state', message: `volume ${volume} has 1 snapshot(s)` },
+        violations: [{ field: 'data.deleteSnapshots', rule: 'requiredWithSnapshots', message: 'deleteSnapshots must be true to delete a volume that has snapshots' }],
+        details: { volumeId: volume, snapshots: [`snap-${snapshotId}`] },
+      }, 'acme');
+      expect((await jobStatus(refused.body.jobId, 'failed')).error).toMatchObject({ code: 'volume.has_snapshots', details: { snapshots: [`snap-${snapshotId}`] } });
+
+      const before = await outboxCount();
+      expect((await http().delete(`/volumes/${volume}`).query({ deleteSnapshots: 'yes' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'deleteSnapshots', rule: 'isIn' }),
+      ]);
+      expect(await outboxCount()).toBe(before);
+      const res = await http().delete(`/volumes/${volume}`).query({ deleteSnapshots: 'true' }).set('X-Tenant', 'acme').expect(202);
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'DeleteVolume', aggregateId: volume, data: { deleteSnapshots: true } });
+    });
+
+    it('DELETE /snapshots/:id answers 202 and queues DeleteSnapshot; SnapshotDeleted hides the snapshot, listed only when asked, and a second delete is 409', async () => {
+      const res = await http().delete(`/snapshots/${snapshotId}`).set('X-Tenant', 'acme').expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), snapshotId });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'DeleteSnapshot', aggregateId: snapshotId, data: {} });
+      expect(commandTopics.get(res.body.jobId)).toBe(topics.snapshotCommands);
+      await emitSnapshotEvent('SnapshotDeletionRequested', snapshotId, 5, res.body.jobId, { snapshotId, volumeId: volume }, 'acme');
+      await emitSnapshotEvent('SnapshotDeleted', snapshotId, 6, res.body.jobId, { snapshotId, volumeId: volume }, 'acme');
+      await jobStatus(res.body.jobId, 'succeeded');
+      await where('snapshot deleted', `/snapshots/${snapshotId}`, (s) => s.status === 'deleted');
+      expect((await http().get(`/volumes/${volume}/snapshots`).expect(200)).body.items).toEqual([]);
+      expect((await http().get(`/volumes/${volume}/snapshots`).query({ status: 'deleted' }).expect(200)).body.items.map((s: { id: string }) => s.id)).toEqual([snapshotId]);
+      expect((await http().delete(`/snapshots/${snapshotId}`).expect(409)).body).toEqual({
+        statusCode: 409,
+        code: 'snapshot.already_deleted',
+        message: `snapshot ${snapshotId} is already deleted`,
+      });
+    });
+
+    it('answers 404 for an unknown volume or snapshot and 400 for a bad body, queueing nothing', async () => {
+      const unknown = randomUUID();
+      const before = await outboxCount();
+      expect((await http().post(`/volumes/${unknown}/snapshots`).send({ name: 's' }).expect(404)).body).toEqual({
+        statusCode: 404,
+        code: 'volume.not_found',
+        message: `volume ${unknown} does not exist`,
+      });
+      expect((await http().get(`/volumes/${unknown}/snapshots`).expect(404)).body.code).toBe('volume.not_found');
+      expect((await http().get(`/snapshots/${unknown}`).expect(404)).body).toEqual({ statusCode: 404, code: 'snapshot.not_found', message: `snapshot ${unknown} does not exist` });
+      expect((await http().delete(`/snapshots/${unknown}`).expect(404)).body.code).toBe('snapshot.not_found');
+      expect((await http().post(`/snapshots/${unknown}/revert`).expect(404)).body.code).toBe('snapshot.not_found');
+      expect((await http().post(`/volumes/${volume}/snapshots`).send({ name: '-bad', colour: 'red' }).expect(400)).body.violations.map((v: { field: string; rule: string }) => [v.field, v.rule])).toEqual(
+        expect.arrayContaining([['name', 'matches'], ['colour', 'whitelistValidation']]),
+      );
+      expect((await http().get('/snapshots').query({ status: 'gone' }).expect(400)).body.code).toBe('request.invalid');
+      expect((await http().get('/snapshots/nope').expect(400)).body.violations).toEqual([{ field: 'id', rule: 'isUuid', message: 'id must be a UUID' }]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('documents the snapshot endpoints and the snapshot view', async () => {
+      const doc = (await http().get('/docs-json').expect(200)).body;
+      for (const [path, method, status] of [
+        ['/volumes/{id}/snapshots', 'post', '202'], ['/volumes/{id}/snapshots', 'get', '200'], ['/snapshots', 'get', '200'], ['/snapshots/{id}', 'get', '200'],
+        ['/snapshots/{id}', 'delete', '202'], ['/snapshots/{id}/revert', 'post', '202'], ['/snapshots/{id}/events', 'get', '200'],
+      ]) {
+        expect([path, method, doc.paths[path]?.[method]?.responses[status]]).toEqual([path, method, expect.anything()]);
+      }
+      expect(doc.paths['/volumes/{id}'].delete.parameters.map((p: { name: string }) => p.name)).toContain('deleteSnapshots');
+      expect(Object.keys(doc.components.schemas.SnapshotView.properties)).toEqual(
+        expect.arrayContaining(['id', 'volumeId', 'name', 'poolId', 'status', 'backendName', 'sizeBytes', 'policyId', 'dueAt', 'lastError']),
+      );
+      expect(doc.components.schemas.SnapshotView.properties.status.enum).toEqual(['creating', 'ready', 'reverting', 'error', 'deleting', 'deleted']);
+      expect(Object.keys(doc.components.schemas.SnapshotAccepted.properties)).toEqual(['jobId', 'snapshotId']);
     });
   });
 

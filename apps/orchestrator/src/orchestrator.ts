@@ -4,6 +4,7 @@ import { ReadModels1763800000000 } from './read-model/infrastructure/17638000000
 import { PoolLifecycle1763900000000 } from './read-model/infrastructure/1763900000000-pool-lifecycle.migration';
 import { VolumeOperations1764000000000 } from './read-model/infrastructure/1764000000000-volume-operations.migration';
 import { MigrationMaintenance1764100000000 } from './read-model/infrastructure/1764100000000-migration-maintenance.migration';
+import { Snapshots1764200000000 } from './read-model/infrastructure/1764200000000-snapshots.migration';
 import { ORCHESTRATOR_SCHEMA } from './read-model/infrastructure/schema';
 
 export const SERVICE_NAME = 'orchestrator';
@@ -15,10 +16,12 @@ export const platformOptions: PlatformOptions = {
   defaultPort: DEFAULT_PORT,
   schema: ORCHESTRATOR_SCHEMA,
   entities: readModelEntities,
-  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000],
+  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000, Snapshots1764200000000],
   topics: [
     { key: 'storageCommands', partitions: 6 },
     { key: 'storageEvents', partitions: 6 },
+    { key: 'snapshotCommands', partitions: 6 },
+    { key: 'snapshotEvents', partitions: 6 },
     { key: 'deadLetter', partitions: 1 },
   ],
 };

@@ -55,6 +55,8 @@ const effects: Readonly<Record<string, JobEffect>> = {
   SnapshotRevertRequested: 'running',
   SnapshotReverted: 'succeeded',
   SnapshotRevertFailed: 'failed',
+  SnapshotPolicyCreated: 'succeeded',
+  SnapshotPolicyDeleted: 'succeeded',
 };
 
 export function jobEffectOf(eventType: string): JobEffect | undefined {

@@ -40,7 +40,8 @@ export class EnvelopeSchema {
   @Min(1)
   schemaVersion!: number;
 
-  @IsUUID('4')
+  /** Any UUID: ids derived by name (a policy's scheduled snapshot, a maintenance's move) are version 5. */
+  @IsUUID('all')
   aggregateId!: string;
 
   @IsOptional()

@@ -6,13 +6,14 @@ export function setUpOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Strata orchestrator')
     .setDescription(
-      'Storage pools, volumes, hypervisor hosts, their event histories and jobs, and the storage plugins pools are made of. Commands answer 202 with a job id; ' +
+      'Storage pools, volumes, volume snapshots, hypervisor hosts, their event histories and jobs, and the storage plugins pools are made of. Commands answer 202 with a job id; ' +
         'follow the job at GET /jobs/{id}. Errors: { statusCode, code, message, violations? }.',
     )
     .setVersion('1')
     .addTag('plugins')
     .addTag('pools')
     .addTag('volumes')
+    .addTag('snapshots')
     .addTag('hosts')
     .addTag('jobs')
     .build();

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ProjectStorageEventHandler } from './application/project-storage-event.handler';
 import { ReadModelStore } from './infrastructure/read-model.store';
-import { StorageEventsConsumer } from './application/storage-events.consumer';
+import { EventTopicsConsumer } from './application/event-topics.consumer';
 
-/** Storage events in, read models and jobs out. Everything it needs comes from PlatformModule. */
-@Module({ providers: [ReadModelStore, ProjectStorageEventHandler, StorageEventsConsumer] })
+/** Storage and snapshot events in, read models and jobs out. Everything it needs comes from PlatformModule. */
+@Module({ providers: [ReadModelStore, ProjectStorageEventHandler, EventTopicsConsumer] })
 export class ProjectionModule {}

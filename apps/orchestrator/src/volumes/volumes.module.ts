@@ -24,5 +24,6 @@ import { VolumeLookup } from './application/volume-lookup';
     ListVolumesQuery,
     VolumeLookup,
   ],
+  exports: [VolumeLookup],
 })
 export class VolumesModule {}

@@ -1,6 +1,6 @@
 // class-validator's decorators read design-time metadata.
 import 'reflect-metadata';
-import { IsUUID } from 'class-validator';
+import { IsInt, IsObject, IsUUID, Max, Min } from 'class-validator';
 import { IsResourceName } from '../storage/commands';
 
 /** Take a snapshot of a volume on its primary storage (the command's aggregate is the new snapshot's id). */
@@ -18,10 +18,35 @@ export class DeleteSnapshotData {}
 /** Put the snapshot's content back into its volume (the volume must be detached; some backends allow only the latest snapshot). */
 export class RevertToSnapshotData {}
 
+/**
+ * A schedule of snapshots of one volume (the command's aggregate is the new policy's id):
+ * schedule is {kind: 'hourly', minute} | {kind: 'daily', time: 'HH:MM'} | {kind: 'weekly',
+ * dayOfWeek, time} | {kind: 'monthly', dayOfMonth, time}, each with an IANA timeZone; its
+ * rules are checked by the snapshot service, each broken one named (data.schedule.<field>).
+ */
+export class CreateSnapshotPolicyData {
+  @IsUUID('4')
+  volumeId!: string;
+
+  @IsObject()
+  schedule!: Record<string, unknown>;
+
+  /** Snapshots of this policy kept; beyond it the oldest are deleted. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  retention!: number;
+}
+
+/** Stop a policy; the snapshots it took stay. */
+export class DeleteSnapshotPolicyData {}
+
 export interface SnapshotCommandDataMap {
   CreateSnapshot: CreateSnapshotData;
   DeleteSnapshot: DeleteSnapshotData;
   RevertToSnapshot: RevertToSnapshotData;
+  CreateSnapshotPolicy: CreateSnapshotPolicyData;
+  DeleteSnapshotPolicy: DeleteSnapshotPolicyData;
 }
 export type SnapshotCommandType = keyof SnapshotCommandDataMap;
 
@@ -29,4 +54,6 @@ export const snapshotCommandSchemas: { readonly [K in SnapshotCommandType]: new 
   CreateSnapshot: CreateSnapshotData,
   DeleteSnapshot: DeleteSnapshotData,
   RevertToSnapshot: RevertToSnapshotData,
+  CreateSnapshotPolicy: CreateSnapshotPolicyData,
+  DeleteSnapshotPolicy: DeleteSnapshotPolicyData,
 };

@@ -54,6 +54,39 @@ export interface SnapshotRevertFailed {
   readonly error: ErrorInfo;
 }
 
+/** A policy's schedule as recorded (validated, weekday names turned into numbers). */
+export interface SnapshotPolicySchedule {
+  readonly kind: 'hourly' | 'daily' | 'weekly' | 'monthly';
+  readonly timeZone: string;
+  readonly minute?: number;
+  readonly time?: string;
+  readonly dayOfWeek?: number;
+  readonly dayOfMonth?: number;
+}
+
+export interface SnapshotPolicyCreated {
+  readonly policyId: string;
+  readonly volumeId: string;
+  readonly schedule: SnapshotPolicySchedule;
+  readonly retention: number;
+  /** No run is due at or before this instant. */
+  readonly createdAt: string;
+}
+export interface SnapshotPolicyDeleted {
+  readonly policyId: string;
+  readonly volumeId: string;
+}
+/**
+ * A scheduled run taken: the snapshot with id snapshotId (derived from the policy and the
+ * due time) is to exist. Recorded before the snapshot is asked for, so a restart finds it.
+ */
+export interface SnapshotPolicyRunTaken {
+  readonly policyId: string;
+  readonly volumeId: string;
+  readonly dueAt: string;
+  readonly snapshotId: string;
+}
+
 export interface SnapshotEventDataMap {
   SnapshotRequested: SnapshotRequested;
   SnapshotCreated: SnapshotCreated;
@@ -64,5 +97,8 @@ export interface SnapshotEventDataMap {
   SnapshotRevertRequested: SnapshotRevertRequested;
   SnapshotReverted: SnapshotReverted;
   SnapshotRevertFailed: SnapshotRevertFailed;
+  SnapshotPolicyCreated: SnapshotPolicyCreated;
+  SnapshotPolicyDeleted: SnapshotPolicyDeleted;
+  SnapshotPolicyRunTaken: SnapshotPolicyRunTaken;
 }
 export type SnapshotEventType = keyof SnapshotEventDataMap;

@@ -105,3 +105,11 @@ describe('decodeMessage', () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe('aggregate ids', () => {
+  it('takes a name-derived (version 5) UUID as the aggregate, but still refuses what is no UUID', () => {
+    expect(validateStorageCommand(envelope({ aggregateId: '1ae9dfbd-f8d7-5fbf-bd48-a6a405b23603', type: 'DeleteVolume', data: {} })).ok).toBe(true);
+    const bad = validateStorageCommand(envelope({ aggregateId: 'volume-1', type: 'DeleteVolume', data: {} }));
+    expect(bad.ok).toBe(false);
+  });
+});

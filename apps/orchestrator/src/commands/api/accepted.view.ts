@@ -24,3 +24,11 @@ export class HostAccepted {
   @ApiProperty({ format: 'uuid', description: 'The host the command is about; for POST /hosts, the id the new host will have' })
   hostId!: string;
 }
+
+export class SnapshotAccepted {
+  @ApiProperty({ format: 'uuid', description: 'Follow it at GET /jobs/{jobId}' })
+  jobId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The snapshot the command is about; for POST /volumes/{id}/snapshots, the id the new snapshot will have' })
+  snapshotId!: string;
+}

@@ -1,16 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StorageCommand, StorageCommandType, Topics } from '@strata/contracts';
+import type { Topics } from '@strata/contracts';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { FieldViolation } from '@strata/kernel';
 import { Clock, IdGenerator, TOPICS } from '@strata/service-kit';
 import { invalidRequest } from '../../errors';
 import type { RequestContext } from '../../http/request-context';
 import { JobEntity } from '../../read-model/infrastructure/job.entity';
-import { acceptedJob, buildCommandEnvelope, checkCommand } from '../domain/command-request';
+import { acceptedJob, buildCommandEnvelope, checkCommand, commandRouteOf, type Command, type CommandType } from '../domain/command-request';
 
 /**
  * Publishes a command the only safe way: its job row and its outbox row commit together,
- * and the relay sends it to Kafka. A direct publish beside the database write could lose
+ * and the relay sends it to Kafka: a storage command to the storage commands topic, a
+ * snapshot command to the snapshot commands topic (commandRouteOf). A direct publish beside the database write could lose
  * the one or the other.
  */
 @Injectable()
@@ -29,7 +30,7 @@ export class CommandSubmitter {
    * with the same request (a pool's plugin config), so that one answer lists them all.
    */
   async submit(
-    type: StorageCommandType,
+    type: CommandType,
     aggregateId: string,
     data: unknown,
     context: RequestContext,
@@ -53,11 +54,12 @@ export class CommandSubmitter {
     return commandId;
   }
 
-  private async write(command: StorageCommand): Promise<void> {
+  private async write(command: Command): Promise<void> {
+    const topic = this.topics[commandRouteOf(command.type).topic];
     await this.store.transaction(async (m) => {
       // TypeORM's deep-partial type cannot express jsonb Records; the row is complete.
       await m.getRepository(JobEntity).insert(acceptedJob(command) as never);
-      await this.store.enqueue(m, { topic: this.topics.storageCommands, key: command.aggregateId, payload: command });
+      await this.store.enqueue(m, { topic, key: command.aggregateId, payload: command });
     });
   }
 }

@@ -1,16 +1,42 @@
 import {
   ENVELOPE_SCHEMA_VERSION,
+  SNAPSHOT_COMMAND_TYPES,
+  validateSnapshotCommand,
   validateStorageCommand,
   type Envelope,
+  type SnapshotCommand,
+  type SnapshotCommandType,
   type StorageCommand,
   type StorageCommandType,
+  type TopicKey,
+  type Validation,
 } from '@strata/contracts';
 import type { FieldViolation } from '@strata/kernel';
 import type { JobRow } from '../../read-model/domain/rows';
 
-/** A REST request for a storage command, with the id, time and aggregate already chosen. */
+/** Every command the orchestrator sends: the storage service's and the snapshot service's. */
+export type CommandType = StorageCommandType | SnapshotCommandType;
+export type Command = StorageCommand | SnapshotCommand;
+
+const snapshotCommandTypes: ReadonlySet<string> = new Set(SNAPSHOT_COMMAND_TYPES);
+
+/** The command topic a type belongs on, and the rules its receiver checks it with. */
+export interface CommandRoute {
+  readonly topic: Extract<TopicKey, 'storageCommands' | 'snapshotCommands'>;
+  readonly validate: (envelope: Envelope<string, unknown>) => Validation<Command>;
+}
+
+const storageRoute: CommandRoute = { topic: 'storageCommands', validate: validateStorageCommand };
+const snapshotRoute: CommandRoute = { topic: 'snapshotCommands', validate: validateSnapshotCommand };
+
+/** Snapshot commands go to the snapshot service; every other command to the storage service. */
+export function commandRouteOf(type: CommandType): CommandRoute {
+  return snapshotCommandTypes.has(type) ? snapshotRoute : storageRoute;
+}
+
+/** A REST request for a command, with the id, time and aggregate already chosen. */
 export interface CommandRequest {
-  readonly type: StorageCommandType;
+  readonly type: CommandType;
   /** The command's message id, which is also its job id. */
   readonly commandId: string;
   readonly aggregateId: string;
@@ -24,11 +50,11 @@ export interface CommandRequest {
 }
 
 export type CommandCheck =
-  | { readonly ok: true; readonly command: StorageCommand }
+  | { readonly ok: true; readonly command: Command }
   | { readonly ok: false; readonly violations: FieldViolation[] };
 
 /** The envelope exactly as any other publisher would put it on the command topic. */
-export function buildCommandEnvelope(request: CommandRequest): Envelope<StorageCommandType, unknown> {
+export function buildCommandEnvelope(request: CommandRequest): Envelope<CommandType, unknown> {
   return {
     messageId: request.commandId,
     kind: 'command',
@@ -74,12 +100,12 @@ export function toRequestViolations(envelope: Envelope<string, unknown>, violati
 }
 
 /**
- * Checks the command with the very rules the storage service applies to it, so a request
- * accepted here is not rejected there for its shape.
+ * Checks the command with the very rules its receiver (the storage or the snapshot service)
+ * applies to it, so a request accepted here is not rejected there for its shape.
  */
-export function checkCommand(envelope: Envelope<StorageCommandType, unknown>): CommandCheck {
-  const result = validateStorageCommand(envelope);
-  if (result.ok) return { ok: true, command: envelope as StorageCommand };
+export function checkCommand(envelope: Envelope<CommandType, unknown>): CommandCheck {
+  const result = commandRouteOf(envelope.type).validate(envelope);
+  if (result.ok) return { ok: true, command: envelope as Command };
   return { ok: false, violations: toRequestViolations(envelope, result.violations) };
 }
 
@@ -96,7 +122,7 @@ export function uuidFieldOf(body: unknown, field: string): string | undefined {
 }
 
 /** The job row a submitted command starts with. */
-export function acceptedJob(command: StorageCommand): JobRow {
+export function acceptedJob(command: Command): JobRow {
   const at = new Date(command.occurredAt);
   return {
     id: command.messageId,

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { StorageCommandType } from '@strata/contracts';
-import { acceptedJob, buildCommandEnvelope, checkCommand, type CommandRequest } from './command-request';
+import { acceptedJob, buildCommandEnvelope, checkCommand, commandRouteOf, type CommandRequest, type CommandType } from './command-request';
 
 const now = new Date('2026-03-01T12:00:00.000Z');
 const poolId = randomUUID();
 
-function request(type: StorageCommandType, data: unknown, over: Partial<CommandRequest> = {}): CommandRequest {
+function request(type: CommandType, data: unknown, over: Partial<CommandRequest> = {}): CommandRequest {
   return { type, commandId: randomUUID(), aggregateId: randomUUID(), occurredAt: now, tenant: null, correlationId: null, data, ...over };
 }
-const check = (type: StorageCommandType, data: unknown, over: Partial<CommandRequest> = {}) =>
+const check = (type: CommandType, data: unknown, over: Partial<CommandRequest> = {}) =>
   checkCommand(buildCommandEnvelope(request(type, data, over)));
 const violationsOf = (result: ReturnType<typeof check>) => (result.ok ? [] : result.violations.map((v) => [v.field, v.rule]));
 
@@ -132,5 +131,47 @@ describe('REST request to storage command', () => {
       createdAt: now,
       updatedAt: now,
     });
+  });
+});
+
+describe('REST request to snapshot command', () => {
+  const volumeId = randomUUID();
+
+  it('routes the snapshot commands to the snapshot commands topic and every other one to the storage commands topic', () => {
+    expect(['CreateSnapshot', 'DeleteSnapshot', 'RevertToSnapshot'].map((t) => commandRouteOf(t as CommandType).topic)).toEqual([
+      'snapshotCommands',
+      'snapshotCommands',
+      'snapshotCommands',
+    ]);
+    expect(['CreateVolume', 'DeleteVolume', 'AddStoragePool'].map((t) => commandRouteOf(t as CommandType).topic)).toEqual([
+      'storageCommands',
+      'storageCommands',
+      'storageCommands',
+    ]);
+  });
+
+  it("checks a snapshot command with the snapshot service's rules", () => {
+    expect(check('CreateSnapshot', { volumeId, name: 'before-upgrade' }).ok).toBe(true);
+    expect(check('DeleteSnapshot', {}).ok).toBe(true);
+    expect(check('RevertToSnapshot', {}).ok).toBe(true);
+    expect(violationsOf(check('CreateSnapshot', { volumeId: 'vol-1', name: '-bad', colour: 'red' }))).toEqual(
+      expect.arrayContaining([
+        ['volumeId', 'isUuid'],
+        ['name', 'matches'],
+        ['colour', 'whitelistValidation'],
+      ]),
+    );
+    expect(violationsOf(check('RevertToSnapshot', { force: true }))).toEqual([['force', 'whitelistValidation']]);
+  });
+
+  it('takes deleteSnapshots on DeleteVolume, a boolean', () => {
+    expect(check('DeleteVolume', { deleteSnapshots: true }).ok).toBe(true);
+    expect(violationsOf(check('DeleteVolume', { deleteSnapshots: 'yes' }))).toEqual([['deleteSnapshots', 'isBoolean']]);
+  });
+
+  it('starts a snapshot command\'s job accepted, as any other', () => {
+    const result = check('CreateSnapshot', { volumeId, name: 's-1' }, { tenant: 'acme' });
+    if (!result.ok) throw new Error('expected a valid command');
+    expect(acceptedJob(result.command)).toMatchObject({ commandType: 'CreateSnapshot', aggregateId: result.command.aggregateId, tenant: 'acme', status: 'accepted' });
   });
 });

@@ -6,7 +6,7 @@ import type { ReceivedEvent } from '../domain/storage-event';
 
 export const PROJECTION_CONSUMER = 'orchestrator-projections';
 
-/** Projects one storage event, exactly once: the inbox claim commits with the read models. */
+/** Projects one event (storage or snapshot), exactly once: the inbox claim commits with the read models. */
 @Injectable()
 export class ProjectStorageEventHandler {
   constructor(

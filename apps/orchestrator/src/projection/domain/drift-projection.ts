@@ -1,10 +1,10 @@
 import { assertUnreachable } from '@strata/kernel';
 import type { OrphanRemovalRecord, OrphanRemovalStatus, PoolDriftRow } from '../../read-model/domain/rows';
-import type { TypedStorageEvent } from './storage-event';
+import type { TypedEvent } from './storage-event';
 
 /** The events of a pool's drift record, published under the pool id in a stream of their own. */
 export type DriftEvent = Extract<
-  TypedStorageEvent,
+  TypedEvent,
   { type: 'PoolDriftDetected' | 'PoolDriftCleared' | 'OrphanRemovalRequested' | 'OrphanRemoved' | 'OrphanRemovalFailed' }
 >;
 
@@ -20,7 +20,7 @@ export function isDriftEventType(type: string): boolean {
   return driftTypes.has(type);
 }
 
-export function isDriftEvent(event: TypedStorageEvent): event is DriftEvent {
+export function isDriftEvent(event: TypedEvent): event is DriftEvent {
   return driftTypes.has(event.type);
 }
 

@@ -1,11 +1,11 @@
 import type { HostDeregistered, HostRegistered } from '@strata/contracts';
 import { assertUnreachable } from '@strata/kernel';
 import type { HostRow } from '../../read-model/domain/rows';
-import type { TypedStorageEvent } from './storage-event';
+import type { TypedEvent } from './storage-event';
 
-export type HostEvent = Extract<TypedStorageEvent, { type: 'HostRegistered' | 'HostDeregistered' }>;
+export type HostEvent = Extract<TypedEvent, { type: 'HostRegistered' | 'HostDeregistered' }>;
 
-export function isHostEvent(event: TypedStorageEvent): event is HostEvent {
+export function isHostEvent(event: TypedEvent): event is HostEvent {
   return event.type === 'HostRegistered' || event.type === 'HostDeregistered';
 }
 

@@ -1,6 +1,6 @@
 import { jobEffectOf, type JobEffect } from '@strata/contracts';
 import type { JobError, JobRow, JobStatus, VolumeRow } from '../../read-model/domain/rows';
-import type { ReceivedEvent, TypedStorageEvent } from './storage-event';
+import type { ReceivedEvent, TypedEvent } from './storage-event';
 import { qosLimits } from './volume-projection';
 
 /** What one event says about the job of the command that caused it. */
@@ -56,9 +56,18 @@ const commandOf: Readonly<Record<string, string>> = {
   PoolMaintenanceEntered: 'EnterPoolMaintenance',
   PoolMaintenanceFailed: 'EnterPoolMaintenance',
   PoolMaintenanceCancelled: 'CancelPoolMaintenance',
+  SnapshotRequested: 'CreateSnapshot',
+  SnapshotCreated: 'CreateSnapshot',
+  SnapshotCreationFailed: 'CreateSnapshot',
+  SnapshotDeletionRequested: 'DeleteSnapshot',
+  SnapshotDeleted: 'DeleteSnapshot',
+  SnapshotDeletionFailed: 'DeleteSnapshot',
+  SnapshotRevertRequested: 'RevertToSnapshot',
+  SnapshotReverted: 'RevertToSnapshot',
+  SnapshotRevertFailed: 'RevertToSnapshot',
 };
 
-function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
+function resultOf(event: TypedEvent): Record<string, unknown> | null {
   switch (event.type) {
     case 'StoragePoolAdded':
     case 'StoragePoolEnabled':
@@ -121,12 +130,17 @@ function resultOf(event: TypedStorageEvent): Record<string, unknown> | null {
       return { poolId: event.data.poolId };
     case 'PoolMaintenanceCancelled':
       return { poolId: event.data.poolId, restoredStatus: event.data.restoredStatus };
+    case 'SnapshotCreated':
+      return { snapshotId: event.data.snapshotId, volumeId: event.data.volumeId, sizeBytes: event.data.sizeBytes };
+    case 'SnapshotDeleted':
+    case 'SnapshotReverted':
+      return { snapshotId: event.data.snapshotId, volumeId: event.data.volumeId };
     default:
       return null;
   }
 }
 
-function errorOf(event: TypedStorageEvent): JobError | null {
+function errorOf(event: TypedEvent): JobError | null {
   switch (event.type) {
     case 'VolumeCreationFailed':
     case 'VolumeDeletionFailed':
@@ -137,6 +151,10 @@ function errorOf(event: TypedStorageEvent): JobError | null {
     case 'OrphanRemovalFailed':
     case 'VolumeMigrationFailed':
       return { ...event.data.error, violations: [] };
+    case 'SnapshotCreationFailed':
+    case 'SnapshotDeletionFailed':
+    case 'SnapshotRevertFailed':
+      return { ...event.data.error, violations: [], details: { snapshotId: event.data.snapshotId, volumeId: event.data.volumeId } };
     case 'PoolMaintenanceFailed':
       return { ...event.data.error, violations: [], details: { poolId: event.data.poolId, volumeId: event.data.volumeId ?? null } };
     case 'CommandRejected':
@@ -160,7 +178,7 @@ const COMMAND_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
  * AttachVolume's. A job first seen there (an attach published straight to Kafka) is then the
  * attach's, and the VolumeCreated that follows (a CreateVolume event) leaves it alone.
  */
-function commandTypeOf(event: TypedStorageEvent, volume: VolumeRow | null | undefined): string {
+function commandTypeOf(event: TypedEvent, volume: VolumeRow | null | undefined): string {
   if (event.type === 'VolumeCreationRequested' && volume?.status === 'allocated') return 'AttachVolume';
   return commandOf[event.type] ?? 'unknown';
 }

@@ -13,7 +13,7 @@ import type {
 } from '@strata/contracts';
 import { assertUnreachable } from '@strata/kernel';
 import { POOL_DEFAULTS, type PoolRow, type VolumeRow } from '../../read-model/domain/rows';
-import type { TypedStorageEvent } from './storage-event';
+import type { TypedEvent } from './storage-event';
 
 /** What the pool's volumes already occupy, for a pool whose own event comes after theirs. */
 export interface PoolUsage {
@@ -95,7 +95,7 @@ export function adjustPoolUsage(
 
 /** The events of a pool's life after it was added. */
 export type PoolLifecycleEvent = Extract<
-  TypedStorageEvent,
+  TypedEvent,
   {
     type:
       | 'StoragePoolUpdated'
@@ -122,7 +122,7 @@ const lifecycleTypes: ReadonlySet<string> = new Set<PoolLifecycleEvent['type']>(
   'PoolMaintenanceCancelled',
 ]);
 
-export function isPoolLifecycleEvent(event: TypedStorageEvent): event is PoolLifecycleEvent {
+export function isPoolLifecycleEvent(event: TypedEvent): event is PoolLifecycleEvent {
   return lifecycleTypes.has(event.type);
 }
 

@@ -1,8 +1,9 @@
-import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
 import { adoptOrphan, applyDriftEvent, isDriftEvent, isDriftEventType } from './drift-projection';
 import { applyHostEvent, isHostEvent } from './host-projection';
 import { advanceJob, jobUpdateOf } from './job-projection';
 import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
+import { applySnapshotEvent, isSnapshotEvent } from './snapshot-projection';
 import type { ReceivedEvent } from './storage-event';
 import { applyVolumeEvent, isVolumeEvent, poolIdOf, sourcePoolIdOf } from './volume-projection';
 
@@ -16,6 +17,8 @@ export interface ProjectionTargets {
   readonly hostId?: string;
   /** The pool whose drift record the event changes. */
   readonly driftPoolId?: string;
+  /** A snapshot event's snapshot: it touches no pool or volume row. */
+  readonly snapshotId?: string;
   readonly jobId?: string;
 }
 
@@ -29,6 +32,8 @@ export interface ProjectionView {
   readonly volume: VolumeRow | null;
   readonly host: HostRow | null;
   readonly drift: PoolDriftRow | null;
+  /** Only loaded for snapshot events. */
+  readonly snapshot?: SnapshotRow | null;
   readonly job: JobRow | null;
 }
 
@@ -39,6 +44,7 @@ export interface ProjectionChanges {
   readonly volume?: VolumeRow;
   readonly host?: HostRow;
   readonly drift?: PoolDriftRow;
+  readonly snapshot?: SnapshotRow;
   readonly job?: JobRow;
   readonly history?: AggregateEventRow;
 }
@@ -58,6 +64,7 @@ export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
   }
   if (typed && isHostEvent(typed)) return { hostId: typed.data.hostId, jobId };
   if (typed && isDriftEvent(typed)) return { poolId: typed.data.poolId, driftPoolId: typed.data.poolId, jobId };
+  if (typed && isSnapshotEvent(typed)) return { snapshotId: typed.data.snapshotId, jobId };
   return { jobId };
 }
 
@@ -120,6 +127,10 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
   }
   if (typed && isDriftEvent(typed)) {
     return { drift: applyDriftEvent(view.drift, typed, version, at), job, history };
+  }
+  if (typed && isSnapshotEvent(typed)) {
+    const snapshot = applySnapshotEvent(view.snapshot ?? null, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
+    return { snapshot, job, history };
   }
   return { job, history };
 }

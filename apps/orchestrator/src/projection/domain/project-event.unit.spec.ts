@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
 import { NO_USAGE } from './pool-projection';
 import { needsPoolUsage, projectEvent, projectionTargets } from './project-event';
-import { readStorageEvent, type ReceivedEvent } from './storage-event';
+import { readEvent, type ReceivedEvent } from './storage-event';
 
 /** The read models in memory, fed the way the TypeORM edge feeds the real ones. */
 class ReadModels {
@@ -10,6 +10,7 @@ class ReadModels {
   volumes = new Map<string, VolumeRow>();
   hosts = new Map<string, HostRow>();
   drifts = new Map<string, PoolDriftRow>();
+  snapshots = new Map<string, SnapshotRow>();
   jobs = new Map<string, JobRow>();
   history: AggregateEventRow[] = [];
 
@@ -34,6 +35,7 @@ class ReadModels {
         volume: (t.volumeId && this.volumes.get(t.volumeId)) || null,
         host: (t.hostId && this.hosts.get(t.hostId)) || null,
         drift: (t.driftPoolId && this.drifts.get(t.driftPoolId)) || null,
+        snapshot: (t.snapshotId && this.snapshots.get(t.snapshotId)) || null,
         job: (t.jobId && this.jobs.get(t.jobId)) || null,
       };
       const changes = projectEvent(view, event);
@@ -42,6 +44,7 @@ class ReadModels {
       if (changes.volume) this.volumes.set(changes.volume.id, changes.volume);
       if (changes.host) this.hosts.set(changes.host.id, changes.host);
       if (changes.drift) this.drifts.set(changes.drift.poolId, changes.drift);
+      if (changes.snapshot) this.snapshots.set(changes.snapshot.id, changes.snapshot);
       if (changes.job) this.jobs.set(changes.job.id, changes.job);
       const h = changes.history;
       if (h && !this.history.some((e) => e.aggregateId === h.aggregateId && e.stream === h.stream && e.streamVersion === h.streamVersion)) this.history.push(h);
@@ -55,7 +58,7 @@ let clock = Date.parse('2026-01-01T00:00:00.000Z');
 
 function event(type: string, aggregateId: string, streamVersion: number | null, data: Record<string, unknown>, causationId: string | null = randomUUID(), tenant: string | null = null): ReceivedEvent {
   clock += 1000;
-  const read = readStorageEvent({
+  const read = readEvent({
     messageId: randomUUID(),
     kind: 'event',
     type,
@@ -1351,5 +1354,202 @@ describe('projection: pool maintenance', () => {
     }, commandId));
     expect(rm.jobs.get(commandId)).toMatchObject({ status: 'failed', commandType: 'EnterPoolMaintenance', error: { details: { poolId, volumes } } });
     expect(rm.pools.get(poolId)).toMatchObject({ status: 'enabled', maintenancePhase: null });
+  });
+});
+
+describe('projection: snapshots', () => {
+  const backendError = { code: 'backend.busy', category: 'backend', message: 'volume busy' };
+
+  /** One snapshot's stream, as the snapshot service publishes it on the snapshot events topic. */
+  function snapshotEvents(tenant: string | null = 'acme') {
+    const snapshotId = randomUUID();
+    const volumeId = randomUUID();
+    const poolId = randomUUID();
+    const createJob = randomUUID();
+    const ids = { snapshotId, volumeId };
+    const e = (type: string, version: number, data: Record<string, unknown>, job: string | null) => event(type, snapshotId, version, { ...ids, ...data }, job, tenant);
+    return {
+      ...ids,
+      poolId,
+      createJob,
+      requested: (over: Record<string, unknown> = {}) =>
+        e('SnapshotRequested', 1, { name: 'before-upgrade', poolId, volumeBackendName: `vol-${volumeId}`, backendName: `snap-${snapshotId}`, policyId: null, dueAt: null, ...over }, createJob),
+      created: (sizeBytes = 10 * GiB) => e('SnapshotCreated', 2, { sizeBytes }, createJob),
+      creationFailed: () => e('SnapshotCreationFailed', 2, { error: backendError }, createJob),
+      deletionRequested: (job: string, version = 3) => e('SnapshotDeletionRequested', version, {}, job),
+      deleted: (job: string, version = 4) => e('SnapshotDeleted', version, {}, job),
+      deletionFailed: (job: string, version = 4) => e('SnapshotDeletionFailed', version, { error: backendError }, job),
+      revertRequested: (job: string, version = 3) => e('SnapshotRevertRequested', version, {}, job),
+      reverted: (job: string, version = 4) => e('SnapshotReverted', version, {}, job),
+      revertFailed: (job: string, version = 4) => e('SnapshotRevertFailed', version, { error: backendError }, job),
+    };
+  }
+
+  it('SnapshotRequested lists the snapshot creating, with its volume, pool and backend name; the CreateSnapshot job runs', () => {
+    const s = snapshotEvents();
+    const requested = s.requested();
+    const rm = new ReadModels().apply(requested);
+    expect(rm.snapshots.get(s.snapshotId)).toEqual({
+      id: s.snapshotId,
+      volumeId: s.volumeId,
+      name: 'before-upgrade',
+      poolId: s.poolId,
+      tenant: 'acme',
+      backendName: `snap-${s.snapshotId}`,
+      volumeBackendName: `vol-${s.volumeId}`,
+      status: 'creating',
+      sizeBytes: null,
+      policyId: null,
+      dueAt: null,
+      lastError: null,
+      version: 1,
+      createdAt: requested.occurredAt,
+      updatedAt: requested.occurredAt,
+    });
+    expect(rm.jobs.get(s.createJob)).toMatchObject({ status: 'running', commandType: 'CreateSnapshot', aggregateId: s.snapshotId, tenant: 'acme' });
+  });
+
+  it('SnapshotCreated makes it ready with its size and ends the job with the snapshot as its result', () => {
+    const s = snapshotEvents();
+    const rm = new ReadModels().apply(s.requested(), s.created(3 * GiB));
+    expect(rm.snapshots.get(s.snapshotId)).toMatchObject({ status: 'ready', sizeBytes: 3 * GiB, lastError: null, version: 2 });
+    expect(rm.jobs.get(s.createJob)).toMatchObject({
+      status: 'succeeded',
+      commandType: 'CreateSnapshot',
+      result: { snapshotId: s.snapshotId, volumeId: s.volumeId, sizeBytes: 3 * GiB },
+      error: null,
+    });
+  });
+
+  it('SnapshotCreationFailed is an error with the reason, on the snapshot and the failed job', () => {
+    const s = snapshotEvents();
+    const rm = new ReadModels().apply(s.requested(), s.creationFailed());
+    expect(rm.snapshots.get(s.snapshotId)).toMatchObject({ status: 'error', sizeBytes: null, lastError: backendError });
+    expect(rm.jobs.get(s.createJob)).toMatchObject({
+      status: 'failed',
+      error: { ...backendError, violations: [], details: { snapshotId: s.snapshotId, volumeId: s.volumeId } },
+    });
+  });
+
+  it('a deletion goes deleting, then deleted; a failed one is an error that may be deleted again', () => {
+    const s = snapshotEvents();
+    const [first, second] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(s.requested(), s.created(), s.deletionRequested(first));
+    expect(rm.snapshots.get(s.snapshotId)?.status).toBe('deleting');
+    expect(rm.jobs.get(first)).toMatchObject({ status: 'running', commandType: 'DeleteSnapshot' });
+    rm.apply(s.deletionFailed(first));
+    expect(rm.snapshots.get(s.snapshotId)).toMatchObject({ status: 'error', lastError: backendError, sizeBytes: 10 * GiB });
+    expect(rm.jobs.get(first)).toMatchObject({ status: 'failed', error: { code: 'backend.busy' } });
+    rm.apply(s.deletionRequested(second, 5), s.deleted(second, 6));
+    expect(rm.snapshots.get(s.snapshotId)).toMatchObject({ status: 'deleted', lastError: null, version: 6 });
+    expect(rm.jobs.get(second)).toMatchObject({ status: 'succeeded', result: { snapshotId: s.snapshotId, volumeId: s.volumeId } });
+  });
+
+  it('a revert is reverting, then ready; a failed one is ready again with the reason', () => {
+    const s = snapshotEvents();
+    const [first, second] = [randomUUID(), randomUUID()];
+    const rm = new ReadModels().apply(s.requested(), s.created(), s.revertRequested(first));
+    expect(rm.snapshots.get(s.snapshotId)?.status).toBe('reverting');
+    expect(rm.jobs.get(first)).toMatchObject({ status: 'running', commandType: 'RevertToSnapshot' });
+    rm.apply(s.revertFailed(first));
+    expect(rm.snapshots.get(s.snapshotId)).toMatchObject({ status: 'ready', lastError: backendError });
+    expect(rm.jobs.get(first)).toMatchObject({ status: 'failed', error: { code: 'backend.busy', details: { snapshotId: s.snapshotId } } });
+    rm.apply(s.revertRequested(second, 5), s.reverted(second, 6));
+    expect(rm.snapshots.get(s.snapshotId)).toMatchObject({ status: 'ready', lastError: null, version: 6 });
+    expect(rm.jobs.get(second)).toMatchObject({ status: 'succeeded', result: { snapshotId: s.snapshotId, volumeId: s.volumeId } });
+  });
+
+  it("a policy's snapshot keeps its policy and due time, and is no one's job (its cause is no command id)", () => {
+    const s = snapshotEvents(null);
+    const policyId = randomUUID();
+    const dueAt = '2026-11-21T06:00:00.000Z';
+    const fromPolicy = event(
+      'SnapshotRequested',
+      s.snapshotId,
+      1,
+      { snapshotId: s.snapshotId, volumeId: s.volumeId, name: 'auto-1', poolId: s.poolId, volumeBackendName: 'v', backendName: 'b', policyId, dueAt },
+      `policy-run:${policyId}:${dueAt}`,
+      null,
+    );
+    const rm = new ReadModels().apply(fromPolicy);
+    expect(rm.snapshots.get(s.snapshotId)).toMatchObject({ policyId, dueAt: new Date(dueAt), tenant: null, status: 'creating' });
+    expect(rm.jobs.size).toBe(0);
+  });
+
+  it('applies a snapshot event once: a redelivery or an older version changes nothing', () => {
+    const s = snapshotEvents();
+    const created = s.created();
+    const rm = new ReadModels().apply(s.requested(), created);
+    const before = rm.snapshots.get(s.snapshotId)!;
+    const again = projectEvent({ pool: null, poolUsage: NO_USAGE, volume: null, host: null, drift: null, snapshot: before, job: null }, created);
+    expect(again.snapshot).toBeUndefined();
+    rm.apply(s.requested());
+    expect(rm.snapshots.get(s.snapshotId)).toEqual(before);
+  });
+
+  it('an event of a snapshot never seen requested is history only, and still moves its job', () => {
+    const s = snapshotEvents();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(s.deleted(job));
+    expect(rm.snapshots.size).toBe(0);
+    expect(rm.history.map((h) => [h.aggregateId, h.type])).toEqual([[s.snapshotId, 'SnapshotDeleted']]);
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', commandType: 'DeleteSnapshot' });
+  });
+
+  it('targets only the snapshot and its job: no pool or volume row, so no pool lock', () => {
+    const s = snapshotEvents();
+    const requested = s.requested();
+    expect(projectionTargets(requested)).toEqual({ snapshotId: s.snapshotId, jobId: s.createJob });
+    const rm = new ReadModels().apply(requested, s.created());
+    expect(rm.pools.size).toBe(0);
+    expect(rm.volumes.size).toBe(0);
+  });
+
+  it("every snapshot event is the snapshot's history, in stream order", () => {
+    const s = snapshotEvents();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(s.requested(), s.created(), s.revertRequested(job), s.reverted(job));
+    expect(rm.history.filter((h) => h.aggregateId === s.snapshotId).map((h) => [h.stream, h.streamVersion, h.type])).toEqual([
+      ['', 1, 'SnapshotRequested'],
+      ['', 2, 'SnapshotCreated'],
+      ['', 3, 'SnapshotRevertRequested'],
+      ['', 4, 'SnapshotReverted'],
+    ]);
+  });
+
+  it('a CommandRejected from the snapshot events topic fails the snapshot command\'s job, and lists no snapshot', () => {
+    const commandId = randomUUID();
+    const snapshotId = randomUUID();
+    const rejected = event(
+      'CommandRejected',
+      snapshotId,
+      1,
+      {
+        commandId,
+        commandType: 'CreateSnapshot',
+        aggregateId: snapshotId,
+        error: { code: 'snapshot.unsupported', category: 'illegal_state', message: 'the backend takes no snapshots' },
+        violations: [],
+        details: { volumeId: 'v-1' },
+      },
+      commandId,
+      'acme',
+    );
+    const rm = new ReadModels().apply(rejected);
+    expect(rm.jobs.get(commandId)).toMatchObject({
+      status: 'failed',
+      commandType: 'CreateSnapshot',
+      aggregateId: snapshotId,
+      error: { code: 'snapshot.unsupported', violations: [], details: { volumeId: 'v-1' } },
+    });
+    expect(rm.snapshots.size).toBe(0);
+    expect(rm.history).toHaveLength(0);
+  });
+
+  it("a snapshot policy's events (not projected yet) are history only", () => {
+    const policyId = randomUUID();
+    const rm = new ReadModels().apply(event('SnapshotPolicyDeleted', policyId, 2, { policyId, volumeId: randomUUID() }, randomUUID()));
+    expect(rm.snapshots.size).toBe(0);
+    expect(rm.history.map((h) => h.type)).toEqual(['SnapshotPolicyDeleted']);
   });
 });

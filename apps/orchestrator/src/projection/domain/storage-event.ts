@@ -1,11 +1,28 @@
-import type { Envelope, StorageEventDataMap, StorageEventType } from '@strata/contracts';
+import type { Envelope, SnapshotEventDataMap, SnapshotEventType, StorageEventDataMap, StorageEventType } from '@strata/contracts';
 
 /**
- * The storage event types this version projects. The contracts may name more (the storage
- * service gains events before the read models show them): those are read untyped and only
- * go to the history, as any type this version does not know.
+ * The event types this version projects, from the storage events topic and the snapshot
+ * events topic (CommandRejected comes on both, with the same payload). The contracts may
+ * name more (a service gains events before the read models show them): those are read
+ * untyped and only go to the history, as any type this version does not know.
  */
-export type ProjectedEventType = Extract<
+export type ProjectedEventType = ProjectedStorageEventType | ProjectedSnapshotEventType;
+
+/** The volume snapshot's own events (a snapshot policy's are not projected yet: history only). */
+export type ProjectedSnapshotEventType = Extract<
+  SnapshotEventType,
+  | 'SnapshotRequested'
+  | 'SnapshotCreated'
+  | 'SnapshotCreationFailed'
+  | 'SnapshotDeletionRequested'
+  | 'SnapshotDeleted'
+  | 'SnapshotDeletionFailed'
+  | 'SnapshotRevertRequested'
+  | 'SnapshotReverted'
+  | 'SnapshotRevertFailed'
+>;
+
+type ProjectedStorageEventType = Extract<
   StorageEventType,
   | 'StoragePoolAdded'
   | 'StoragePoolUpdated'
@@ -53,9 +70,11 @@ export type ProjectedEventType = Extract<
   | 'CommandRejected'
 >;
 
-/** A storage event whose payload has the fields the projection relies on. */
-export type TypedStorageEvent = {
-  [K in ProjectedEventType]: { readonly type: K; readonly data: StorageEventDataMap[K] };
+type ProjectedDataMap = Pick<StorageEventDataMap, ProjectedStorageEventType> & Pick<SnapshotEventDataMap, ProjectedSnapshotEventType>;
+
+/** An event whose payload has the fields the projection relies on. */
+export type TypedEvent = {
+  [K in ProjectedEventType]: { readonly type: K; readonly data: ProjectedDataMap[K] };
 }[ProjectedEventType];
 
 export interface ReceivedEvent {
@@ -66,7 +85,7 @@ export interface ReceivedEvent {
   /** The command that caused the event, i.e. its job; null when none is named. */
   readonly causationId: string | null;
   /** Null for event types this version does not know: those only go to the history. */
-  readonly typed: TypedStorageEvent | null;
+  readonly typed: TypedEvent | null;
 }
 
 export type ReadResult = { readonly ok: true; readonly event: ReceivedEvent } | { readonly ok: false; readonly reason: string };
@@ -95,6 +114,7 @@ const isIdentities = (v: unknown) =>
 const isMode = (v: unknown) => v === 'native' || v === 'copy';
 const isPercent = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 const isRestoredStatus = (v: unknown) => v === 'enabled' || v === 'disabled';
+const isTimestamp = (v: unknown) => isString(v) && !Number.isNaN(Date.parse(v));
 const optional =
   (check: (v: unknown) => boolean) =>
   (v: unknown): boolean =>
@@ -118,6 +138,16 @@ const creationFields: Readonly<Record<string, [(v: unknown) => boolean, string]>
   name: [isString, 'a string'],
   sizeBytes: [isBytes, 'a non-negative integer'],
   backendName: [isString, 'a string'],
+};
+
+/** What every snapshot event names: the snapshot (its aggregate) and its volume. */
+const snapshotFields: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
+  snapshotId: [isUuid, 'a UUID'],
+  volumeId: [isUuid, 'a UUID'],
+};
+const snapshotFailure: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
+  ...snapshotFields,
+  error: [isErrorInfo, 'an error {code, category, message}'],
 };
 
 /** Per known type: the fields the projection reads, and what each must be. */
@@ -222,6 +252,23 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
     error: [isErrorInfo, 'an error {code, category, message}'],
   },
   PoolMaintenanceCancelled: { poolId: [isUuid, 'a UUID'], restoredStatus: [isRestoredStatus, '"enabled" or "disabled"'] },
+  SnapshotRequested: {
+    ...snapshotFields,
+    name: [isString, 'a string'],
+    poolId: [isUuid, 'a UUID'],
+    backendName: [isString, 'a string'],
+    volumeBackendName: [optional((v) => v === null || isString(v)), 'a string or null'],
+    policyId: [optional((v) => v === null || isString(v)), 'a string or null'],
+    dueAt: [optional((v) => v === null || isTimestamp(v)), 'an ISO 8601 timestamp or null'],
+  },
+  SnapshotCreated: { ...snapshotFields, sizeBytes: [isBytes, 'a non-negative integer'] },
+  SnapshotCreationFailed: snapshotFailure,
+  SnapshotDeletionRequested: snapshotFields,
+  SnapshotDeleted: snapshotFields,
+  SnapshotDeletionFailed: snapshotFailure,
+  SnapshotRevertRequested: snapshotFields,
+  SnapshotReverted: snapshotFields,
+  SnapshotRevertFailed: snapshotFailure,
   CommandRejected: {
     commandId: [isString, 'a string'],
     commandType: [isString, 'a string'],
@@ -240,7 +287,7 @@ function isKnownType(type: string): type is ProjectedEventType {
  * projected, however often it is retried, so the caller dead-letters it with the reason
  * instead of blocking the partition.
  */
-export function readStorageEvent(envelope: Envelope<string, Record<string, unknown>>): ReadResult {
+export function readEvent(envelope: Envelope<string, Record<string, unknown>>): ReadResult {
   const fail = (reason: string): ReadResult => ({ ok: false, reason: `${envelope.type ?? 'message'} ${envelope.messageId}: ${reason}` });
   if (envelope.kind !== 'event') return fail(`kind is ${JSON.stringify(envelope.kind)}, expected "event" on an events topic`);
   if (!isString(envelope.type) || envelope.type.length === 0) return fail('type must be a non-empty string');
@@ -254,13 +301,13 @@ export function readStorageEvent(envelope: Envelope<string, Record<string, unkno
       return fail('streamVersion must be a positive integer');
     }
   }
-  let typed: TypedStorageEvent | null = null;
+  let typed: TypedEvent | null = null;
   if (isKnownType(envelope.type)) {
     const problems = Object.entries(required[envelope.type])
       .filter(([field, [check]]) => !check(envelope.data[field]))
       .map(([field, [, what]]) => `data.${field} must be ${what}`);
     if (problems.length) return fail(problems.join('; '));
-    typed = { type: envelope.type, data: envelope.data } as unknown as TypedStorageEvent;
+    typed = { type: envelope.type, data: envelope.data } as unknown as TypedEvent;
   }
   return {
     ok: true,

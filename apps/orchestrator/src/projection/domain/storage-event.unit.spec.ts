@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@strata/contracts';
-import { readStorageEvent } from './storage-event';
+import { readEvent } from './storage-event';
 
 const volumeId = randomUUID();
 const poolId = randomUUID();
@@ -19,15 +19,15 @@ const envelope = (over: Partial<Envelope<string, Record<string, unknown>>> = {})
   ...over,
 });
 
-describe('readStorageEvent', () => {
+describe('readEvent', () => {
   it('reads a well-formed event with its cause, tenant and time', () => {
-    const read = readStorageEvent(envelope());
+    const read = readEvent(envelope());
     expect(read).toMatchObject({ ok: true, event: { causationId: 'job-1', tenant: 'acme', typed: { type: 'VolumeDeleted' } } });
     expect(read.ok && read.event.occurredAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');
   });
 
   it('reads an unknown event type untyped, for the history only', () => {
-    const read = readStorageEvent(envelope({ type: 'VolumeSnapshotTaken', data: { anything: true } }));
+    const read = readEvent(envelope({ type: 'VolumeSnapshotTaken', data: { anything: true } }));
     expect(read).toMatchObject({ ok: true, event: { typed: null } });
   });
 
@@ -39,13 +39,13 @@ describe('readStorageEvent', () => {
     ['data that is not an object', { data: [] as unknown as Record<string, unknown> }, /data must be an object/],
     ['a payload missing what the projection reads', { data: { volumeId: 'x', sizeBytes: 1 } }, /data.volumeId must be a UUID; data.poolId must be a UUID/],
   ])('refuses %s, saying why', (_what, over, reason) => {
-    const read = readStorageEvent(envelope(over));
+    const read = readEvent(envelope(over));
     expect(read.ok).toBe(false);
     expect(!read.ok && read.reason).toMatch(reason);
   });
 
   it('accepts a rejection outside any aggregate stream', () => {
-    const read = readStorageEvent(
+    const read = readEvent(
       envelope({
         type: 'CommandRejected',
         aggregateId: 'not-a-uuid',
@@ -57,7 +57,7 @@ describe('readStorageEvent', () => {
   });
 
   describe('pool lifecycle events', () => {
-    const pool = (type: string, data: Record<string, unknown>) => readStorageEvent(envelope({ type, aggregateId: poolId, streamVersion: 2, data: { poolId, ...data } }));
+    const pool = (type: string, data: Record<string, unknown>) => readEvent(envelope({ type, aggregateId: poolId, streamVersion: 2, data: { poolId, ...data } }));
 
     it('reads each of them typed', () => {
       const cases: [string, Record<string, unknown>][] = [
@@ -86,13 +86,13 @@ describe('readStorageEvent', () => {
     });
 
     it('refuses a lifecycle event whose poolId is not a UUID', () => {
-      expect(readStorageEvent(envelope({ type: 'StoragePoolDeleted', aggregateId: poolId, data: { poolId: 'pool-1' } })).ok).toBe(false);
+      expect(readEvent(envelope({ type: 'StoragePoolDeleted', aggregateId: poolId, data: { poolId: 'pool-1' } })).ok).toBe(false);
     });
   });
 
   describe('volume operations, hosts and drift', () => {
     const hostId = randomUUID();
-    const read = (type: string, aggregateId: string, data: Record<string, unknown>) => readStorageEvent(envelope({ type, aggregateId, streamVersion: 3, data }));
+    const read = (type: string, aggregateId: string, data: Record<string, unknown>) => readEvent(envelope({ type, aggregateId, streamVersion: 3, data }));
     const err = { code: 'c', category: 'backend', message: 'm' };
 
     it('reads each of them typed', () => {
@@ -139,7 +139,7 @@ describe('readStorageEvent', () => {
       volumeId, name: 'data-1', poolId, sizeBytes: 1024, volumeType: 'DATA', backendName: `vol-${volumeId}`, provisioning: 'thin', qos: null,
       allocation: { policy: 'first-fit', candidates: [{ poolId, fits: true, reasons: [] }] },
     };
-    const read = (data: Record<string, unknown>) => readStorageEvent(envelope({ type: 'VolumeAllocated', streamVersion: 1, data }));
+    const read = (data: Record<string, unknown>) => readEvent(envelope({ type: 'VolumeAllocated', streamVersion: 1, data }));
 
     it('reads VolumeAllocated typed, with the fields of a creation request', () => {
       expect(read(allocated)).toMatchObject({ ok: true, event: { typed: { type: 'VolumeAllocated', data: allocated } } });
@@ -163,7 +163,7 @@ describe('readStorageEvent', () => {
 
   describe('volume migration and pool maintenance', () => {
     const toPoolId = randomUUID();
-    const read = (type: string, aggregateId: string, data: Record<string, unknown>) => readStorageEvent(envelope({ type, aggregateId, streamVersion: 5, data }));
+    const read = (type: string, aggregateId: string, data: Record<string, unknown>) => readEvent(envelope({ type, aggregateId, streamVersion: 5, data }));
     const err = { code: 'c', category: 'backend', message: 'm' };
     const requested = {
       volumeId, poolId, toPoolId, mode: 'copy', sourceBackendName: 'a', destinationBackendName: 'b', sizeBytes: 1, nativeTarget: null,
@@ -202,5 +202,26 @@ describe('readStorageEvent', () => {
       const result = read(type, randomUUID(), data);
       expect(!result.ok && result.reason).toMatch(reason);
     });
+  });
+});
+
+describe('readEvent: snapshot events', () => {
+  const snapshotId = randomUUID();
+  const snapshotEnvelope = (type: string, data: Record<string, unknown>) => envelope({ type, aggregateId: snapshotId, streamVersion: 1, data });
+
+  it('types the snapshot events by what the projection reads', () => {
+    const requested = { snapshotId, volumeId, name: 's-1', poolId, volumeBackendName: 'v', backendName: 'b', policyId: null, dueAt: null };
+    expect(readEvent(snapshotEnvelope('SnapshotRequested', requested))).toMatchObject({ ok: true, event: { typed: { type: 'SnapshotRequested' } } });
+    expect(readEvent(snapshotEnvelope('SnapshotCreated', { snapshotId, volumeId, sizeBytes: 5 }))).toMatchObject({ ok: true, event: { typed: { type: 'SnapshotCreated' } } });
+  });
+
+  it.each([
+    ['SnapshotRequested', { snapshotId, volumeId, name: 's', poolId: 'pool-1', backendName: 'b', dueAt: 'soon' }, /data.poolId must be a UUID; data.dueAt must be an ISO 8601 timestamp or null/],
+    ['SnapshotCreated', { snapshotId, volumeId, sizeBytes: -1 }, /data.sizeBytes must be a non-negative integer/],
+    ['SnapshotRevertFailed', { snapshotId: 'x', volumeId, error: 'boom' }, /data.snapshotId must be a UUID; data.error must be an error/],
+  ])('refuses a %s missing what the projection reads', (type, data, reason) => {
+    const read = readEvent(snapshotEnvelope(type, data));
+    expect(read.ok).toBe(false);
+    expect(!read.ok && read.reason).toMatch(reason);
   });
 });

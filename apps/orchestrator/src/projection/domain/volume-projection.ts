@@ -24,7 +24,7 @@ import type {
   VolumeResizeRequested,
 } from '@strata/contracts';
 import type { QosLimits, VolumeAttachment, VolumeRow, VolumeStatus } from '../../read-model/domain/rows';
-import type { TypedStorageEvent } from './storage-event';
+import type { TypedEvent } from './storage-event';
 
 const volumeEventTypes = [
   'VolumeAllocated',
@@ -55,11 +55,11 @@ const volumeEventTypes = [
   'VolumeMigrationSourceDeletionFailed',
 ] as const;
 
-export type VolumeEvent = Extract<TypedStorageEvent, { type: (typeof volumeEventTypes)[number] }>;
+export type VolumeEvent = Extract<TypedEvent, { type: (typeof volumeEventTypes)[number] }>;
 
 const volumeTypes: ReadonlySet<string> = new Set(volumeEventTypes);
 
-export function isVolumeEvent(event: TypedStorageEvent): event is VolumeEvent {
+export function isVolumeEvent(event: TypedEvent): event is VolumeEvent {
   return volumeTypes.has(event.type);
 }
 

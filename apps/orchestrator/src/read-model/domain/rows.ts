@@ -27,6 +27,14 @@ export type MaintenancePhase = (typeof MAINTENANCE_PHASES)[number];
 export const MIGRATION_MODES = ['native', 'copy'] as const;
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
+/**
+ * A volume snapshot on primary storage: 'creating' from SnapshotRequested to its outcome,
+ * 'reverting' while its content is put back into the volume (a failed revert returns it to
+ * 'ready' with lastError), 'error' after a failed creation or deletion.
+ */
+export const SNAPSHOT_STATUSES = ['creating', 'ready', 'reverting', 'error', 'deleting', 'deleted'] as const;
+export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
+
 export const HOST_STATUSES = ['registered', 'deregistered'] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
@@ -155,6 +163,32 @@ export interface VolumeRow {
    */
   allocated: boolean;
   /** Stream version of the last volume event applied. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SnapshotRow {
+  /** The snapshot id (the snapshot service's aggregate). */
+  id: string;
+  volumeId: string;
+  name: string;
+  /** The pool the volume lived on when the snapshot was taken. */
+  poolId: string;
+  /** The owner of the snapshot command (its volume's tenant); null for an operator's. */
+  tenant: string | null;
+  /** The snapshot's name on the backend, and its volume's. */
+  backendName: string;
+  volumeBackendName: string | null;
+  status: SnapshotStatus;
+  /** As the backend reports it once made; null until then. */
+  sizeBytes: number | null;
+  /** The snapshot policy that took it, and the due time it ran for; null for a snapshot asked for by hand. */
+  policyId: string | null;
+  dueAt: Date | null;
+  /** Why the last operation (create, delete, revert) failed; cleared by the next success. */
+  lastError: ErrorDetails | null;
+  /** Stream version of the last snapshot event applied. */
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -36,6 +36,7 @@ import {
   VolumeHostRequest,
   VolumeQosRequest,
 } from './create-volume.request';
+import { DeleteVolumeParams, deleteVolumeData } from './delete-volume.params';
 import { ListVolumesParams } from './list-volumes.params';
 import { toVolumeView, VolumePage, VolumeView } from './volume.view';
 
@@ -109,13 +110,21 @@ export class VolumesController {
 
   @Delete(':id')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Delete a volume (DeleteVolume command)' })
+  @ApiOperation({
+    summary:
+      'Delete a volume (DeleteVolume command). A volume with snapshots is refused (the job fails with volume.has_snapshots, ' +
+      'error.details.snapshots listing them) unless deleteSnapshots=true',
+  })
   @ApiHeader({ name: 'X-Correlation-Id', required: false })
   @ApiAcceptedResponse({ type: VolumeAccepted })
   @ApiNotFoundResponse({ type: ErrorView })
   @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
-  delete(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
-    return this.deleteVolume.execute(id, context);
+  delete(
+    @Param('id', UuidParamPipe) id: string,
+    @Query(new QueryPipe(DeleteVolumeParams)) params: DeleteVolumeParams,
+    @Ctx() context: RequestContext,
+  ): Promise<VolumeAccepted> {
+    return this.deleteVolume.execute(id, context, deleteVolumeData(params));
   }
 
   @Post(':id/resize')

@@ -11,10 +11,11 @@ export class DeleteVolumeHandler {
     private readonly volumes: VolumeLookup,
   ) {}
 
-  async execute(volumeId: string, context: RequestContext): Promise<{ jobId: string; volumeId: string }> {
+  /** `data` is DeleteVolume's: `{}`, or `{ deleteSnapshots }` (?deleteSnapshots=true to take the volume's snapshots with it). */
+  async execute(volumeId: string, context: RequestContext, data: { deleteSnapshots?: boolean } = {}): Promise<{ jobId: string; volumeId: string }> {
     const volume = await this.volumes.visible(volumeId, context);
     if (volume.status === 'deleted') throw volumeAlreadyDeleted(volumeId);
-    const jobId = await this.commands.submit('DeleteVolume', volumeId, {}, context);
+    const jobId = await this.commands.submit('DeleteVolume', volumeId, data, context);
     return { jobId, volumeId };
   }
 }

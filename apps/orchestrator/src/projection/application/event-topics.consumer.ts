@@ -3,16 +3,20 @@ import { decodeMessage, type Topics } from '@strata/contracts';
 import { deadLetter, type IncomingMessage, type MessageBus, type Subscription } from '@strata/messaging';
 import { Clock, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
 import { PROJECTION_CONSUMER, ProjectStorageEventHandler } from './project-storage-event.handler';
-import { readStorageEvent } from '../domain/storage-event';
+import { readEvent } from '../domain/storage-event';
 
 /**
- * Feeds the read models from the storage events topic. What cannot be read or projected
- * goes to the dead-letter topic with the reason; anything else that fails (PostgreSQL
- * down) is retried in place by the bus, so the partition waits instead of losing events.
+ * Feeds the read models from the event topics: the storage events and the snapshot events,
+ * in one consumer group. Both go through the same projection (an event's type says which
+ * rows it touches) and the same inbox, so each event is projected exactly once whichever
+ * topic brought it. The topics need no order between them: a snapshot event changes only
+ * its snapshot and its job. What cannot be read or projected goes to the dead-letter topic
+ * with the reason; anything else that fails (PostgreSQL down) is retried in place by the
+ * bus, so the partition waits instead of losing events.
  */
 @Injectable()
-export class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger('StorageEventsProjection');
+export class EventTopicsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('EventsProjection');
   private subscription?: Subscription;
 
   constructor(
@@ -23,14 +27,15 @@ export class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDe
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    const topics = [this.topics.storageEvents, this.topics.snapshotEvents];
     this.subscription = await this.bus.subscribe({
       groupId: PROJECTION_CONSUMER,
-      topics: [this.topics.storageEvents],
+      topics,
       fromBeginning: true,
       partitionsConsumedConcurrently: 3,
       handle: (message) => this.receive(message),
     });
-    this.log.log(`projecting ${this.topics.storageEvents}`);
+    this.log.log(`projecting ${topics.join(', ')}`);
   }
 
   // Before PlatformModule closes the bus (beforeApplicationShutdown).
@@ -41,7 +46,7 @@ export class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDe
   async receive(message: IncomingMessage): Promise<void> {
     const decoded = decodeMessage(message.value);
     if (!decoded.ok) return this.deadLetter(message, decoded.reason);
-    const read = readStorageEvent(decoded.envelope);
+    const read = readEvent(decoded.envelope);
     if (!read.ok) return this.deadLetter(message, read.reason);
     await this.project.handle(read.event);
   }
