@@ -1,11 +1,46 @@
 import { Module } from '@nestjs/common';
+import { DriverRegistry, PoolSecrets } from '@strata/pool-access';
 import { PlatformModule } from '@strata/service-kit';
+import { SnapshotCommandIntake } from './infrastructure/snapshot-command-intake';
+import { SnapshotPolicies } from './policies/application/snapshot-policies';
+import { SnapshotBackends } from './snapshots/application/snapshot-backends';
+import { SnapshotEffects } from './snapshots/application/snapshot-effects';
+import { SnapshotRecovery } from './snapshots/application/snapshot-recovery';
+import { CreateSnapshotHandler, DeleteSnapshotHandler, RevertToSnapshotHandler, SnapshotCommandRunner } from './snapshots/application/snapshot.handlers';
+import { StorageViewConsumer } from './storage-view/application/storage-view.consumer';
+import { StorageView1764300000000 } from './storage-view/infrastructure/1764300000000-storage-view.migration';
+import { StorageViewStore } from './storage-view/infrastructure/storage-view.store';
+import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './snapshot.constants';
 
 /**
- * The snapshot service: volume snapshots, VM snapshots and snapshot policies. This stage gives it its own schema with the
- * event store, its Kafka connection and /health; its aggregates come with their own issue.
+ * The snapshot service: volume snapshots on primary storage (create, revert, delete) and
+ * snapshot policies (scheduled snapshots with retention), with its own view of the storage
+ * service's pools and volumes. VM (group) snapshots come in a later stage.
  */
 @Module({
-  imports: [PlatformModule.forService({ serviceName: 'snapshot-service', defaultPort: 8082, schema: 'snapshot' })],
+  imports: [
+    PlatformModule.forService({
+      serviceName: SERVICE_NAME,
+      defaultPort: DEFAULT_PORT,
+      schema: SCHEMA,
+      topics: [{ key: 'snapshotCommands' }, { key: 'snapshotEvents' }, { key: 'storageEvents' }, { key: 'deadLetter' }],
+      migrations: [StorageView1764300000000],
+    }),
+  ],
+  providers: [
+    DriverRegistry,
+    PoolSecrets,
+    StorageViewStore,
+    StorageViewConsumer,
+    SnapshotBackends,
+    SnapshotEffects,
+    SnapshotRecovery,
+    SnapshotCommandRunner,
+    CreateSnapshotHandler,
+    DeleteSnapshotHandler,
+    RevertToSnapshotHandler,
+    SnapshotPolicies,
+    SnapshotCommandIntake,
+  ],
 })
 export class AppModule {}

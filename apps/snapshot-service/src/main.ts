@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { bootstrapService } from '@strata/service-kit';
 import { AppModule } from './app.module';
+import { DEFAULT_PORT, SERVICE_NAME } from './snapshot.constants';
 
-void bootstrapService(AppModule, { serviceName: 'snapshot-service', defaultPort: 8082 });
+void bootstrapService(AppModule, { serviceName: SERVICE_NAME, defaultPort: DEFAULT_PORT });

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CreateSnapshotData, DeleteSnapshotData, Envelope, RevertToSnapshotData, Topics } from '@strata/contracts';
+import { capable } from '@strata/plugin-sdk';
+import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { CONSUMER_GROUP } from '../../snapshot.constants';
+import { hostCountOf, type PoolRow, type VolumeRow } from '../../storage-view/domain/storage-view';
+import { StorageViewStore } from '../../storage-view/infrastructure/storage-view.store';
+import { snapshotDecider, snapshotStreamId, type SnapshotCommand, type SnapshotState, type TreeFacts, type VolumeFacts } from '../domain/snapshot';
+import { SnapshotBackends } from './snapshot-backends';
+import { SnapshotEffects } from './snapshot-effects';
+
+const metaOf = (command: Envelope): CommandMeta => ({
+  causationId: command.messageId,
+  correlationId: command.correlationId,
+  tenant: command.tenant,
+});
+
+const volumeFacts = (v: VolumeRow | null): VolumeFacts | null =>
+  v && { volumeId: v.volumeId, poolId: v.poolId, backendName: v.backendName, status: v.status, hostCount: hostCountOf(v) };
+
+/** Statuses in which the storage service leaves a volume alone long enough to snapshot it. */
+const SNAPSHOTTABLE = new Set(['ready', 'attached']);
+
+/** Records a snapshot command's intent with the command's inbox mark, then runs its backend side. */
+@Injectable()
+export class SnapshotCommandRunner {
+  constructor(
+    private readonly runner: AggregateRunner,
+    private readonly effects: SnapshotEffects,
+    @Inject(TOPICS) private readonly topics: Topics,
+  ) {}
+
+  async load(snapshotId: string): Promise<SnapshotState> {
+    return (await this.runner.load(snapshotDecider, snapshotStreamId(snapshotId))).state;
+  }
+
+  async run(command: Envelope, decide: (state: SnapshotState) => SnapshotCommand): Promise<void> {
+    const meta = metaOf(command);
+    await this.runner.execute(snapshotDecider, snapshotStreamId(command.aggregateId), command.aggregateId, decide, meta, {
+      outboxTopic: this.topics.snapshotEvents,
+      inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
+    });
+    await this.effects.complete(command.aggregateId, meta);
+  }
+}
+
+/**
+ * CreateSnapshot: the volume and its pool from the view; the tree's snapshot count from the
+ * backend (asked only when the snapshot could otherwise be taken), so a full tree is refused
+ * with the numbers before any intent; then the intent, then the backend call.
+ */
+@Injectable()
+export class CreateSnapshotHandler {
+  constructor(
+    private readonly snapshots: SnapshotCommandRunner,
+    private readonly view: StorageViewStore,
+    private readonly backends: SnapshotBackends,
+  ) {}
+
+  /** `origin`: set when a snapshot policy asks for the snapshot (recorded in SnapshotRequested); absent for a user's command. */
+  async handle(command: Envelope<'CreateSnapshot', CreateSnapshotData>, origin?: { readonly policyId: string; readonly dueAt: string }): Promise<void> {
+    const snapshotId = command.aggregateId;
+    const { volumeId, name } = command.data;
+    const volume = await this.view.volume(volumeId);
+    const pool = volume ? await this.view.pool(volume.poolId) : null;
+    const backend = this.backends.factsOf(pool);
+    let tree: TreeFacts | null = null;
+    let backendName = '';
+    const existing = await this.snapshots.load(snapshotId);
+    if (existing.status === 'absent' && volume && pool && backend?.snapshot && SNAPSHOTTABLE.has(volume.status)) {
+      const driver = await this.backends.driverFor(pool);
+      const found = await this.backends.ask(() => driver.getVolumeTree(volume.backendName));
+      tree = { snapshotCount: found.snapshotCount, snapshotLimit: found.snapshotLimit };
+      backendName = this.backends.snapshotName(pool, snapshotId);
+    }
+    await this.snapshots.run(command, () => ({
+      type: 'CreateSnapshot',
+      snapshotId,
+      volumeId,
+      name,
+      volume: volumeFacts(volume),
+      backend,
+      tree,
+      backendName,
+      policyId: origin?.policyId ?? null,
+      dueAt: origin?.dueAt ?? null,
+    }));
+  }
+}
+
+/** DeleteSnapshot: record the intent, then delete on the backend (a missing snapshot is success). */
+@Injectable()
+export class DeleteSnapshotHandler {
+  constructor(private readonly snapshots: SnapshotCommandRunner) {}
+
+  async handle(command: Envelope<'DeleteSnapshot', DeleteSnapshotData>): Promise<void> {
+    await this.snapshots.run(command, () => ({ type: 'DeleteSnapshot', snapshotId: command.aggregateId }));
+  }
+}
+
+/**
+ * RevertToSnapshot: the volume's state from the view; where the plugin reverts only to the
+ * newest snapshot, the backend's own list says which that is (newest last).
+ */
+@Injectable()
+export class RevertToSnapshotHandler {
+  constructor(
+    private readonly snapshots: SnapshotCommandRunner,
+    private readonly view: StorageViewStore,
+    private readonly backends: SnapshotBackends,
+  ) {}
+
+  async handle(command: Envelope<'RevertToSnapshot', RevertToSnapshotData>): Promise<void> {
+    const snapshotId = command.aggregateId;
+    const state = await this.snapshots.load(snapshotId);
+    const volume = state.status === 'absent' ? null : await this.view.volume(state.volumeId);
+    // The snapshot stays in the tree where it was taken; the pool it was recorded on is the one asked.
+    const pool: PoolRow | null = state.status === 'absent' ? null : await this.view.pool(state.poolId);
+    const backend = this.backends.factsOf(pool);
+    let newestSnapshot: string | null | undefined;
+    if (state.status === 'ready' && pool && backend?.revert === 'latest') {
+      const driver = await this.backends.driverFor(pool);
+      const listed = await this.backends.ask(() => capable(driver, 'snapshot').listSnapshots(state.volumeBackendName));
+      newestSnapshot = listed.length > 0 ? listed[listed.length - 1].name : null;
+    }
+    await this.snapshots.run(command, () => ({ type: 'RevertToSnapshot', snapshotId, volume: volumeFacts(volume), backend, newestSnapshot }));
+  }
+}
