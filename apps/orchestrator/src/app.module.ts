@@ -8,11 +8,12 @@ import { platformOptions } from './orchestrator';
 import { PluginsModule } from './plugins/plugins.module';
 import { PoolsModule } from './pools/pools.module';
 import { ProjectionModule } from './projection/projection.module';
+import { SnapshotPoliciesModule } from './snapshot-policies/snapshot-policies.module';
 import { SnapshotsModule } from './snapshots/snapshots.module';
 import { VolumesModule } from './volumes/volumes.module';
 
 @Module({
-  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, SnapshotsModule, HostsModule, JobsModule],
+  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, SnapshotsModule, SnapshotPoliciesModule, HostsModule, JobsModule],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 export class AppModule {}

@@ -18,7 +18,14 @@ export function volumeAlreadyDeleted(id: string): DomainError {
   return new DomainError('volume.already_deleted', ErrorCategory.Conflict, `volume ${id} is already deleted`, { id });
 }
 
-
 export function snapshotAlreadyDeleted(id: string): DomainError {
   return new DomainError('snapshot.already_deleted', ErrorCategory.Conflict, `snapshot ${id} is already deleted`, { id });
+}
+
+export function snapshotPolicyNotFound(id: string): DomainError {
+  return new DomainError('snapshot_policy.not_found', ErrorCategory.NotFound, `snapshot policy ${id} does not exist`, { id });
+}
+
+export function snapshotPolicyAlreadyDeleted(id: string): DomainError {
+  return new DomainError('snapshot_policy.already_deleted', ErrorCategory.Conflict, `snapshot policy ${id} is already deleted`, { id });
 }

@@ -1167,6 +1167,189 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     });
   });
 
+  describe('snapshot policies', () => {
+    const pool = randomUUID();
+    const volume = randomUUID();
+    const schedule = { kind: 'daily', time: '02:30', timeZone: 'Europe/Berlin' };
+    let policyId: string;
+    let createJob: string;
+    const where = (what: string, path: string, check: (body: Record<string, unknown>) => boolean, tenant = 'acme') =>
+      until(what, async () => {
+        const res = await http().get(path).set('X-Tenant', tenant);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+    const outboxCount = async () => Number((await app.get(DataSource).query(`SELECT count(*)::int AS n FROM orchestrator.outbox`))[0].n);
+    const ids = (body: { items: { id: string }[] }) => body.items.map((p) => p.id);
+
+    it("sets up acme's ready volume on a pool (published as the storage service would)", async () => {
+      await emit('StoragePoolAdded', pool, 1, null, {
+        poolId: pool, name: 'policy-01', plugin: 'file', zoneId: 'zone-policy', clusterId: null, tags: [], config: { path: '/srv/policy' }, capacityBytes: 100 * GiB, usedBytes: 0,
+      });
+      const backendName = `vol-${volume}`;
+      await emit('VolumeCreationRequested', volume, 1, null, { volumeId: volume, name: 'scheduled', poolId: pool, sizeBytes: 2 * GiB, volumeType: 'DATA', backendName }, 'acme');
+      await emit('VolumeCreated', volume, 2, null, { volumeId: volume, poolId: pool, backendName, sizeBytes: 2 * GiB, path: `/srv/policy/${backendName}` }, 'acme');
+      await where('volume ready', `/volumes/${volume}`, (v) => v.status === 'ready');
+    });
+
+    it('POST /volumes/:id/snapshot-policies answers 202 with a job and the new policy id, and queues CreateSnapshotPolicy on the snapshot commands topic', async () => {
+      const res = await http()
+        .post(`/volumes/${volume}/snapshot-policies`)
+        .set('X-Tenant', 'acme')
+        .set('X-Correlation-Id', 'corr-policy-1')
+        .send({ schedule, retention: 7 })
+        .expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), policyId: expect.any(String) });
+      ({ jobId: createJob, policyId } = res.body);
+      expect((await http().get(`/jobs/${createJob}`).set('X-Tenant', 'acme').expect(200)).body).toMatchObject({
+        status: 'accepted',
+        commandType: 'CreateSnapshotPolicy',
+        aggregateId: policyId,
+      });
+      expect(await commandFor(createJob)).toEqual({
+        messageId: createJob,
+        kind: 'command',
+        type: 'CreateSnapshotPolicy',
+        schemaVersion: 1,
+        aggregateId: policyId,
+        streamVersion: null,
+        occurredAt: expect.any(String),
+        correlationId: 'corr-policy-1',
+        causationId: null,
+        tenant: 'acme',
+        data: { schedule, retention: 7, volumeId: volume },
+      });
+      expect(commandTopics.get(createJob)).toBe(topics.snapshotCommands);
+      expect(commandKeys.get(createJob)).toBe(policyId);
+    });
+
+    it('SnapshotPolicyCreated ends the job and lists the policy; SnapshotPolicyRunTaken shows the last run and its snapshot', async () => {
+      const createdAt = new Date().toISOString();
+      await emitSnapshotEvent('SnapshotPolicyCreated', policyId, 1, createJob, { policyId, volumeId: volume, schedule, retention: 7, createdAt }, 'acme');
+      expect((await jobStatus(createJob, 'succeeded')).result).toEqual({ policyId, volumeId: volume });
+      expect(await where('policy active', `/snapshot-policies/${policyId}`, (p) => p.status === 'active')).toEqual({
+        id: policyId,
+        volumeId: volume,
+        tenant: 'acme',
+        schedule,
+        retention: 7,
+        status: 'active',
+        lastRunDueAt: null,
+        lastSnapshotId: null,
+        createdAt,
+        updatedAt: expect.any(String),
+      });
+
+      // The scheduler's own work: caused by the policy (no command), with no tenant.
+      const dueAt = '2026-11-22T01:30:00.000Z';
+      const snapshotId = randomUUID();
+      await emitSnapshotEvent('SnapshotPolicyRunTaken', policyId, 2, `policy:${policyId}`, { policyId, volumeId: volume, dueAt, snapshotId }, null);
+      const policy = await where('policy ran', `/snapshot-policies/${policyId}`, (p) => p.lastRunDueAt !== null);
+      expect(policy).toMatchObject({ status: 'active', tenant: 'acme', lastRunDueAt: dueAt, lastSnapshotId: snapshotId });
+      expect((await app.get(DataSource).query(`SELECT last_run_due_at FROM orchestrator.snapshot_policies WHERE policy_id = $1`, [policyId]))[0].last_run_due_at).toEqual(
+        new Date(dueAt),
+      );
+
+      expect(ids((await http().get('/snapshot-policies').query({ volumeId: volume }).expect(200)).body)).toEqual([policyId]);
+      expect(ids((await http().get('/snapshot-policies').query({ volumeId: volume, status: 'active' }).set('X-Tenant', 'acme').expect(200)).body)).toEqual([policyId]);
+      expect(ids((await http().get('/snapshot-policies').query({ volumeId: volume, status: 'deleted' }).expect(200)).body)).toEqual([]);
+      expect(ids((await http().get(`/volumes/${volume}/snapshot-policies`).set('X-Tenant', 'acme').expect(200)).body)).toEqual([policyId]);
+      expect((await http().get(`/snapshot-policies/${policyId}/events`).expect(200)).body.items.map((e: Envelope) => [e.streamVersion, e.type])).toEqual([
+        [1, 'SnapshotPolicyCreated'],
+        [2, 'SnapshotPolicyRunTaken'],
+      ]);
+    });
+
+    it('keeps tenants apart', async () => {
+      await http().get(`/snapshot-policies/${policyId}`).set('X-Tenant', 'globex').expect(404);
+      expect((await http().get('/snapshot-policies').set('X-Tenant', 'globex').expect(200)).body.items).toEqual([]);
+      await http().get(`/volumes/${volume}/snapshot-policies`).set('X-Tenant', 'globex').expect(404);
+      await http().post(`/volumes/${volume}/snapshot-policies`).set('X-Tenant', 'globex').send({ schedule, retention: 1 }).expect(404);
+      await http().delete(`/snapshot-policies/${policyId}`).set('X-Tenant', 'globex').expect(404);
+    });
+
+    it('a schedule the snapshot service refuses fails the job with policy.invalid_schedule and its violations', async () => {
+      const res = await http().post(`/volumes/${volume}/snapshot-policies`).set('X-Tenant', 'acme').send({ schedule: { kind: 'daily', time: '25:00', timeZone: 'Mars/Olympus' }, retention: 3 }).expect(202);
+      const violations = [
+        { field: 'data.schedule.timeZone', rule: 'isTimeZone', message: 'data.schedule.timeZone must be an IANA time zone name' },
+        { field: 'data.schedule.time', rule: 'matches', message: 'data.schedule.time must be HH:MM' },
+      ];
+      await emitSnapshotEvent('CommandRejected', res.body.policyId, 1, res.body.jobId, {
+        commandId: res.body.jobId,
+        commandType: 'CreateSnapshotPolicy',
+        aggregateId: res.body.policyId,
+        error: { code: 'policy.invalid_schedule', category: 'validation', message: 'invalid snapshot policy' },
+        violations,
+      }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'failed')).error).toEqual({ code: 'policy.invalid_schedule', category: 'validation', message: 'invalid snapshot policy', violations });
+      await http().get(`/snapshot-policies/${res.body.policyId}`).expect(404);
+    });
+
+    it('DELETE /snapshot-policies/:id answers 202 and queues DeleteSnapshotPolicy; SnapshotPolicyDeleted hides the policy, listed only when asked, and a second delete is 409', async () => {
+      const res = await http().delete(`/snapshot-policies/${policyId}`).set('X-Tenant', 'acme').expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), policyId });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'DeleteSnapshotPolicy', aggregateId: policyId, tenant: 'acme', data: {} });
+      expect(commandTopics.get(res.body.jobId)).toBe(topics.snapshotCommands);
+      expect(commandKeys.get(res.body.jobId)).toBe(policyId);
+      await emitSnapshotEvent('SnapshotPolicyDeleted', policyId, 3, res.body.jobId, { policyId, volumeId: volume }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ policyId, volumeId: volume });
+      expect(await where('policy deleted', `/snapshot-policies/${policyId}`, (p) => p.status === 'deleted')).toMatchObject({ lastRunDueAt: '2026-11-22T01:30:00.000Z' });
+      expect((await http().get(`/volumes/${volume}/snapshot-policies`).expect(200)).body.items).toEqual([]);
+      expect(ids((await http().get(`/volumes/${volume}/snapshot-policies`).query({ status: 'deleted' }).expect(200)).body)).toEqual([policyId]);
+      expect((await http().delete(`/snapshot-policies/${policyId}`).expect(409)).body).toEqual({
+        statusCode: 409,
+        code: 'snapshot_policy.already_deleted',
+        message: `snapshot policy ${policyId} is already deleted`,
+      });
+    });
+
+    it('answers 404 for an unknown volume or policy and 400 for a bad body or id, queueing nothing', async () => {
+      const unknown = randomUUID();
+      const before = await outboxCount();
+      expect((await http().post(`/volumes/${unknown}/snapshot-policies`).send({ schedule, retention: 1 }).expect(404)).body).toEqual({
+        statusCode: 404,
+        code: 'volume.not_found',
+        message: `volume ${unknown} does not exist`,
+      });
+      expect((await http().get(`/volumes/${unknown}/snapshot-policies`).expect(404)).body.code).toBe('volume.not_found');
+      expect((await http().get(`/snapshot-policies/${unknown}`).expect(404)).body).toEqual({
+        statusCode: 404,
+        code: 'snapshot_policy.not_found',
+        message: `snapshot policy ${unknown} does not exist`,
+      });
+      expect((await http().get(`/snapshot-policies/${unknown}/events`).expect(404)).body.code).toBe('snapshot_policy.not_found');
+      expect((await http().delete(`/snapshot-policies/${unknown}`).expect(404)).body.code).toBe('snapshot_policy.not_found');
+      expect(
+        (await http().post(`/volumes/${volume}/snapshot-policies`).send({ schedule: 'nightly', retention: 0, volumeId: volume }).expect(400)).body.violations.map(
+          (v: { field: string; rule: string }) => [v.field, v.rule],
+        ),
+      ).toEqual(expect.arrayContaining([['schedule', 'isObject'], ['retention', 'min'], ['volumeId', 'whitelistValidation']]));
+      expect((await http().get('/snapshot-policies').query({ status: 'paused' }).expect(400)).body.code).toBe('request.invalid');
+      expect((await http().get('/snapshot-policies/nope').expect(400)).body.violations).toEqual([{ field: 'id', rule: 'isUuid', message: 'id must be a UUID' }]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('documents the policy endpoints, the four schedule shapes with an example, and the policy view', async () => {
+      const doc = (await http().get('/docs-json').expect(200)).body;
+      for (const [path, method, status] of [
+        ['/volumes/{id}/snapshot-policies', 'post', '202'], ['/volumes/{id}/snapshot-policies', 'get', '200'], ['/snapshot-policies', 'get', '200'],
+        ['/snapshot-policies/{id}', 'get', '200'], ['/snapshot-policies/{id}', 'delete', '202'], ['/snapshot-policies/{id}/events', 'get', '200'],
+      ]) {
+        expect([path, method, doc.paths[path]?.[method]?.responses[status]]).toEqual([path, method, expect.anything()]);
+      }
+      const schedule = doc.components.schemas.CreateSnapshotPolicyRequest.properties.schedule;
+      expect(schedule.oneOf.map((s: { $ref: string }) => s.$ref)).toEqual([
+        '#/components/schemas/HourlyScheduleRequest', '#/components/schemas/DailyScheduleRequest',
+        '#/components/schemas/WeeklyScheduleRequest', '#/components/schemas/MonthlyScheduleRequest',
+      ]);
+      expect(schedule.example).toEqual({ kind: 'daily', time: '02:30', timeZone: 'Europe/Berlin' });
+      expect(Object.keys(doc.components.schemas.MonthlyScheduleRequest.properties)).toEqual(['kind', 'dayOfMonth', 'time', 'timeZone']);
+      expect(Object.keys(doc.components.schemas.SnapshotPolicyView.properties)).toEqual(
+        expect.arrayContaining(['id', 'volumeId', 'tenant', 'schedule', 'retention', 'status', 'lastRunDueAt', 'lastSnapshotId', 'createdAt', 'updatedAt']),
+      );
+      expect(Object.keys(doc.components.schemas.SnapshotPolicyAccepted.properties)).toEqual(['jobId', 'policyId']);
+    });
+  });
+
   it('dead-letters what cannot be read, with the reason, and keeps going', async () => {
     const key = randomUUID();
     await bus.publish([{ topic: topics.storageEvents, key, value: 'not json at all' }]);

@@ -32,3 +32,11 @@ export class SnapshotAccepted {
   @ApiProperty({ format: 'uuid', description: 'The snapshot the command is about; for POST /volumes/{id}/snapshots, the id the new snapshot will have' })
   snapshotId!: string;
 }
+
+export class SnapshotPolicyAccepted {
+  @ApiProperty({ format: 'uuid', description: 'Follow it at GET /jobs/{jobId}' })
+  jobId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The policy the command is about; for POST /volumes/{id}/snapshot-policies, the id the new policy will have' })
+  policyId!: string;
+}

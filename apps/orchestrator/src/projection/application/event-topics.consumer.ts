@@ -10,7 +10,7 @@ import { readEvent } from '../domain/storage-event';
  * in one consumer group. Both go through the same projection (an event's type says which
  * rows it touches) and the same inbox, so each event is projected exactly once whichever
  * topic brought it. The topics need no order between them: a snapshot event changes only
- * its snapshot and its job. What cannot be read or projected goes to the dead-letter topic
+ * its snapshot (a policy event only its policy) and its job. What cannot be read or projected goes to the dead-letter topic
  * with the reason; anything else that fails (PostgreSQL down) is retried in place by the
  * bus, so the partition waits instead of losing events.
  */

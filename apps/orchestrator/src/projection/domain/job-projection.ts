@@ -65,6 +65,8 @@ const commandOf: Readonly<Record<string, string>> = {
   SnapshotRevertRequested: 'RevertToSnapshot',
   SnapshotReverted: 'RevertToSnapshot',
   SnapshotRevertFailed: 'RevertToSnapshot',
+  SnapshotPolicyCreated: 'CreateSnapshotPolicy',
+  SnapshotPolicyDeleted: 'DeleteSnapshotPolicy',
 };
 
 function resultOf(event: TypedEvent): Record<string, unknown> | null {
@@ -135,6 +137,9 @@ function resultOf(event: TypedEvent): Record<string, unknown> | null {
     case 'SnapshotDeleted':
     case 'SnapshotReverted':
       return { snapshotId: event.data.snapshotId, volumeId: event.data.volumeId };
+    case 'SnapshotPolicyCreated':
+    case 'SnapshotPolicyDeleted':
+      return { policyId: event.data.policyId, volumeId: event.data.volumeId };
     default:
       return null;
   }

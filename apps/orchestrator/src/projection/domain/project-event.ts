@@ -1,9 +1,10 @@
-import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotPolicyRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
 import { adoptOrphan, applyDriftEvent, isDriftEvent, isDriftEventType } from './drift-projection';
 import { applyHostEvent, isHostEvent } from './host-projection';
 import { advanceJob, jobUpdateOf } from './job-projection';
 import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
 import { applySnapshotEvent, isSnapshotEvent } from './snapshot-projection';
+import { applySnapshotPolicyEvent, isSnapshotPolicyEvent } from './snapshot-policy-projection';
 import type { ReceivedEvent } from './storage-event';
 import { applyVolumeEvent, isVolumeEvent, poolIdOf, sourcePoolIdOf } from './volume-projection';
 
@@ -19,6 +20,8 @@ export interface ProjectionTargets {
   readonly driftPoolId?: string;
   /** A snapshot event's snapshot: it touches no pool or volume row. */
   readonly snapshotId?: string;
+  /** A snapshot policy event's policy: like a snapshot's, no pool or volume row. */
+  readonly policyId?: string;
   readonly jobId?: string;
 }
 
@@ -34,6 +37,8 @@ export interface ProjectionView {
   readonly drift: PoolDriftRow | null;
   /** Only loaded for snapshot events. */
   readonly snapshot?: SnapshotRow | null;
+  /** Only loaded for snapshot policy events. */
+  readonly policy?: SnapshotPolicyRow | null;
   readonly job: JobRow | null;
 }
 
@@ -45,6 +50,7 @@ export interface ProjectionChanges {
   readonly host?: HostRow;
   readonly drift?: PoolDriftRow;
   readonly snapshot?: SnapshotRow;
+  readonly policy?: SnapshotPolicyRow;
   readonly job?: JobRow;
   readonly history?: AggregateEventRow;
 }
@@ -65,6 +71,7 @@ export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
   if (typed && isHostEvent(typed)) return { hostId: typed.data.hostId, jobId };
   if (typed && isDriftEvent(typed)) return { poolId: typed.data.poolId, driftPoolId: typed.data.poolId, jobId };
   if (typed && isSnapshotEvent(typed)) return { snapshotId: typed.data.snapshotId, jobId };
+  if (typed && isSnapshotPolicyEvent(typed)) return { policyId: typed.data.policyId, jobId };
   return { jobId };
 }
 
@@ -131,6 +138,10 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
   if (typed && isSnapshotEvent(typed)) {
     const snapshot = applySnapshotEvent(view.snapshot ?? null, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
     return { snapshot, job, history };
+  }
+  if (typed && isSnapshotPolicyEvent(typed)) {
+    const policy = applySnapshotPolicyEvent(view.policy ?? null, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
+    return { policy, job, history };
   }
   return { job, history };
 }

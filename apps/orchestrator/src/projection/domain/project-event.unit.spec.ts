@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotPolicyRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
 import { NO_USAGE } from './pool-projection';
 import { needsPoolUsage, projectEvent, projectionTargets } from './project-event';
 import { readEvent, type ReceivedEvent } from './storage-event';
@@ -11,6 +11,7 @@ class ReadModels {
   hosts = new Map<string, HostRow>();
   drifts = new Map<string, PoolDriftRow>();
   snapshots = new Map<string, SnapshotRow>();
+  policies = new Map<string, SnapshotPolicyRow>();
   jobs = new Map<string, JobRow>();
   history: AggregateEventRow[] = [];
 
@@ -36,6 +37,7 @@ class ReadModels {
         host: (t.hostId && this.hosts.get(t.hostId)) || null,
         drift: (t.driftPoolId && this.drifts.get(t.driftPoolId)) || null,
         snapshot: (t.snapshotId && this.snapshots.get(t.snapshotId)) || null,
+        policy: (t.policyId && this.policies.get(t.policyId)) || null,
         job: (t.jobId && this.jobs.get(t.jobId)) || null,
       };
       const changes = projectEvent(view, event);
@@ -45,6 +47,7 @@ class ReadModels {
       if (changes.host) this.hosts.set(changes.host.id, changes.host);
       if (changes.drift) this.drifts.set(changes.drift.poolId, changes.drift);
       if (changes.snapshot) this.snapshots.set(changes.snapshot.id, changes.snapshot);
+      if (changes.policy) this.policies.set(changes.policy.id, changes.policy);
       if (changes.job) this.jobs.set(changes.job.id, changes.job);
       const h = changes.history;
       if (h && !this.history.some((e) => e.aggregateId === h.aggregateId && e.stream === h.stream && e.streamVersion === h.streamVersion)) this.history.push(h);
@@ -1546,10 +1549,161 @@ describe('projection: snapshots', () => {
     expect(rm.history).toHaveLength(0);
   });
 
-  it("a snapshot policy's events (not projected yet) are history only", () => {
+  it("a policy event of a type this version does not know is history only", () => {
     const policyId = randomUUID();
-    const rm = new ReadModels().apply(event('SnapshotPolicyDeleted', policyId, 2, { policyId, volumeId: randomUUID() }, randomUUID()));
-    expect(rm.snapshots.size).toBe(0);
-    expect(rm.history.map((h) => h.type)).toEqual(['SnapshotPolicyDeleted']);
+    const rm = new ReadModels().apply(event('SnapshotPolicyPaused', policyId, 2, { policyId }, randomUUID()));
+    expect(rm.policies.size).toBe(0);
+    expect(rm.jobs.size).toBe(0);
+    expect(rm.history.map((h) => h.type)).toEqual(['SnapshotPolicyPaused']);
+  });
+});
+
+describe('projection: snapshot policies', () => {
+  const schedule = { kind: 'daily', time: '02:30', timeZone: 'Europe/Berlin' };
+
+  /** One policy's stream, as the snapshot service publishes it on the snapshot events topic. */
+  function policyEvents(tenant: string | null = 'acme') {
+    const policyId = randomUUID();
+    const volumeId = randomUUID();
+    const createJob = randomUUID();
+    const ids = { policyId, volumeId };
+    return {
+      ...ids,
+      createJob,
+      created: (over: Record<string, unknown> = {}) =>
+        event('SnapshotPolicyCreated', policyId, 1, { ...ids, schedule, retention: 7, createdAt: '2026-11-21T07:00:00.000Z', ...over }, createJob, tenant),
+      // The scheduler's own work: caused by the policy, no command, no tenant.
+      runTaken: (version: number, dueAt: string, snapshotId = randomUUID()) =>
+        event('SnapshotPolicyRunTaken', policyId, version, { ...ids, dueAt, snapshotId }, `policy:${policyId}`, null),
+      deleted: (version: number, job: string | null, by: string | null = tenant) => event('SnapshotPolicyDeleted', policyId, version, ids, job, by),
+    };
+  }
+
+  it('given nothing, when SnapshotPolicyCreated, then the policy is active with its schedule and retention, and the CreateSnapshotPolicy job succeeds', () => {
+    const p = policyEvents();
+    const created = p.created();
+    const rm = new ReadModels().apply(created);
+    expect(rm.policies.get(p.policyId)).toEqual({
+      id: p.policyId,
+      volumeId: p.volumeId,
+      tenant: 'acme',
+      schedule,
+      retention: 7,
+      status: 'active',
+      lastRunDueAt: null,
+      lastSnapshotId: null,
+      version: 1,
+      createdAt: new Date('2026-11-21T07:00:00.000Z'),
+      updatedAt: created.occurredAt,
+    });
+    expect(rm.jobs.get(p.createJob)).toMatchObject({
+      status: 'succeeded',
+      commandType: 'CreateSnapshotPolicy',
+      aggregateId: p.policyId,
+      tenant: 'acme',
+      result: { policyId: p.policyId, volumeId: p.volumeId },
+      error: null,
+    });
+  });
+
+  it('keeps only the known fields of each schedule shape', () => {
+    for (const shape of [
+      { kind: 'hourly', minute: 15, timeZone: 'UTC' },
+      { kind: 'weekly', dayOfWeek: 0, time: '23:00', timeZone: 'America/New_York' },
+      { kind: 'monthly', dayOfMonth: 31, time: '01:00', timeZone: 'Europe/Berlin' },
+    ]) {
+      const p = policyEvents();
+      const rm = new ReadModels().apply(p.created({ schedule: { ...shape, note: 'x' } }));
+      expect(rm.policies.get(p.policyId)?.schedule).toEqual(shape);
+    }
+  });
+
+  it('given a policy, when SnapshotPolicyRunTaken, then it shows the run and its snapshot, keeps its tenant, and moves no job', () => {
+    const p = policyEvents();
+    const snapshotId = randomUUID();
+    const rm = new ReadModels().apply(p.created(), p.runTaken(2, '2026-11-22T01:30:00.000Z', snapshotId));
+    expect(rm.policies.get(p.policyId)).toMatchObject({
+      status: 'active',
+      tenant: 'acme',
+      lastRunDueAt: new Date('2026-11-22T01:30:00.000Z'),
+      lastSnapshotId: snapshotId,
+      version: 2,
+    });
+    expect([...rm.jobs.keys()]).toEqual([p.createJob]);
+    rm.apply(p.runTaken(3, '2026-11-23T01:30:00.000Z'));
+    expect(rm.policies.get(p.policyId)?.lastRunDueAt).toEqual(new Date('2026-11-23T01:30:00.000Z'));
+  });
+
+  it('given a policy, when SnapshotPolicyDeleted, then it is deleted with its last run kept, and the DeleteSnapshotPolicy job succeeds', () => {
+    const p = policyEvents();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(p.created(), p.runTaken(2, '2026-11-22T01:30:00.000Z'), p.deleted(3, job, null));
+    expect(rm.policies.get(p.policyId)).toMatchObject({ status: 'deleted', tenant: 'acme', lastRunDueAt: new Date('2026-11-22T01:30:00.000Z'), version: 3 });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', commandType: 'DeleteSnapshotPolicy', aggregateId: p.policyId, result: { policyId: p.policyId, volumeId: p.volumeId } });
+  });
+
+  it('a policy the snapshot service ends itself (its volume is gone) is deleted and makes no job', () => {
+    const p = policyEvents();
+    const rm = new ReadModels().apply(p.created(), p.deleted(2, `policy:${p.policyId}`, null));
+    expect(rm.policies.get(p.policyId)?.status).toBe('deleted');
+    expect([...rm.jobs.keys()]).toEqual([p.createJob]);
+  });
+
+  it('applies a policy event once: a redelivery or an older version changes nothing', () => {
+    const p = policyEvents();
+    const run = p.runTaken(2, '2026-11-22T01:30:00.000Z');
+    const rm = new ReadModels().apply(p.created(), run);
+    const before = rm.policies.get(p.policyId)!;
+    expect(projectEvent({ pool: null, poolUsage: NO_USAGE, volume: null, host: null, drift: null, policy: before, job: null }, run).policy).toBeUndefined();
+    rm.apply(p.created(), run);
+    expect(rm.policies.get(p.policyId)).toEqual(before);
+  });
+
+  it('an event of a policy never seen created is history only, and still moves its job', () => {
+    const p = policyEvents();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(p.deleted(2, job));
+    expect(rm.policies.size).toBe(0);
+    expect(rm.history.map((h) => [h.aggregateId, h.type])).toEqual([[p.policyId, 'SnapshotPolicyDeleted']]);
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', commandType: 'DeleteSnapshotPolicy' });
+  });
+
+  it("targets only the policy and its job, and every policy event is the policy's history", () => {
+    const p = policyEvents();
+    const created = p.created();
+    expect(projectionTargets(created)).toEqual({ policyId: p.policyId, jobId: p.createJob });
+    expect(projectionTargets(p.runTaken(2, '2026-11-22T01:30:00.000Z'))).toEqual({ policyId: p.policyId, jobId: undefined });
+    const job = randomUUID();
+    const rm = new ReadModels().apply(created, p.runTaken(2, '2026-11-22T01:30:00.000Z'), p.deleted(3, job));
+    expect(rm.pools.size + rm.volumes.size + rm.snapshots.size).toBe(0);
+    expect(rm.history.map((h) => [h.stream, h.streamVersion, h.type])).toEqual([
+      ['', 1, 'SnapshotPolicyCreated'],
+      ['', 2, 'SnapshotPolicyRunTaken'],
+      ['', 3, 'SnapshotPolicyDeleted'],
+    ]);
+  });
+
+  it('a rejected CreateSnapshotPolicy fails its job with the schedule violations, and lists no policy', () => {
+    const commandId = randomUUID();
+    const policyId = randomUUID();
+    const violations = [{ field: 'data.schedule.time', rule: 'matches', message: 'data.schedule.time must be HH:MM' }];
+    const rm = new ReadModels().apply(
+      event(
+        'CommandRejected',
+        policyId,
+        1,
+        {
+          commandId,
+          commandType: 'CreateSnapshotPolicy',
+          aggregateId: policyId,
+          error: { code: 'policy.invalid_schedule', category: 'validation', message: 'invalid snapshot policy' },
+          violations,
+        },
+        commandId,
+        'acme',
+      ),
+    );
+    expect(rm.jobs.get(commandId)).toMatchObject({ status: 'failed', commandType: 'CreateSnapshotPolicy', error: { code: 'policy.invalid_schedule', violations } });
+    expect(rm.policies.size).toBe(0);
   });
 });

@@ -6,9 +6,12 @@ import type { Envelope, SnapshotEventDataMap, SnapshotEventType, StorageEventDat
  * name more (a service gains events before the read models show them): those are read
  * untyped and only go to the history, as any type this version does not know.
  */
-export type ProjectedEventType = ProjectedStorageEventType | ProjectedSnapshotEventType;
+export type ProjectedEventType = ProjectedStorageEventType | ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType;
 
-/** The volume snapshot's own events (a snapshot policy's are not projected yet: history only). */
+/** A snapshot policy's events (stream policy-<id>, the policy id as aggregate). */
+export type ProjectedSnapshotPolicyEventType = Extract<SnapshotEventType, 'SnapshotPolicyCreated' | 'SnapshotPolicyDeleted' | 'SnapshotPolicyRunTaken'>;
+
+/** The volume snapshot's own events. */
 export type ProjectedSnapshotEventType = Extract<
   SnapshotEventType,
   | 'SnapshotRequested'
@@ -70,7 +73,8 @@ type ProjectedStorageEventType = Extract<
   | 'CommandRejected'
 >;
 
-type ProjectedDataMap = Pick<StorageEventDataMap, ProjectedStorageEventType> & Pick<SnapshotEventDataMap, ProjectedSnapshotEventType>;
+type ProjectedDataMap = Pick<StorageEventDataMap, ProjectedStorageEventType> &
+  Pick<SnapshotEventDataMap, ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType>;
 
 /** An event whose payload has the fields the projection relies on. */
 export type TypedEvent = {
@@ -143,6 +147,11 @@ const creationFields: Readonly<Record<string, [(v: unknown) => boolean, string]>
 /** What every snapshot event names: the snapshot (its aggregate) and its volume. */
 const snapshotFields: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
   snapshotId: [isUuid, 'a UUID'],
+  volumeId: [isUuid, 'a UUID'],
+};
+/** What every snapshot policy event names: the policy (its aggregate) and its volume. */
+const policyFields: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
+  policyId: [isUuid, 'a UUID'],
   volumeId: [isUuid, 'a UUID'],
 };
 const snapshotFailure: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
@@ -269,6 +278,14 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
   SnapshotRevertRequested: snapshotFields,
   SnapshotReverted: snapshotFields,
   SnapshotRevertFailed: snapshotFailure,
+  SnapshotPolicyCreated: {
+    ...policyFields,
+    schedule: [(v) => isObject(v) && isString(v.kind) && isString(v.timeZone), 'a schedule {kind, timeZone, ...}'],
+    retention: [(v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
+    createdAt: [isTimestamp, 'an ISO 8601 timestamp'],
+  },
+  SnapshotPolicyDeleted: policyFields,
+  SnapshotPolicyRunTaken: { ...policyFields, dueAt: [isTimestamp, 'an ISO 8601 timestamp'], snapshotId: [isUuid, 'a UUID'] },
   CommandRejected: {
     commandId: [isString, 'a string'],
     commandType: [isString, 'a string'],

@@ -225,3 +225,29 @@ describe('readEvent: snapshot events', () => {
     expect(!read.ok && read.reason).toMatch(reason);
   });
 });
+
+describe('readEvent: snapshot policy events', () => {
+  const policyId = randomUUID();
+  const policyEnvelope = (type: string, data: Record<string, unknown>) => envelope({ type, aggregateId: policyId, streamVersion: 1, data });
+  const schedule = { kind: 'weekly', dayOfWeek: 0, time: '03:00', timeZone: 'UTC' };
+
+  it('types the three policy events', () => {
+    for (const [type, data] of [
+      ['SnapshotPolicyCreated', { policyId, volumeId, schedule, retention: 3, createdAt: '2026-11-21T07:00:00.000Z' }],
+      ['SnapshotPolicyRunTaken', { policyId, volumeId, dueAt: '2026-11-22T03:00:00.000Z', snapshotId: randomUUID() }],
+      ['SnapshotPolicyDeleted', { policyId, volumeId }],
+    ] as const) {
+      expect(readEvent(policyEnvelope(type, data))).toMatchObject({ ok: true, event: { typed: { type } } });
+    }
+  });
+
+  it.each([
+    ['SnapshotPolicyCreated', { policyId, volumeId, schedule: 'daily', retention: 0, createdAt: 'now' }, /data.schedule must be a schedule .*; data.retention must be a positive integer; data.createdAt must be an ISO 8601 timestamp/],
+    ['SnapshotPolicyRunTaken', { policyId, volumeId, dueAt: 'soon', snapshotId: 's-1' }, /data.dueAt must be an ISO 8601 timestamp; data.snapshotId must be a UUID/],
+    ['SnapshotPolicyDeleted', { policyId: 'p-1' }, /data.policyId must be a UUID; data.volumeId must be a UUID/],
+  ])('refuses a %s missing what the projection reads', (type, data, reason) => {
+    const read = readEvent(policyEnvelope(type, data));
+    expect(read.ok).toBe(false);
+    expect(!read.ok && read.reason).toMatch(reason);
+  });
+});

@@ -6,6 +6,7 @@ import { JobEntity } from '../../read-model/infrastructure/job.entity';
 import { PoolDriftEntity } from '../../read-model/infrastructure/pool-drift.entity';
 import { PoolEntity } from '../../read-model/infrastructure/pool.entity';
 import { ORCHESTRATOR_SCHEMA } from '../../read-model/infrastructure/schema';
+import { SnapshotPolicyEntity } from '../../read-model/infrastructure/snapshot-policy.entity';
 import { SnapshotEntity } from '../../read-model/infrastructure/snapshot.entity';
 import { VolumeEntity } from '../../read-model/infrastructure/volume.entity';
 import { NO_USAGE, type PoolUsage } from '../domain/pool-projection';
@@ -23,7 +24,8 @@ export class ReadModelStore {
    * its usage is a read-modify-write. An advisory lock, because the pool row may not exist
    * yet. One lock order (pools in id order, then volume and job rows) keeps transactions
    * deadlock-free; only VolumeMigrated takes two pools (the one it leaves and the one it reaches).
-   * Snapshot events take no pool lock: they change only their snapshot's row (and its job).
+   * Snapshot and snapshot policy events take no pool lock: they change only their snapshot's
+   * or policy's row (and its job).
    */
   async load(m: EntityManager, targets: ProjectionTargets, withPoolUsage: boolean): Promise<ProjectionView> {
     // Resizes, attachments, QoS changes and a migration's progress do not name the pool: it
@@ -47,11 +49,14 @@ export class ReadModelStore {
     const snapshot = targets.snapshotId
       ? await m.getRepository(SnapshotEntity).findOne({ where: { id: targets.snapshotId }, lock: { mode: 'pessimistic_write' } })
       : null;
+    const policy = targets.policyId
+      ? await m.getRepository(SnapshotPolicyEntity).findOne({ where: { id: targets.policyId }, lock: { mode: 'pessimistic_write' } })
+      : null;
     const job = targets.jobId
       ? await m.getRepository(JobEntity).findOne({ where: { id: targets.jobId }, lock: { mode: 'pessimistic_write' } })
       : null;
     const poolUsage = withPoolUsage && poolId && !pool ? await this.usageOf(m, poolId) : NO_USAGE;
-    return { pool, sourcePool, poolUsage, volume, host, drift, snapshot, job };
+    return { pool, sourcePool, poolUsage, volume, host, drift, snapshot, policy, job };
   }
 
   async save(m: EntityManager, view: ProjectionView, changes: ProjectionChanges): Promise<void> {
@@ -61,6 +66,7 @@ export class ReadModelStore {
     if (changes.host) await this.write(m, HostEntity, view.host !== null, changes.host);
     if (changes.drift) await this.writeDrift(m, view.drift !== null, changes.drift);
     if (changes.snapshot) await this.write(m, SnapshotEntity, !!view.snapshot, changes.snapshot);
+    if (changes.policy) await this.write(m, SnapshotPolicyEntity, !!view.policy, changes.policy);
     if (changes.job) await this.write(m, JobEntity, view.job !== null, changes.job);
     if (changes.history) {
       // The primary key (aggregate, version) makes a redelivered event a no-op.

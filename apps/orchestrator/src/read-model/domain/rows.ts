@@ -35,6 +35,10 @@ export type MigrationMode = (typeof MIGRATION_MODES)[number];
 export const SNAPSHOT_STATUSES = ['creating', 'ready', 'reverting', 'error', 'deleting', 'deleted'] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
+/** A snapshot policy: 'active' from SnapshotPolicyCreated until SnapshotPolicyDeleted. */
+export const SNAPSHOT_POLICY_STATUSES = ['active', 'deleted'] as const;
+export type SnapshotPolicyStatus = (typeof SNAPSHOT_POLICY_STATUSES)[number];
+
 export const HOST_STATUSES = ['registered', 'deregistered'] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
@@ -190,6 +194,40 @@ export interface SnapshotRow {
   lastError: ErrorDetails | null;
   /** Stream version of the last snapshot event applied. */
   version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * A policy's schedule as the snapshot service recorded it (checked, weekday names turned
+ * into numbers): hourly at `minute`, daily at `time`, weekly on `dayOfWeek` (0 = Sunday) at
+ * `time`, monthly on `dayOfMonth` at `time`, in the IANA `timeZone`.
+ */
+export interface SnapshotPolicyScheduleRow {
+  readonly kind: string;
+  readonly timeZone: string;
+  readonly minute?: number;
+  readonly time?: string;
+  readonly dayOfWeek?: number;
+  readonly dayOfMonth?: number;
+}
+
+export interface SnapshotPolicyRow {
+  /** The policy id (the snapshot service's aggregate). */
+  id: string;
+  volumeId: string;
+  /** Its volume's tenant (the owner of the CreateSnapshotPolicy command); null for an operator's volume. */
+  tenant: string | null;
+  schedule: SnapshotPolicyScheduleRow;
+  /** Snapshots of the policy kept; beyond it the oldest are deleted. */
+  retention: number;
+  status: SnapshotPolicyStatus;
+  /** The due time of the newest run taken, and the snapshot it asked for; null before the first. */
+  lastRunDueAt: Date | null;
+  lastSnapshotId: string | null;
+  /** Stream version of the last policy event applied. */
+  version: number;
+  /** When the snapshot service created it: no run is due at or before this instant. */
   createdAt: Date;
   updatedAt: Date;
 }

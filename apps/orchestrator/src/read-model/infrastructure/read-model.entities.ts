@@ -3,7 +3,8 @@ import { HostEntity } from './host.entity';
 import { JobEntity } from './job.entity';
 import { PoolDriftEntity } from './pool-drift.entity';
 import { PoolEntity } from './pool.entity';
+import { SnapshotPolicyEntity } from './snapshot-policy.entity';
 import { SnapshotEntity } from './snapshot.entity';
 import { VolumeEntity } from './volume.entity';
 
-export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity, HostEntity, PoolDriftEntity, SnapshotEntity];
+export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity, HostEntity, PoolDriftEntity, SnapshotEntity, SnapshotPolicyEntity];

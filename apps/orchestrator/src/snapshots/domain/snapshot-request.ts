@@ -7,6 +7,14 @@ import type { FieldViolation } from '@strata/kernel';
  * path names the volume.
  */
 export function createSnapshotData(body: unknown, volumeId: string): { data: unknown; violations: FieldViolation[] } {
+  return withVolumeOfPath(body, volumeId);
+}
+
+/**
+ * A command's data for a POST under /volumes/{id}: the body with the volume of the path
+ * (CreateSnapshot, CreateSnapshotPolicy). A `volumeId` in the body is refused.
+ */
+export function withVolumeOfPath(body: unknown, volumeId: string): { data: unknown; violations: FieldViolation[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { data: body, violations: [] };
   const violations: FieldViolation[] = Object.prototype.hasOwnProperty.call(body, 'volumeId')
     ? [{ field: 'volumeId', rule: 'whitelistValidation', message: 'property volumeId should not exist: the path names the volume' }]
