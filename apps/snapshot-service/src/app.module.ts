@@ -3,6 +3,7 @@ import { DriverRegistry, PoolSecrets } from '@strata/pool-access';
 import { PlatformModule } from '@strata/service-kit';
 import { SnapshotCommandIntake } from './infrastructure/snapshot-command-intake';
 import { SnapshotPolicies } from './policies/application/snapshot-policies';
+import { SnapshotBackupSettings } from './settings/application/snapshot-backup-setting.handler';
 import { SnapshotBackends } from './snapshots/application/snapshot-backends';
 import { SnapshotEffects } from './snapshots/application/snapshot-effects';
 import { SnapshotRecovery } from './snapshots/application/snapshot-recovery';
@@ -40,6 +41,7 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './snapshot.constants';
     DeleteSnapshotHandler,
     RevertToSnapshotHandler,
     SnapshotPolicies,
+    SnapshotBackupSettings,
     SnapshotCommandIntake,
   ],
 })

@@ -57,6 +57,16 @@ const effects: Readonly<Record<string, JobEffect>> = {
   SnapshotRevertFailed: 'failed',
   SnapshotPolicyCreated: 'succeeded',
   SnapshotPolicyDeleted: 'succeeded',
+  VmSnapshotRequested: 'running',
+  VmSnapshotCreated: 'succeeded',
+  VmSnapshotCreationFailed: 'failed',
+  VmSnapshotDeletionRequested: 'running',
+  VmSnapshotDeleted: 'succeeded',
+  VmSnapshotDeletionFailed: 'failed',
+  VmSnapshotRevertRequested: 'running',
+  VmSnapshotReverted: 'succeeded',
+  VmSnapshotRevertFailed: 'failed',
+  SnapshotBackupSet: 'succeeded',
 };
 
 export function jobEffectOf(eventType: string): JobEffect | undefined {

@@ -1,11 +1,12 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { validateSnapshotCommand, type SnapshotCommand, type Topics } from '@strata/contracts';
-import { assertUnreachable } from '@strata/kernel';
+import { assertUnreachable, DomainError, ErrorCategory } from '@strata/kernel';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { MessageBus } from '@strata/messaging';
 import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
 import { CreateSnapshotHandler, DeleteSnapshotHandler, RevertToSnapshotHandler } from '../snapshots/application/snapshot.handlers';
 import { SnapshotPolicies } from '../policies/application/snapshot-policies';
+import { SnapshotBackupSettings } from '../settings/application/snapshot-backup-setting.handler';
 import { CONSUMER_GROUP } from '../snapshot.constants';
 
 /**
@@ -28,6 +29,7 @@ export class SnapshotCommandIntake implements OnApplicationBootstrap, BeforeAppl
     private readonly deleteSnapshot: DeleteSnapshotHandler,
     private readonly revertToSnapshot: RevertToSnapshotHandler,
     private readonly policies: SnapshotPolicies,
+    private readonly backupSettings: SnapshotBackupSettings,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,6 +63,15 @@ export class SnapshotCommandIntake implements OnApplicationBootstrap, BeforeAppl
         return this.policies.create(command);
       case 'DeleteSnapshotPolicy':
         return this.policies.delete(command);
+      case 'SetSnapshotBackup':
+        return this.backupSettings.handle(command);
+      case 'CreateVmSnapshot':
+      case 'DeleteVmSnapshot':
+      case 'RevertToVmSnapshot':
+        // VM snapshots are being wired in; until then the job is answered, not left hanging.
+        throw new DomainError('snapshot.command_not_handled', ErrorCategory.Validation, `${command.type} is not handled by this version of the snapshot service`, {
+          commandType: command.type,
+        });
       default:
         return assertUnreachable(command);
     }

@@ -1,6 +1,6 @@
 // class-validator's decorators read design-time metadata.
 import 'reflect-metadata';
-import { IsInt, IsObject, IsUUID, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsNotEmpty, IsObject, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { IsResourceName } from '../storage/commands';
 
 /** Take a snapshot of a volume on its primary storage (the command's aggregate is the new snapshot's id). */
@@ -41,12 +41,53 @@ export class CreateSnapshotPolicyData {
 /** Stop a policy; the snapshots it took stay. */
 export class DeleteSnapshotPolicyData {}
 
+/**
+ * A crash-consistent snapshot of all of a VM's volumes at one point in time (the command's
+ * aggregate is the new VM snapshot's id). All volumes must be on one backend cluster.
+ */
+export class CreateVmSnapshotData {
+  /** The cloud's id of the VM (Strata keeps no VMs: it is recorded, not checked). */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  vmId!: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(32)
+  @ArrayUnique()
+  @IsUUID('4', { each: true })
+  volumeIds!: string[];
+
+  @IsResourceName()
+  name!: string;
+}
+
+export class DeleteVmSnapshotData {}
+
+/** Put every member volume back to the VM snapshot (all must be detached: the VM stopped). */
+export class RevertToVmSnapshotData {}
+
+/**
+ * Whether the snapshots of a volume are also to be backed up to secondary storage (the
+ * StorPool guide's bypass option, per volume); the backup service acts on it. Default: no.
+ */
+export class SetSnapshotBackupData {
+  @IsBoolean()
+  backupSnapshots!: boolean;
+}
+
 export interface SnapshotCommandDataMap {
   CreateSnapshot: CreateSnapshotData;
   DeleteSnapshot: DeleteSnapshotData;
   RevertToSnapshot: RevertToSnapshotData;
   CreateSnapshotPolicy: CreateSnapshotPolicyData;
   DeleteSnapshotPolicy: DeleteSnapshotPolicyData;
+  CreateVmSnapshot: CreateVmSnapshotData;
+  DeleteVmSnapshot: DeleteVmSnapshotData;
+  RevertToVmSnapshot: RevertToVmSnapshotData;
+  /** Aggregate: the volume. */
+  SetSnapshotBackup: SetSnapshotBackupData;
 }
 export type SnapshotCommandType = keyof SnapshotCommandDataMap;
 
@@ -56,4 +97,8 @@ export const snapshotCommandSchemas: { readonly [K in SnapshotCommandType]: new 
   RevertToSnapshot: RevertToSnapshotData,
   CreateSnapshotPolicy: CreateSnapshotPolicyData,
   DeleteSnapshotPolicy: DeleteSnapshotPolicyData,
+  CreateVmSnapshot: CreateVmSnapshotData,
+  DeleteVmSnapshot: DeleteVmSnapshotData,
+  RevertToVmSnapshot: RevertToVmSnapshotData,
+  SetSnapshotBackup: SetSnapshotBackupData,
 };

@@ -15,6 +15,8 @@ export interface SnapshotRequested {
   /** Set when a snapshot policy took it: the policy and the due time it ran for. */
   readonly policyId: string | null;
   readonly dueAt: string | null;
+  /** Whether it is also to be backed up (the volume's setting when it was asked); absent: no. */
+  readonly backup?: boolean;
 }
 export interface SnapshotCreated {
   readonly snapshotId: string;
@@ -87,6 +89,66 @@ export interface SnapshotPolicyRunTaken {
   readonly snapshotId: string;
 }
 
+/** One volume of a VM snapshot. */
+export interface VmSnapshotMember {
+  readonly volumeId: string;
+  readonly poolId: string;
+  readonly volumeBackendName: string;
+  readonly snapshotBackendName: string;
+}
+
+/** Intent: one point in time across the members (names fixed, so a retry finds what a crashed attempt made). */
+export interface VmSnapshotRequested {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+  readonly name: string;
+  /** The backend's name of the group (consistency group, group snapshot). */
+  readonly groupName: string;
+  readonly members: readonly VmSnapshotMember[];
+}
+export interface VmSnapshotCreated {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+  readonly members: readonly { readonly volumeId: string; readonly snapshotBackendName: string; readonly sizeBytes: number }[];
+}
+export interface VmSnapshotCreationFailed {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+  readonly error: ErrorInfo;
+}
+export interface VmSnapshotDeletionRequested {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+}
+export interface VmSnapshotDeleted {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+}
+export interface VmSnapshotDeletionFailed {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+  readonly error: ErrorInfo;
+}
+export interface VmSnapshotRevertRequested {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+}
+export interface VmSnapshotReverted {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+}
+export interface VmSnapshotRevertFailed {
+  readonly vmSnapshotId: string;
+  readonly vmId: string;
+  readonly error: ErrorInfo;
+}
+
+/** Whether this volume's snapshots are also backed up (the backup service's to act on). */
+export interface SnapshotBackupSet {
+  readonly volumeId: string;
+  readonly backupSnapshots: boolean;
+}
+
 export interface SnapshotEventDataMap {
   SnapshotRequested: SnapshotRequested;
   SnapshotCreated: SnapshotCreated;
@@ -100,5 +162,15 @@ export interface SnapshotEventDataMap {
   SnapshotPolicyCreated: SnapshotPolicyCreated;
   SnapshotPolicyDeleted: SnapshotPolicyDeleted;
   SnapshotPolicyRunTaken: SnapshotPolicyRunTaken;
+  VmSnapshotRequested: VmSnapshotRequested;
+  VmSnapshotCreated: VmSnapshotCreated;
+  VmSnapshotCreationFailed: VmSnapshotCreationFailed;
+  VmSnapshotDeletionRequested: VmSnapshotDeletionRequested;
+  VmSnapshotDeleted: VmSnapshotDeleted;
+  VmSnapshotDeletionFailed: VmSnapshotDeletionFailed;
+  VmSnapshotRevertRequested: VmSnapshotRevertRequested;
+  VmSnapshotReverted: VmSnapshotReverted;
+  VmSnapshotRevertFailed: VmSnapshotRevertFailed;
+  SnapshotBackupSet: SnapshotBackupSet;
 }
 export type SnapshotEventType = keyof SnapshotEventDataMap;

@@ -153,6 +153,15 @@ export type AllocationPolicy = (typeof ALLOCATION_POLICIES)[number];
  * (poolId), or placed by allocation: zoneId (required then), clusterId, the pool tags it
  * needs, the hypervisor that will use it, and a policy.
  */
+/** The snapshot a new volume is made from: its id and the volume it was taken of. */
+export class VolumeSourceData {
+  @IsUUID('all')
+  snapshotId!: string;
+
+  @IsUUID('4')
+  volumeId!: string;
+}
+
 export class CreateVolumeData {
   @IsResourceName()
   name!: string;
@@ -202,6 +211,17 @@ export class CreateVolumeData {
   @IsOptional()
   @IsIn(ALLOCATION_POLICIES)
   allocationPolicy?: AllocationPolicy;
+
+  /**
+   * Make the volume from a snapshot: a backend clone on the snapshot's own pool (poolId, if
+   * given, must be that pool; zone and tags are not asked). sizeBytes may be larger than the
+   * snapshot, never smaller.
+   */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => VolumeSourceData)
+  fromSnapshot?: VolumeSourceData;
 
   /**
    * Place the volume and reserve its space now, but make it on the backend only when it is

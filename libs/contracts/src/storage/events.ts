@@ -73,6 +73,13 @@ export interface VolumeCreationRequested {
   readonly qos?: VolumeQos | null;
   /** How the pool was chosen, when allocation chose it. */
   readonly allocation?: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
+  /** Made from a snapshot (a backend clone): the snapshot, and the backend names the clone is made from. */
+  readonly source?: {
+    readonly snapshotId: string;
+    readonly volumeId: string;
+    readonly sourceVolumeBackendName: string;
+    readonly snapshotBackendName: string;
+  } | null;
 }
 
 /**

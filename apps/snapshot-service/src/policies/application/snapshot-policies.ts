@@ -22,7 +22,14 @@ type ActivePolicy = Exclude<PolicyState, { status: 'absent' }> & { readonly stat
 const metaOf = (command: Envelope): CommandMeta => ({ causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant });
 
 /** An in-process command: the snapshot handlers take the same envelopes the intake gives them. */
-function internalCommand<T extends string, D>(type: T, aggregateId: string, messageId: string, data: D, correlationId: string): Envelope<T, D> {
+function internalCommand<T extends string, D>(
+  type: T,
+  aggregateId: string,
+  messageId: string,
+  data: D,
+  correlationId: string,
+  tenant: string | null,
+): Envelope<T, D> {
   return {
     messageId,
     kind: 'command',
@@ -33,7 +40,7 @@ function internalCommand<T extends string, D>(type: T, aggregateId: string, mess
     occurredAt: new Date().toISOString(),
     correlationId,
     causationId: null,
-    tenant: null,
+    tenant,
     data,
   } as Envelope<T, D>;
 }
@@ -129,19 +136,22 @@ export class SnapshotPolicies implements OnApplicationBootstrap, OnApplicationSh
       this.log.log(`snapshot policy ${policyId} ended: volume ${policy.volumeId} is deleted`);
       return 0;
     }
-    const asked = await this.ensureLastRun(policy);
-    await this.applyRetention(policy);
+    // Its runs belong to whoever the policy belongs to (the volume's tenant), so they see them.
+    const [created] = await this.store.readStream(policyStreamId(policyId));
+    const tenant = created?.envelope.tenant ?? null;
+    const asked = await this.ensureLastRun(policy, tenant);
+    await this.applyRetention(policy, tenant);
     return asked;
   }
 
   /** Asks for the newest run's snapshot unless it exists (a crash may have come between the run and the ask). */
-  private async ensureLastRun(policy: ActivePolicy): Promise<number> {
+  private async ensureLastRun(policy: ActivePolicy, tenant: string | null): Promise<number> {
     const snapshotId = policy.lastSnapshotId;
     const dueAt = policy.lastRunDueAt;
     if (snapshotId === null || dueAt === null) return 0;
     if ((await this.store.readStream(snapshotStreamId(snapshotId))).length > 0) return 0;
     const name = `${policy.schedule.kind}-${dueAt.replace(/:\d\d\.\d+Z$/, 'Z').replace(/:/g, '-')}`;
-    const command = internalCommand('CreateSnapshot', snapshotId, uuidFromName(`policy-run:${snapshotId}`), { volumeId: policy.volumeId, name }, policy.policyId);
+    const command = internalCommand('CreateSnapshot', snapshotId, uuidFromName(`policy-run:${snapshotId}`), { volumeId: policy.volumeId, name }, policy.policyId, tenant);
     try {
       await this.createSnapshot.handle(command, { policyId: policy.policyId, dueAt });
       this.log.log(`snapshot policy ${policy.policyId}: took the run due ${dueAt} (snapshot ${snapshotId})`);
@@ -154,10 +164,10 @@ export class SnapshotPolicies implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private async applyRetention(policy: ActivePolicy): Promise<void> {
+  private async applyRetention(policy: ActivePolicy, tenant: string | null): Promise<void> {
     const kept = await this.snapshotsOf(policy.policyId);
     for (const snapshotId of snapshotsToDelete(kept, policy.policyId, policy.retention)) {
-      const command = internalCommand('DeleteSnapshot', snapshotId, uuidFromName(`policy-retention:${snapshotId}`), {}, policy.policyId);
+      const command = internalCommand('DeleteSnapshot', snapshotId, uuidFromName(`policy-retention:${snapshotId}`), {}, policy.policyId, tenant);
       try {
         await this.deleteSnapshot.handle(command);
         this.log.log(`snapshot policy ${policy.policyId}: deleted snapshot ${snapshotId}, beyond its retention of ${policy.retention}`);

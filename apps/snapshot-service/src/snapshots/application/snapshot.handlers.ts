@@ -8,6 +8,7 @@ import { StorageViewStore } from '../../storage-view/infrastructure/storage-view
 import { snapshotDecider, snapshotStreamId, type SnapshotCommand, type SnapshotState, type TreeFacts, type VolumeFacts } from '../domain/snapshot';
 import { SnapshotBackends } from './snapshot-backends';
 import { SnapshotEffects } from './snapshot-effects';
+import { SnapshotBackupSettings } from '../../settings/application/snapshot-backup-setting.handler';
 
 const metaOf = (command: Envelope): CommandMeta => ({
   causationId: command.messageId,
@@ -55,6 +56,7 @@ export class CreateSnapshotHandler {
     private readonly snapshots: SnapshotCommandRunner,
     private readonly view: StorageViewStore,
     private readonly backends: SnapshotBackends,
+    private readonly settings: SnapshotBackupSettings,
   ) {}
 
   /** `origin`: set when a snapshot policy asks for the snapshot (recorded in SnapshotRequested); absent for a user's command. */
@@ -67,6 +69,7 @@ export class CreateSnapshotHandler {
     let tree: TreeFacts | null = null;
     let backendName = '';
     const existing = await this.snapshots.load(snapshotId);
+    const backup = await this.settings.backupSnapshots(volumeId);
     if (existing.status === 'absent' && volume && pool && backend?.snapshot && SNAPSHOTTABLE.has(volume.status)) {
       const driver = await this.backends.driverFor(pool);
       const found = await this.backends.ask(() => driver.getVolumeTree(volume.backendName));
@@ -84,6 +87,7 @@ export class CreateSnapshotHandler {
       backendName,
       policyId: origin?.policyId ?? null,
       dueAt: origin?.dueAt ?? null,
+      backup,
     }));
   }
 }

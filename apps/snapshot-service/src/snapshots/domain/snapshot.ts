@@ -89,6 +89,8 @@ export type SnapshotCommand =
       readonly backendName: string;
       readonly policyId?: string | null;
       readonly dueAt?: string | null;
+      /** The volume's backup setting when the snapshot is asked for. */
+      readonly backup?: boolean;
     }
   | { readonly type: 'RecordSnapshotCreated'; readonly sizeBytes: number }
   | { readonly type: 'RecordSnapshotCreationFailed'; readonly error: ErrorInfo }
@@ -153,6 +155,7 @@ export const snapshotDecider: Decider<SnapshotState, SnapshotCommand, SnapshotEv
               backendName: command.backendName,
               policyId: command.policyId ?? null,
               dueAt: command.dueAt ?? null,
+              ...(command.backup ? { backup: true } : {}),
             },
           },
         ];
