@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DriverRegistry, PoolSecrets } from '@strata/pool-access';
+import { DriverRegistry, PoolSecrets, VolumeHolds } from '@strata/pool-access';
 import { PlatformModule } from '@strata/service-kit';
 import { SnapshotCommandIntake } from './infrastructure/snapshot-command-intake';
 import { SnapshotPolicies } from './policies/application/snapshot-policies';
@@ -12,11 +12,20 @@ import { StorageViewConsumer } from './storage-view/application/storage-view.con
 import { StorageView1764300000000 } from './storage-view/infrastructure/1764300000000-storage-view.migration';
 import { StorageViewStore } from './storage-view/infrastructure/storage-view.store';
 import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './snapshot.constants';
+import { VmSnapshotEffects } from './vm-snapshots/application/vm-snapshot-effects';
+import { VmSnapshotNames } from './vm-snapshots/application/vm-snapshot-names';
+import { VmSnapshotRecovery } from './vm-snapshots/application/vm-snapshot-recovery';
+import {
+  CreateVmSnapshotHandler,
+  DeleteVmSnapshotHandler,
+  RevertToVmSnapshotHandler,
+  VmSnapshotCommandRunner,
+} from './vm-snapshots/application/vm-snapshot.handlers';
 
 /**
- * The snapshot service: volume snapshots on primary storage (create, revert, delete) and
- * snapshot policies (scheduled snapshots with retention), with its own view of the storage
- * service's pools and volumes. VM (group) snapshots come in a later stage.
+ * The snapshot service: volume snapshots on primary storage (create, revert, delete), VM
+ * (group) snapshots of several volumes at one point in time, and snapshot policies (scheduled
+ * snapshots with retention), with its own view of the storage service's pools and volumes.
  */
 @Module({
   imports: [
@@ -31,6 +40,7 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './snapshot.constants';
   providers: [
     DriverRegistry,
     PoolSecrets,
+    VolumeHolds,
     StorageViewStore,
     StorageViewConsumer,
     SnapshotBackends,
@@ -40,6 +50,13 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './snapshot.constants';
     CreateSnapshotHandler,
     DeleteSnapshotHandler,
     RevertToSnapshotHandler,
+    VmSnapshotNames,
+    VmSnapshotEffects,
+    VmSnapshotRecovery,
+    VmSnapshotCommandRunner,
+    CreateVmSnapshotHandler,
+    DeleteVmSnapshotHandler,
+    RevertToVmSnapshotHandler,
     SnapshotPolicies,
     SnapshotBackupSettings,
     SnapshotCommandIntake,

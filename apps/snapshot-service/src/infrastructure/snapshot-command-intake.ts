@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { validateSnapshotCommand, type SnapshotCommand, type Topics } from '@strata/contracts';
-import { assertUnreachable, DomainError, ErrorCategory } from '@strata/kernel';
+import { assertUnreachable } from '@strata/kernel';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { MessageBus } from '@strata/messaging';
 import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
@@ -8,6 +8,7 @@ import { CreateSnapshotHandler, DeleteSnapshotHandler, RevertToSnapshotHandler }
 import { SnapshotPolicies } from '../policies/application/snapshot-policies';
 import { SnapshotBackupSettings } from '../settings/application/snapshot-backup-setting.handler';
 import { CONSUMER_GROUP } from '../snapshot.constants';
+import { CreateVmSnapshotHandler, DeleteVmSnapshotHandler, RevertToVmSnapshotHandler } from '../vm-snapshots/application/vm-snapshot.handlers';
 
 /**
  * Kafka edge of the snapshot service: one consumer group on the snapshot command topic.
@@ -30,6 +31,9 @@ export class SnapshotCommandIntake implements OnApplicationBootstrap, BeforeAppl
     private readonly revertToSnapshot: RevertToSnapshotHandler,
     private readonly policies: SnapshotPolicies,
     private readonly backupSettings: SnapshotBackupSettings,
+    private readonly createVmSnapshot: CreateVmSnapshotHandler,
+    private readonly deleteVmSnapshot: DeleteVmSnapshotHandler,
+    private readonly revertToVmSnapshot: RevertToVmSnapshotHandler,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,12 +70,11 @@ export class SnapshotCommandIntake implements OnApplicationBootstrap, BeforeAppl
       case 'SetSnapshotBackup':
         return this.backupSettings.handle(command);
       case 'CreateVmSnapshot':
+        return this.createVmSnapshot.handle(command);
       case 'DeleteVmSnapshot':
+        return this.deleteVmSnapshot.handle(command);
       case 'RevertToVmSnapshot':
-        // VM snapshots are being wired in; until then the job is answered, not left hanging.
-        throw new DomainError('snapshot.command_not_handled', ErrorCategory.Validation, `${command.type} is not handled by this version of the snapshot service`, {
-          commandType: command.type,
-        });
+        return this.revertToVmSnapshot.handle(command);
       default:
         return assertUnreachable(command);
     }

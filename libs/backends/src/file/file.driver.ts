@@ -372,9 +372,10 @@ export class FileDriver implements PrimaryStorageDriver, SnapshotCapable, Revert
   /**
    * One snapshot per member, all or nothing: when one fails, those made are deleted
    * again. The file system cannot freeze I/O across files, so the point in time is
-   * only common to all members when nothing writes to them meanwhile: the storage
-   * service holds the VM's volumes against other commands while this runs, and a
-   * running guest must be paused or frozen (guest agent) by the caller. With reflink
+   * only common to all members when nothing writes to them meanwhile: the snapshot
+   * service holds the VM's volumes against Strata's own commands while this runs
+   * (VolumeHolds in libs/pool-access), and a running guest must be paused or frozen
+   * (guest agent) by the caller. With reflink
    * each member's copy is itself instantaneous; with sparse copy it is not.
    */
   async createGroupSnapshot(groupName: string, members: readonly GroupSnapshotMember[]): Promise<BackendSnapshot[]> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { isDomainError } from '@strata/kernel';
 import { capable, isBackendError, type PrimaryStorageDriver } from '@strata/plugin-sdk';
-import { isTransient, toErrorInfo, withBackendRetry } from '@strata/pool-access';
+import { isTransient, toErrorInfo, withBackendRetry, VolumeHolds } from '@strata/pool-access';
 import { AggregateRunner, crashPoint, TOPICS, type CommandMeta } from '@strata/service-kit';
 import { StorageViewStore } from '../../storage-view/infrastructure/storage-view.store';
 import { SnapshotBackends } from './snapshot-backends';
@@ -29,6 +29,7 @@ export class SnapshotEffects {
     private readonly runner: AggregateRunner,
     private readonly view: StorageViewStore,
     private readonly backends: SnapshotBackends,
+    private readonly holds: VolumeHolds,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
 
@@ -46,9 +47,13 @@ export class SnapshotEffects {
     let outcome: SnapshotCommand;
     try {
       const driver = await this.backends.driverFor(pool);
-      crashPoint(`snapshot.before-backend.${operation}`);
-      outcome = await perform(driver, state);
-      crashPoint(`snapshot.after-backend.${operation}`);
+      // The volume is held meanwhile: the storage service changes nothing of it until the snapshot or revert is done.
+      outcome = await this.holds.hold([state.volumeId], async () => {
+        crashPoint(`snapshot.before-backend.${operation}`);
+        const done = await perform(driver, state);
+        crashPoint(`snapshot.after-backend.${operation}`);
+        return done;
+      });
     } catch (error) {
       if (isTransient(error)) {
         this.log.warn(`snapshot ${snapshotId}: ${operation} still failing (${toErrorInfo(error).message}); recovery retries it`);
