@@ -10,10 +10,11 @@ import { PoolsModule } from './pools/pools.module';
 import { ProjectionModule } from './projection/projection.module';
 import { SnapshotPoliciesModule } from './snapshot-policies/snapshot-policies.module';
 import { SnapshotsModule } from './snapshots/snapshots.module';
+import { VmSnapshotsModule } from './vm-snapshots/vm-snapshots.module';
 import { VolumesModule } from './volumes/volumes.module';
 
 @Module({
-  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, SnapshotsModule, SnapshotPoliciesModule, HostsModule, JobsModule],
+  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, SnapshotsModule, SnapshotPoliciesModule, VmSnapshotsModule, HostsModule, JobsModule],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 export class AppModule {}

@@ -29,3 +29,15 @@ export function snapshotPolicyNotFound(id: string): DomainError {
 export function snapshotPolicyAlreadyDeleted(id: string): DomainError {
   return new DomainError('snapshot_policy.already_deleted', ErrorCategory.Conflict, `snapshot policy ${id} is already deleted`, { id });
 }
+
+export function snapshotNotReady(id: string, status: string): DomainError {
+  return new DomainError('snapshot.not_ready', ErrorCategory.Conflict, `snapshot ${id} is ${status}, not ready`, { id, status });
+}
+
+export function vmSnapshotNotFound(id: string): DomainError {
+  return new DomainError('vm_snapshot.not_found', ErrorCategory.NotFound, `VM snapshot ${id} does not exist`, { id });
+}
+
+export function vmSnapshotAlreadyDeleted(id: string): DomainError {
+  return new DomainError('vm_snapshot.already_deleted', ErrorCategory.Conflict, `VM snapshot ${id} is already deleted`, { id });
+}

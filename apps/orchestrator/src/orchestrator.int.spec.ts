@@ -1038,6 +1038,7 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
         status: 'ready',
         backendName: `snap-${snapshotId}`,
         sizeBytes: 2 * GiB,
+        backup: false,
         policyId: null,
         dueAt: null,
         lastError: null,
@@ -1347,6 +1348,346 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
         expect.arrayContaining(['id', 'volumeId', 'tenant', 'schedule', 'retention', 'status', 'lastRunDueAt', 'lastSnapshotId', 'createdAt', 'updatedAt']),
       );
       expect(Object.keys(doc.components.schemas.SnapshotPolicyAccepted.properties)).toEqual(['jobId', 'policyId']);
+    });
+  });
+
+  describe('VM snapshots', () => {
+    const pool = randomUUID();
+    const volumeA = randomUUID();
+    const volumeB = randomUUID();
+    const globexVolume = randomUUID();
+    const vmId = `vm-${randomUUID()}`;
+    let vmSnapshotId: string;
+    let createJob: string;
+    const where = (what: string, path: string, check: (body: Record<string, unknown>) => boolean, tenant = 'acme') =>
+      until(what, async () => {
+        const res = await http().get(path).set('X-Tenant', tenant);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+    const outboxCount = async () => Number((await app.get(DataSource).query(`SELECT count(*)::int AS n FROM orchestrator.outbox`))[0].n);
+    const members = () => [volumeA, volumeB].map((volumeId) => ({ volumeId, poolId: pool, volumeBackendName: `vol-${volumeId}`, snapshotBackendName: `vol-${volumeId}@vms-${vmSnapshotId}` }));
+
+    it("sets up acme's two ready volumes and globex's one on a pool (published as the storage service would)", async () => {
+      await emit('StoragePoolAdded', pool, 1, null, {
+        poolId: pool, name: 'vms-01', plugin: 'file', zoneId: 'zone-vms', clusterId: null, tags: [], config: { path: '/srv/vms' }, capacityBytes: 100 * GiB, usedBytes: 0,
+      });
+      for (const [volume, tenant] of [[volumeA, 'acme'], [volumeB, 'acme'], [globexVolume, 'globex']] as const) {
+        const backendName = `vol-${volume}`;
+        await emit('VolumeCreationRequested', volume, 1, null, { volumeId: volume, name: 'vm-disk', poolId: pool, sizeBytes: GiB, volumeType: 'DATA', backendName }, tenant);
+        await emit('VolumeCreated', volume, 2, null, { volumeId: volume, poolId: pool, backendName, sizeBytes: GiB, path: `/srv/vms/${backendName}` }, tenant);
+        await where('volume ready', `/volumes/${volume}`, (v) => v.status === 'ready', tenant);
+      }
+    });
+
+    it('POST /vm-snapshots answers 202 with a job and the new VM snapshot id, and queues CreateVmSnapshot on the snapshot commands topic', async () => {
+      const body = { vmId, volumeIds: [volumeA, volumeB], name: 'before-upgrade' };
+      const res = await http().post('/vm-snapshots').set('X-Tenant', 'acme').set('X-Correlation-Id', 'corr-vms-1').send(body).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), vmSnapshotId: expect.any(String) });
+      ({ jobId: createJob, vmSnapshotId } = res.body);
+      expect((await http().get(`/jobs/${createJob}`).set('X-Tenant', 'acme').expect(200)).body).toMatchObject({ status: 'accepted', commandType: 'CreateVmSnapshot', aggregateId: vmSnapshotId });
+      expect(await commandFor(createJob)).toEqual({
+        messageId: createJob,
+        kind: 'command',
+        type: 'CreateVmSnapshot',
+        schemaVersion: 1,
+        aggregateId: vmSnapshotId,
+        streamVersion: null,
+        occurredAt: expect.any(String),
+        correlationId: 'corr-vms-1',
+        causationId: null,
+        tenant: 'acme',
+        data: body,
+      });
+      expect(commandTopics.get(createJob)).toBe(topics.snapshotCommands);
+      expect(commandKeys.get(createJob)).toBe(vmSnapshotId);
+    });
+
+    it('VmSnapshotRequested then VmSnapshotCreated show the VM snapshot ready with its members and end the job', async () => {
+      await emitSnapshotEvent('VmSnapshotRequested', vmSnapshotId, 1, createJob, { vmSnapshotId, vmId, name: 'before-upgrade', groupName: `vms-${vmSnapshotId}`, members: members() }, 'acme');
+      expect(await where('VM snapshot creating', `/vm-snapshots/${vmSnapshotId}`, (s) => s.status === 'creating')).toMatchObject({ vmId, members: [{ volumeId: volumeA, sizeBytes: null }, { volumeId: volumeB, sizeBytes: null }] });
+      expect((await http().get(`/jobs/${createJob}`).expect(200)).body.status).toBe('running');
+      const made = members().map((m, i) => ({ volumeId: m.volumeId, snapshotBackendName: m.snapshotBackendName, sizeBytes: (i + 1) * GiB }));
+      const created = await emitSnapshotEvent('VmSnapshotCreated', vmSnapshotId, 2, createJob, { vmSnapshotId, vmId, members: made }, 'acme');
+      expect((await jobStatus(createJob, 'succeeded')).result).toEqual({ vmSnapshotId, vmId, members: made });
+      // The same event delivered again is projected once.
+      await bus.publish([{ topic: topics.snapshotEvents, key: vmSnapshotId, value: JSON.stringify(created) }]);
+      expect((await http().get(`/vm-snapshots/${vmSnapshotId}`).set('X-Tenant', 'acme').expect(200)).body).toEqual({
+        id: vmSnapshotId,
+        vmId,
+        name: 'before-upgrade',
+        tenant: 'acme',
+        status: 'ready',
+        members: members().map((m, i) => ({ volumeId: m.volumeId, poolId: pool, snapshotBackendName: m.snapshotBackendName, sizeBytes: (i + 1) * GiB })),
+        lastError: null,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
+      const ids = (body: { items: { id: string }[] }) => body.items.map((s) => s.id);
+      expect(ids((await http().get('/vm-snapshots').query({ vmId }).expect(200)).body)).toEqual([vmSnapshotId]);
+      expect(ids((await http().get('/vm-snapshots').query({ vmId, status: 'ready' }).set('X-Tenant', 'acme').expect(200)).body)).toEqual([vmSnapshotId]);
+      expect(ids((await http().get('/vm-snapshots').query({ vmId, status: 'creating' }).expect(200)).body)).toEqual([]);
+      expect((await http().get(`/vm-snapshots/${vmSnapshotId}/events`).expect(200)).body.items.map((e: Envelope) => [e.streamVersion, e.type])).toEqual([
+        [1, 'VmSnapshotRequested'],
+        [2, 'VmSnapshotCreated'],
+      ]);
+    });
+
+    it('keeps tenants apart', async () => {
+      await http().get(`/vm-snapshots/${vmSnapshotId}`).set('X-Tenant', 'globex').expect(404);
+      expect((await http().get('/vm-snapshots').query({ vmId }).set('X-Tenant', 'globex').expect(200)).body.items).toEqual([]);
+      await http().delete(`/vm-snapshots/${vmSnapshotId}`).set('X-Tenant', 'globex').expect(404);
+      await http().post(`/vm-snapshots/${vmSnapshotId}/revert`).set('X-Tenant', 'globex').expect(404);
+    });
+
+    it('pages through VM snapshots with an opaque cursor', async () => {
+      const pagedVm = `vm-${randomUUID()}`;
+      const made = [randomUUID(), randomUUID(), randomUUID()];
+      for (const id of made) {
+        await emitSnapshotEvent('VmSnapshotRequested', id, 1, null, { vmSnapshotId: id, vmId: pagedVm, name: 'paged', groupName: `g-${id}`, members: members() }, 'acme');
+      }
+      // Projected in the order they arrive (each is keyed by its own id, so partitions may reorder them).
+      const all: string[] = (
+        await until('three VM snapshots listed', async () => {
+          const res = await http().get('/vm-snapshots').query({ vmId: pagedVm });
+          return res.body.items?.length === 3 ? res.body : undefined;
+        })
+      ).items.map((s: { id: string }) => s.id);
+      expect([...all].sort()).toEqual([...made].sort());
+      const first = (await http().get('/vm-snapshots').query({ vmId: pagedVm, limit: 2 }).expect(200)).body;
+      expect(first.items.map((s: { id: string }) => s.id)).toEqual(all.slice(0, 2));
+      expect(first.nextCursor).toEqual(expect.any(String));
+      const second = (await http().get('/vm-snapshots').query({ vmId: pagedVm, limit: 2, cursor: first.nextCursor }).expect(200)).body;
+      expect(second).toEqual({ items: [expect.objectContaining({ id: all[2] })], nextCursor: null });
+    });
+
+    it('POST /vm-snapshots/:id/revert answers 202 and queues RevertToVmSnapshot; a failed revert leaves it ready with the reason and fails the job', async () => {
+      const res = await http().post(`/vm-snapshots/${vmSnapshotId}/revert`).set('X-Tenant', 'acme').expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), vmSnapshotId });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'RevertToVmSnapshot', aggregateId: vmSnapshotId, tenant: 'acme', data: {} });
+      expect(commandTopics.get(res.body.jobId)).toBe(topics.snapshotCommands);
+      expect(commandKeys.get(res.body.jobId)).toBe(vmSnapshotId);
+      await emitSnapshotEvent('VmSnapshotRevertRequested', vmSnapshotId, 3, res.body.jobId, { vmSnapshotId, vmId }, 'acme');
+      await where('VM snapshot reverting', `/vm-snapshots/${vmSnapshotId}`, (s) => s.status === 'reverting');
+      const error = { code: 'backend.busy', category: 'backend', message: 'the group is busy' };
+      await emitSnapshotEvent('VmSnapshotRevertFailed', vmSnapshotId, 4, res.body.jobId, { vmSnapshotId, vmId, error }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'failed')).error).toEqual({ ...error, violations: [], details: { vmSnapshotId, vmId } });
+      expect(await where('VM snapshot ready again', `/vm-snapshots/${vmSnapshotId}`, (s) => s.status === 'ready')).toMatchObject({ lastError: error });
+
+      const again = await http().post(`/vm-snapshots/${vmSnapshotId}/revert`).send({}).expect(202);
+      await emitSnapshotEvent('VmSnapshotRevertRequested', vmSnapshotId, 5, again.body.jobId, { vmSnapshotId, vmId }, 'acme');
+      await emitSnapshotEvent('VmSnapshotReverted', vmSnapshotId, 6, again.body.jobId, { vmSnapshotId, vmId }, 'acme');
+      expect((await jobStatus(again.body.jobId, 'succeeded')).result).toEqual({ vmSnapshotId, vmId });
+      expect(await where('VM snapshot reverted', `/vm-snapshots/${vmSnapshotId}`, (s) => s.lastError === null)).toMatchObject({ status: 'ready' });
+    });
+
+    it('a CommandRejected (vmsnapshot.mixed_backends) fails the CreateVmSnapshot job with the reason', async () => {
+      const res = await http().post('/vm-snapshots').send({ vmId, volumeIds: [volumeA], name: 'mixed' }).expect(202);
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'CreateVmSnapshot', tenant: 'acme' });
+      await emitSnapshotEvent('CommandRejected', res.body.vmSnapshotId, 1, res.body.jobId, {
+        commandId: res.body.jobId,
+        commandType: 'CreateVmSnapshot',
+        aggregateId: res.body.vmSnapshotId,
+        error: { code: 'vmsnapshot.mixed_backends', category: 'illegal_state', message: 'the volumes are on pools of different backends' },
+        violations: [],
+      }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'failed')).error).toMatchObject({ code: 'vmsnapshot.mixed_backends' });
+      await http().get(`/vm-snapshots/${res.body.vmSnapshotId}`).expect(404);
+    });
+
+    it('DELETE /vm-snapshots/:id answers 202 and queues DeleteVmSnapshot; VmSnapshotDeleted hides it, listed only when asked, and a second delete is 409', async () => {
+      const res = await http().delete(`/vm-snapshots/${vmSnapshotId}`).set('X-Tenant', 'acme').expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), vmSnapshotId });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'DeleteVmSnapshot', aggregateId: vmSnapshotId, data: {} });
+      expect(commandTopics.get(res.body.jobId)).toBe(topics.snapshotCommands);
+      await emitSnapshotEvent('VmSnapshotDeletionRequested', vmSnapshotId, 7, res.body.jobId, { vmSnapshotId, vmId }, 'acme');
+      await where('VM snapshot deleting', `/vm-snapshots/${vmSnapshotId}`, (s) => s.status === 'deleting');
+      await emitSnapshotEvent('VmSnapshotDeleted', vmSnapshotId, 8, res.body.jobId, { vmSnapshotId, vmId }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ vmSnapshotId, vmId });
+      await where('VM snapshot deleted', `/vm-snapshots/${vmSnapshotId}`, (s) => s.status === 'deleted');
+      expect((await http().get('/vm-snapshots').query({ vmId }).expect(200)).body.items).toEqual([]);
+      expect((await http().get('/vm-snapshots').query({ vmId, status: 'deleted' }).expect(200)).body.items.map((s: { id: string }) => s.id)).toEqual([vmSnapshotId]);
+      expect((await http().delete(`/vm-snapshots/${vmSnapshotId}`).expect(409)).body).toEqual({
+        statusCode: 409,
+        code: 'vm_snapshot.already_deleted',
+        message: `VM snapshot ${vmSnapshotId} is already deleted`,
+      });
+      expect((await http().post(`/vm-snapshots/${vmSnapshotId}/revert`).expect(409)).body.code).toBe('vm_snapshot.already_deleted');
+    });
+
+    it('answers 404 for an unknown volume or VM snapshot, or another tenant\'s volume, and 400 for a bad body, queueing nothing', async () => {
+      const unknown = randomUUID();
+      const before = await outboxCount();
+      expect((await http().post('/vm-snapshots').send({ vmId, volumeIds: [volumeA, unknown], name: 'n' }).expect(404)).body).toEqual({
+        statusCode: 404,
+        code: 'volume.not_found',
+        message: `volume ${unknown} does not exist`,
+      });
+      expect((await http().post('/vm-snapshots').set('X-Tenant', 'acme').send({ vmId, volumeIds: [volumeA, globexVolume], name: 'n' }).expect(404)).body.code).toBe('volume.not_found');
+      expect((await http().post('/vm-snapshots').send({ vmId, volumeIds: [volumeA, globexVolume], name: 'n' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'volumeIds', rule: 'sameTenant' }),
+      ]);
+      expect((await http().post('/vm-snapshots').send({ vmId: '', volumeIds: [], name: '-bad', colour: 'red' }).expect(400)).body.violations.map((v: { field: string; rule: string }) => [v.field, v.rule])).toEqual(
+        expect.arrayContaining([['vmId', 'isNotEmpty'], ['volumeIds', 'arrayMinSize'], ['name', 'matches'], ['colour', 'whitelistValidation']]),
+      );
+      expect((await http().get(`/vm-snapshots/${unknown}`).expect(404)).body).toEqual({ statusCode: 404, code: 'vm_snapshot.not_found', message: `VM snapshot ${unknown} does not exist` });
+      expect((await http().delete(`/vm-snapshots/${unknown}`).expect(404)).body.code).toBe('vm_snapshot.not_found');
+      expect((await http().post(`/vm-snapshots/${unknown}/revert`).expect(404)).body.code).toBe('vm_snapshot.not_found');
+      expect((await http().get('/vm-snapshots').query({ status: 'gone' }).expect(400)).body.code).toBe('request.invalid');
+      expect((await http().get('/vm-snapshots/nope').expect(400)).body.violations).toEqual([{ field: 'id', rule: 'isUuid', message: 'id must be a UUID' }]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('documents the VM snapshot endpoints and the VM snapshot view', async () => {
+      const doc = (await http().get('/docs-json').expect(200)).body;
+      for (const [path, method, status] of [
+        ['/vm-snapshots', 'post', '202'], ['/vm-snapshots', 'get', '200'], ['/vm-snapshots/{id}', 'get', '200'], ['/vm-snapshots/{id}/events', 'get', '200'],
+        ['/vm-snapshots/{id}', 'delete', '202'], ['/vm-snapshots/{id}/revert', 'post', '202'],
+      ]) {
+        expect([path, method, doc.paths[path]?.[method]?.responses[status]]).toEqual([path, method, expect.anything()]);
+      }
+      expect(Object.keys(doc.components.schemas.VmSnapshotView.properties)).toEqual(
+        expect.arrayContaining(['id', 'vmId', 'name', 'tenant', 'status', 'members', 'lastError', 'createdAt', 'updatedAt']),
+      );
+      expect(Object.keys(doc.components.schemas.VmSnapshotAccepted.properties)).toEqual(['jobId', 'vmSnapshotId']);
+    });
+  });
+
+  describe('volumes made from snapshots, and the snapshot backup setting', () => {
+    const pool = randomUUID();
+    const volume = randomUUID();
+    const snapshotId = randomUUID();
+    const creatingSnapshot = randomUUID();
+    const where = (what: string, path: string, check: (body: Record<string, unknown>) => boolean, tenant = 'acme') =>
+      until(what, async () => {
+        const res = await http().get(path).set('X-Tenant', tenant);
+        return res.status === 200 && check(res.body) ? res.body : undefined;
+      });
+    const outboxCount = async () => Number((await app.get(DataSource).query(`SELECT count(*)::int AS n FROM orchestrator.outbox`))[0].n);
+
+    it("sets up acme's ready volume with a ready snapshot (to be backed up) and one still creating", async () => {
+      await emit('StoragePoolAdded', pool, 1, null, {
+        poolId: pool, name: 'clone-01', plugin: 'file', zoneId: 'zone-clone', clusterId: null, tags: [], config: { path: '/srv/clone' }, capacityBytes: 100 * GiB, usedBytes: 0,
+      });
+      const backendName = `vol-${volume}`;
+      await emit('VolumeCreationRequested', volume, 1, null, { volumeId: volume, name: 'origin', poolId: pool, sizeBytes: 3 * GiB, volumeType: 'DATA', backendName }, 'acme');
+      await emit('VolumeCreated', volume, 2, null, { volumeId: volume, poolId: pool, backendName, sizeBytes: 3 * GiB, path: `/srv/clone/${backendName}` }, 'acme');
+      const requested = (id: string, backup?: boolean) => ({
+        snapshotId: id, volumeId: volume, name: 'nightly', poolId: pool, volumeBackendName: backendName, backendName: `${backendName}@${id}`, policyId: null, dueAt: null, ...(backup === undefined ? {} : { backup }),
+      });
+      await emitSnapshotEvent('SnapshotRequested', snapshotId, 1, null, requested(snapshotId, true), 'acme');
+      await emitSnapshotEvent('SnapshotCreated', snapshotId, 2, null, { snapshotId, volumeId: volume, sizeBytes: 3 * GiB }, 'acme');
+      await emitSnapshotEvent('SnapshotRequested', creatingSnapshot, 1, null, requested(creatingSnapshot), 'acme');
+      expect(await where('snapshot ready', `/snapshots/${snapshotId}`, (s) => s.status === 'ready')).toMatchObject({ backup: true, sizeBytes: 3 * GiB });
+      expect(await where('snapshot creating', `/snapshots/${creatingSnapshot}`, (s) => s.status === 'creating')).toMatchObject({ backup: false });
+      expect(await where('volume ready', `/volumes/${volume}`, (v) => v.status === 'ready')).toMatchObject({ source: null, backupSnapshots: false });
+    });
+
+    it('POST /snapshots/:id/volumes answers 202 with a job and the new volume id, and queues CreateVolume with fromSnapshot on the storage commands topic', async () => {
+      const res = await http().post(`/snapshots/${snapshotId}/volumes`).set('X-Tenant', 'acme').set('X-Correlation-Id', 'corr-clone-1').send({ name: 'restored' }).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), volumeId: expect.any(String) });
+      const { jobId, volumeId } = res.body;
+      expect(await commandFor(jobId)).toEqual({
+        messageId: jobId,
+        kind: 'command',
+        type: 'CreateVolume',
+        schemaVersion: 1,
+        aggregateId: volumeId,
+        streamVersion: null,
+        occurredAt: expect.any(String),
+        correlationId: 'corr-clone-1',
+        causationId: null,
+        tenant: 'acme',
+        data: { name: 'restored', sizeBytes: 3 * GiB, poolId: pool, fromSnapshot: { snapshotId, volumeId: volume } },
+      });
+      expect(commandTopics.get(jobId)).toBe(topics.storageCommands);
+      expect(commandKeys.get(jobId)).toBe(volumeId);
+
+      const source = { snapshotId, volumeId: volume, sourceVolumeBackendName: `vol-${volume}`, snapshotBackendName: `vol-${volume}@${snapshotId}` };
+      const backendName = `vol-${volumeId}`;
+      await emit('VolumeCreationRequested', volumeId, 1, jobId, { volumeId, name: 'restored', poolId: pool, sizeBytes: 3 * GiB, volumeType: 'DATA', backendName, source }, 'acme');
+      await emit('VolumeCreated', volumeId, 2, jobId, { volumeId, poolId: pool, backendName, sizeBytes: 3 * GiB, path: `/srv/clone/${backendName}` }, 'acme');
+      await jobStatus(jobId, 'succeeded');
+      expect(await where('clone ready', `/volumes/${volumeId}`, (v) => v.status === 'ready')).toMatchObject({
+        poolId: pool,
+        tenant: 'acme',
+        source: { snapshotId, volumeId: volume },
+        backupSnapshots: false,
+      });
+
+      const bigger = await http().post(`/snapshots/${snapshotId}/volumes`).send({ name: 'bigger', sizeBytes: 5 * GiB }).expect(202);
+      expect(await commandFor(bigger.body.jobId)).toMatchObject({ tenant: 'acme', data: { name: 'bigger', sizeBytes: 5 * GiB, poolId: pool, fromSnapshot: { snapshotId, volumeId: volume } } });
+    });
+
+    it('POST /snapshots/:id/volumes answers 404 for an unknown or foreign snapshot, 409 for one not ready, 400 for other fields; POST /volumes refuses fromSnapshot; nothing is queued', async () => {
+      const unknown = randomUUID();
+      const before = await outboxCount();
+      expect((await http().post(`/snapshots/${unknown}/volumes`).send({ name: 'v' }).expect(404)).body.code).toBe('snapshot.not_found');
+      expect((await http().post(`/snapshots/${snapshotId}/volumes`).set('X-Tenant', 'globex').send({ name: 'v' }).expect(404)).body.code).toBe('snapshot.not_found');
+      expect((await http().post(`/snapshots/${creatingSnapshot}/volumes`).send({ name: 'v' }).expect(409)).body).toEqual({
+        statusCode: 409,
+        code: 'snapshot.not_ready',
+        message: `snapshot ${creatingSnapshot} is creating, not ready`,
+      });
+      expect((await http().post(`/snapshots/${snapshotId}/volumes`).send({ name: 'v', poolId: pool }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'poolId', rule: 'whitelistValidation' }),
+      ]);
+      expect((await http().post('/volumes').send({ name: 'v', sizeBytes: GiB, poolId: pool, fromSnapshot: { snapshotId, volumeId: volume } }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'fromSnapshot', rule: 'whitelistValidation' }),
+      ]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('PUT /volumes/:id/snapshot-backup answers 202 and queues SetSnapshotBackup on the snapshot commands topic; SnapshotBackupSet shows on the volume and ends the job', async () => {
+      const res = await http().put(`/volumes/${volume}/snapshot-backup`).set('X-Tenant', 'acme').send({ backupSnapshots: true }).expect(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), volumeId: volume });
+      expect(await commandFor(res.body.jobId)).toMatchObject({ type: 'SetSnapshotBackup', aggregateId: volume, tenant: 'acme', data: { backupSnapshots: true } });
+      expect(commandTopics.get(res.body.jobId)).toBe(topics.snapshotCommands);
+      expect(commandKeys.get(res.body.jobId)).toBe(volume);
+      await emitSnapshotEvent('SnapshotBackupSet', volume, 1, res.body.jobId, { volumeId: volume, backupSnapshots: true }, 'acme');
+      expect((await jobStatus(res.body.jobId, 'succeeded')).result).toEqual({ volumeId: volume, backupSnapshots: true });
+      expect(await where('volume backed up', `/volumes/${volume}`, (v) => v.backupSnapshots === true)).toMatchObject({ status: 'ready' });
+      // The volume's own history, then its settings: the same versions, kept apart.
+      expect((await http().get(`/volumes/${volume}/events`).expect(200)).body.items.map((e: Envelope) => [e.streamVersion, e.type])).toEqual([
+        [1, 'VolumeCreationRequested'],
+        [2, 'VolumeCreated'],
+        [1, 'SnapshotBackupSet'],
+      ]);
+
+      const off = await http().put(`/volumes/${volume}/snapshot-backup`).send({ backupSnapshots: false }).expect(202);
+      expect(await commandFor(off.body.jobId)).toMatchObject({ type: 'SetSnapshotBackup', tenant: 'acme', data: { backupSnapshots: false } });
+      await emitSnapshotEvent('SnapshotBackupSet', volume, 2, off.body.jobId, { volumeId: volume, backupSnapshots: false }, 'acme');
+      await jobStatus(off.body.jobId, 'succeeded');
+      await where('volume not backed up', `/volumes/${volume}`, (v) => v.backupSnapshots === false);
+    });
+
+    it('a SnapshotBackupSet projected before its volume shows once the volume is', async () => {
+      const late = randomUUID();
+      await emitSnapshotEvent('SnapshotBackupSet', late, 1, null, { volumeId: late, backupSnapshots: true }, 'acme');
+      await until('setting in the history', async () => {
+        const rows = await app.get(DataSource).query(`SELECT 1 FROM orchestrator.aggregate_events WHERE aggregate_id = $1`, [late]);
+        return rows.length === 1 ? rows : undefined;
+      });
+      const backendName = `vol-${late}`;
+      await emit('VolumeCreationRequested', late, 1, null, { volumeId: late, name: 'late', poolId: pool, sizeBytes: GiB, volumeType: 'DATA', backendName }, 'acme');
+      expect(await where('late volume', `/volumes/${late}`, (v) => v.status === 'creating')).toMatchObject({ backupSnapshots: true });
+    });
+
+    it('PUT /volumes/:id/snapshot-backup answers 404 for an unknown or foreign volume and 400 for a bad body, queueing nothing', async () => {
+      const before = await outboxCount();
+      expect((await http().put(`/volumes/${randomUUID()}/snapshot-backup`).send({ backupSnapshots: true }).expect(404)).body.code).toBe('volume.not_found');
+      expect((await http().put(`/volumes/${volume}/snapshot-backup`).set('X-Tenant', 'globex').send({ backupSnapshots: true }).expect(404)).body.code).toBe('volume.not_found');
+      expect((await http().put(`/volumes/${volume}/snapshot-backup`).send({ backupSnapshots: 'yes' }).expect(400)).body.violations).toEqual([
+        expect.objectContaining({ field: 'backupSnapshots', rule: 'isBoolean' }),
+      ]);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    it('documents the two endpoints and the new view fields', async () => {
+      const doc = (await http().get('/docs-json').expect(200)).body;
+      expect(doc.paths['/snapshots/{id}/volumes']?.post?.responses['202']).toBeDefined();
+      expect(doc.paths['/volumes/{id}/snapshot-backup']?.put?.responses['202']).toBeDefined();
+      expect(Object.keys(doc.components.schemas.VolumeView.properties)).toEqual(expect.arrayContaining(['source', 'backupSnapshots']));
+      expect(Object.keys(doc.components.schemas.SnapshotView.properties)).toContain('backup');
     });
   });
 

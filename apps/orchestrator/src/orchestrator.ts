@@ -6,6 +6,7 @@ import { VolumeOperations1764000000000 } from './read-model/infrastructure/17640
 import { MigrationMaintenance1764100000000 } from './read-model/infrastructure/1764100000000-migration-maintenance.migration';
 import { Snapshots1764200000000 } from './read-model/infrastructure/1764200000000-snapshots.migration';
 import { SnapshotPolicies1764300000000 } from './read-model/infrastructure/1764300000000-snapshot-policies.migration';
+import { VmSnapshots1764400000000 } from './read-model/infrastructure/1764400000000-vm-snapshots.migration';
 import { ORCHESTRATOR_SCHEMA } from './read-model/infrastructure/schema';
 
 export const SERVICE_NAME = 'orchestrator';
@@ -17,7 +18,7 @@ export const platformOptions: PlatformOptions = {
   defaultPort: DEFAULT_PORT,
   schema: ORCHESTRATOR_SCHEMA,
   entities: readModelEntities,
-  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000, Snapshots1764200000000, SnapshotPolicies1764300000000],
+  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000, Snapshots1764200000000, SnapshotPolicies1764300000000, VmSnapshots1764400000000],
   topics: [
     { key: 'storageCommands', partitions: 6 },
     { key: 'storageEvents', partitions: 6 },

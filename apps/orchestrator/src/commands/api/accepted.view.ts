@@ -40,3 +40,11 @@ export class SnapshotPolicyAccepted {
   @ApiProperty({ format: 'uuid', description: 'The policy the command is about; for POST /volumes/{id}/snapshot-policies, the id the new policy will have' })
   policyId!: string;
 }
+
+export class VmSnapshotAccepted {
+  @ApiProperty({ format: 'uuid', description: 'Follow it at GET /jobs/{jobId}' })
+  jobId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The VM snapshot the command is about; for POST /vm-snapshots, the id the new VM snapshot will have' })
+  vmSnapshotId!: string;
+}

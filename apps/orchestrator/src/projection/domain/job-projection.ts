@@ -67,6 +67,16 @@ const commandOf: Readonly<Record<string, string>> = {
   SnapshotRevertFailed: 'RevertToSnapshot',
   SnapshotPolicyCreated: 'CreateSnapshotPolicy',
   SnapshotPolicyDeleted: 'DeleteSnapshotPolicy',
+  VmSnapshotRequested: 'CreateVmSnapshot',
+  VmSnapshotCreated: 'CreateVmSnapshot',
+  VmSnapshotCreationFailed: 'CreateVmSnapshot',
+  VmSnapshotDeletionRequested: 'DeleteVmSnapshot',
+  VmSnapshotDeleted: 'DeleteVmSnapshot',
+  VmSnapshotDeletionFailed: 'DeleteVmSnapshot',
+  VmSnapshotRevertRequested: 'RevertToVmSnapshot',
+  VmSnapshotReverted: 'RevertToVmSnapshot',
+  VmSnapshotRevertFailed: 'RevertToVmSnapshot',
+  SnapshotBackupSet: 'SetSnapshotBackup',
 };
 
 function resultOf(event: TypedEvent): Record<string, unknown> | null {
@@ -140,6 +150,17 @@ function resultOf(event: TypedEvent): Record<string, unknown> | null {
     case 'SnapshotPolicyCreated':
     case 'SnapshotPolicyDeleted':
       return { policyId: event.data.policyId, volumeId: event.data.volumeId };
+    case 'VmSnapshotCreated':
+      return {
+        vmSnapshotId: event.data.vmSnapshotId,
+        vmId: event.data.vmId,
+        members: event.data.members.map((m) => ({ volumeId: m.volumeId, snapshotBackendName: m.snapshotBackendName, sizeBytes: m.sizeBytes })),
+      };
+    case 'VmSnapshotDeleted':
+    case 'VmSnapshotReverted':
+      return { vmSnapshotId: event.data.vmSnapshotId, vmId: event.data.vmId };
+    case 'SnapshotBackupSet':
+      return { volumeId: event.data.volumeId, backupSnapshots: event.data.backupSnapshots };
     default:
       return null;
   }
@@ -160,6 +181,10 @@ function errorOf(event: TypedEvent): JobError | null {
     case 'SnapshotDeletionFailed':
     case 'SnapshotRevertFailed':
       return { ...event.data.error, violations: [], details: { snapshotId: event.data.snapshotId, volumeId: event.data.volumeId } };
+    case 'VmSnapshotCreationFailed':
+    case 'VmSnapshotDeletionFailed':
+    case 'VmSnapshotRevertFailed':
+      return { ...event.data.error, violations: [], details: { vmSnapshotId: event.data.vmSnapshotId, vmId: event.data.vmId } };
     case 'PoolMaintenanceFailed':
       return { ...event.data.error, violations: [], details: { poolId: event.data.poolId, volumeId: event.data.volumeId ?? null } };
     case 'CommandRejected':

@@ -1,11 +1,13 @@
-import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotPolicyRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotPolicyRow, SnapshotRow, VmSnapshotRow, VolumeRow } from '../../read-model/domain/rows';
 import { adoptOrphan, applyDriftEvent, isDriftEvent, isDriftEventType } from './drift-projection';
 import { applyHostEvent, isHostEvent } from './host-projection';
 import { advanceJob, jobUpdateOf } from './job-projection';
 import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
+import { applySnapshotBackupSet, withEarlierBackupSetting, type VolumeBackupSetting } from './snapshot-backup-projection';
 import { applySnapshotEvent, isSnapshotEvent } from './snapshot-projection';
 import { applySnapshotPolicyEvent, isSnapshotPolicyEvent } from './snapshot-policy-projection';
 import type { ReceivedEvent } from './storage-event';
+import { applyVmSnapshotEvent, isVmSnapshotEvent } from './vm-snapshot-projection';
 import { applyVolumeEvent, isVolumeEvent, poolIdOf, sourcePoolIdOf } from './volume-projection';
 
 /** The rows an event touches; the edge loads them (locked) before projecting. */
@@ -22,6 +24,8 @@ export interface ProjectionTargets {
   readonly snapshotId?: string;
   /** A snapshot policy event's policy: like a snapshot's, no pool or volume row. */
   readonly policyId?: string;
+  /** A VM snapshot event's VM snapshot: like a snapshot's, no pool or volume row. */
+  readonly vmSnapshotId?: string;
   readonly jobId?: string;
 }
 
@@ -33,12 +37,19 @@ export interface ProjectionView {
   /** Only needed, and only loaded, for a pool's first event. */
   readonly poolUsage: PoolUsage;
   readonly volume: VolumeRow | null;
+  /**
+   * Only loaded for a volume event of a volume not projected yet: the latest SnapshotBackupSet
+   * its history holds (one that came before the volume), or null.
+   */
+  readonly volumeBackupSetting?: VolumeBackupSetting | null;
   readonly host: HostRow | null;
   readonly drift: PoolDriftRow | null;
   /** Only loaded for snapshot events. */
   readonly snapshot?: SnapshotRow | null;
   /** Only loaded for snapshot policy events. */
   readonly policy?: SnapshotPolicyRow | null;
+  /** Only loaded for VM snapshot events. */
+  readonly vmSnapshot?: VmSnapshotRow | null;
   readonly job: JobRow | null;
 }
 
@@ -51,6 +62,7 @@ export interface ProjectionChanges {
   readonly drift?: PoolDriftRow;
   readonly snapshot?: SnapshotRow;
   readonly policy?: SnapshotPolicyRow;
+  readonly vmSnapshot?: VmSnapshotRow;
   readonly job?: JobRow;
   readonly history?: AggregateEventRow;
 }
@@ -72,6 +84,9 @@ export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
   if (typed && isDriftEvent(typed)) return { poolId: typed.data.poolId, driftPoolId: typed.data.poolId, jobId };
   if (typed && isSnapshotEvent(typed)) return { snapshotId: typed.data.snapshotId, jobId };
   if (typed && isSnapshotPolicyEvent(typed)) return { policyId: typed.data.policyId, jobId };
+  if (typed && isVmSnapshotEvent(typed)) return { vmSnapshotId: typed.data.vmSnapshotId, jobId };
+  // A volume's setting, kept on its row: under the volume's pool lock, as its own events.
+  if (typed?.type === 'SnapshotBackupSet') return { volumeId: typed.data.volumeId, jobId };
   return { jobId };
 }
 
@@ -82,10 +97,12 @@ export function needsPoolUsage(event: ReceivedEvent): boolean {
 
 /**
  * Which of its aggregate's streams an event is in. A pool's drift events carry the pool id
- * but versions of their own stream, so they are kept apart from the pool's own.
+ * but versions of their own stream, so they are kept apart from the pool's own; so do a
+ * volume's snapshot settings (SnapshotBackupSet, the snapshot service's stream of the volume).
  */
 export function streamOf(type: string): string {
-  return isDriftEventType(type) ? 'drift' : '';
+  if (isDriftEventType(type)) return 'drift';
+  return type === 'SnapshotBackupSet' ? 'snapshot-settings' : '';
 }
 
 /** The history row of an aggregate's event; rejections are no aggregate's history. */
@@ -121,7 +138,8 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
     return { pool, job, history };
   }
   if (typed && isVolumeEvent(typed)) {
-    const volume = applyVolumeEvent(view.volume, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
+    const applied = applyVolumeEvent(view.volume, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
+    const volume = applied && !view.volume ? withEarlierBackupSetting(applied, view.volumeBackupSetting) : applied;
     const pool = adjustPoolUsage(view.pool, view.volume, volume, at);
     // A migrated volume leaves its pool: that one gives back what the volume held of it.
     const source = view.sourcePool && view.sourcePool.id !== view.pool?.id ? view.sourcePool : null;
@@ -142,6 +160,13 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
   if (typed && isSnapshotPolicyEvent(typed)) {
     const policy = applySnapshotPolicyEvent(view.policy ?? null, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
     return { policy, job, history };
+  }
+  if (typed && isVmSnapshotEvent(typed)) {
+    const vmSnapshot = applyVmSnapshotEvent(view.vmSnapshot ?? null, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
+    return { vmSnapshot, job, history };
+  }
+  if (typed?.type === 'SnapshotBackupSet') {
+    return { volume: applySnapshotBackupSet(view.volume, typed.data, version), job, history };
   }
   return { job, history };
 }

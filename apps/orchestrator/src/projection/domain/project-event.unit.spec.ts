@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotPolicyRow, SnapshotRow, VolumeRow } from '../../read-model/domain/rows';
+import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotPolicyRow, SnapshotRow, VmSnapshotRow, VolumeRow } from '../../read-model/domain/rows';
 import { NO_USAGE } from './pool-projection';
 import { needsPoolUsage, projectEvent, projectionTargets } from './project-event';
 import { readEvent, type ReceivedEvent } from './storage-event';
@@ -12,6 +12,7 @@ class ReadModels {
   drifts = new Map<string, PoolDriftRow>();
   snapshots = new Map<string, SnapshotRow>();
   policies = new Map<string, SnapshotPolicyRow>();
+  vmSnapshots = new Map<string, VmSnapshotRow>();
   jobs = new Map<string, JobRow>();
   history: AggregateEventRow[] = [];
 
@@ -34,10 +35,13 @@ class ReadModels {
         sourcePool,
         poolUsage: usage,
         volume: (t.volumeId && this.volumes.get(t.volumeId)) || null,
+        // As the edge does for a volume not projected yet: the latest SnapshotBackupSet of its history.
+        volumeBackupSetting: t.volumeId && !this.volumes.get(t.volumeId) ? this.backupSettingOf(t.volumeId) : null,
         host: (t.hostId && this.hosts.get(t.hostId)) || null,
         drift: (t.driftPoolId && this.drifts.get(t.driftPoolId)) || null,
         snapshot: (t.snapshotId && this.snapshots.get(t.snapshotId)) || null,
         policy: (t.policyId && this.policies.get(t.policyId)) || null,
+        vmSnapshot: (t.vmSnapshotId && this.vmSnapshots.get(t.vmSnapshotId)) || null,
         job: (t.jobId && this.jobs.get(t.jobId)) || null,
       };
       const changes = projectEvent(view, event);
@@ -48,11 +52,19 @@ class ReadModels {
       if (changes.drift) this.drifts.set(changes.drift.poolId, changes.drift);
       if (changes.snapshot) this.snapshots.set(changes.snapshot.id, changes.snapshot);
       if (changes.policy) this.policies.set(changes.policy.id, changes.policy);
+      if (changes.vmSnapshot) this.vmSnapshots.set(changes.vmSnapshot.id, changes.vmSnapshot);
       if (changes.job) this.jobs.set(changes.job.id, changes.job);
       const h = changes.history;
       if (h && !this.history.some((e) => e.aggregateId === h.aggregateId && e.stream === h.stream && e.streamVersion === h.streamVersion)) this.history.push(h);
     }
     return this;
+  }
+
+  private backupSettingOf(volumeId: string) {
+    const latest = this.history
+      .filter((h) => h.aggregateId === volumeId && h.stream === 'snapshot-settings')
+      .sort((a, b) => b.streamVersion - a.streamVersion)[0];
+    return latest ? { backupSnapshots: (latest.envelope.data as { backupSnapshots: boolean }).backupSnapshots, version: latest.streamVersion } : null;
   }
 }
 
@@ -1402,6 +1414,7 @@ describe('projection: snapshots', () => {
       volumeBackendName: `vol-${s.volumeId}`,
       status: 'creating',
       sizeBytes: null,
+      backup: false,
       policyId: null,
       dueAt: null,
       lastError: null,
@@ -1705,5 +1718,260 @@ describe('projection: snapshot policies', () => {
     );
     expect(rm.jobs.get(commandId)).toMatchObject({ status: 'failed', commandType: 'CreateSnapshotPolicy', error: { code: 'policy.invalid_schedule', violations } });
     expect(rm.policies.size).toBe(0);
+  });
+});
+
+describe('projection: VM snapshots', () => {
+  const backendError = { code: 'backend.busy', category: 'backend', message: 'group busy' };
+
+  /** One VM snapshot's stream, as the snapshot service publishes it on the snapshot events topic. */
+  function vmSnapshotEvents(tenant: string | null = 'acme') {
+    const vmSnapshotId = randomUUID();
+    const vmId = 'vm-4711';
+    const volumes = [randomUUID(), randomUUID()];
+    const poolId = randomUUID();
+    const createJob = randomUUID();
+    const ids = { vmSnapshotId, vmId };
+    const e = (type: string, version: number, data: Record<string, unknown>, job: string | null) => event(type, vmSnapshotId, version, { ...ids, ...data }, job, tenant);
+    const members = volumes.map((volumeId) => ({ volumeId, poolId, volumeBackendName: `vol-${volumeId}`, snapshotBackendName: `vol-${volumeId}@grp` }));
+    return {
+      ...ids,
+      volumes,
+      poolId,
+      createJob,
+      requested: () => e('VmSnapshotRequested', 1, { name: 'before-upgrade', groupName: `grp-${vmSnapshotId}`, members }, createJob),
+      created: () =>
+        e('VmSnapshotCreated', 2, { members: volumes.map((volumeId, i) => ({ volumeId, snapshotBackendName: `vol-${volumeId}@grp`, sizeBytes: (i + 1) * GiB })) }, createJob),
+      creationFailed: () => e('VmSnapshotCreationFailed', 2, { error: backendError }, createJob),
+      deletionRequested: (job: string, version = 3) => e('VmSnapshotDeletionRequested', version, {}, job),
+      deleted: (job: string, version = 4) => e('VmSnapshotDeleted', version, {}, job),
+      deletionFailed: (job: string, version = 4) => e('VmSnapshotDeletionFailed', version, { error: backendError }, job),
+      revertRequested: (job: string, version = 3) => e('VmSnapshotRevertRequested', version, {}, job),
+      reverted: (job: string, version = 4) => e('VmSnapshotReverted', version, {}, job),
+      revertFailed: (job: string, version = 4) => e('VmSnapshotRevertFailed', version, { error: backendError }, job),
+    };
+  }
+
+  it('VmSnapshotRequested lists the VM snapshot creating, with its VM and members; the CreateVmSnapshot job runs', () => {
+    const s = vmSnapshotEvents();
+    const requested = s.requested();
+    const rm = new ReadModels().apply(requested);
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toEqual({
+      id: s.vmSnapshotId,
+      vmId: 'vm-4711',
+      name: 'before-upgrade',
+      tenant: 'acme',
+      status: 'creating',
+      members: s.volumes.map((volumeId) => ({ volumeId, poolId: s.poolId, volumeBackendName: `vol-${volumeId}`, snapshotBackendName: `vol-${volumeId}@grp`, sizeBytes: null })),
+      lastError: null,
+      version: 1,
+      createdAt: requested.occurredAt,
+      updatedAt: requested.occurredAt,
+    });
+    expect(rm.jobs.get(s.createJob)).toMatchObject({ status: 'running', commandType: 'CreateVmSnapshot', aggregateId: s.vmSnapshotId, tenant: 'acme' });
+  });
+
+  it("VmSnapshotCreated makes it ready with each member's size and ends the job with the members as its result", () => {
+    const s = vmSnapshotEvents();
+    const rm = new ReadModels().apply(s.requested(), s.created());
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toMatchObject({ status: 'ready', lastError: null, version: 2 });
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)!.members.map((m) => [m.volumeId, m.sizeBytes])).toEqual([
+      [s.volumes[0], GiB],
+      [s.volumes[1], 2 * GiB],
+    ]);
+    expect(rm.jobs.get(s.createJob)).toMatchObject({
+      status: 'succeeded',
+      result: {
+        vmSnapshotId: s.vmSnapshotId,
+        vmId: 'vm-4711',
+        members: s.volumes.map((volumeId, i) => ({ volumeId, snapshotBackendName: `vol-${volumeId}@grp`, sizeBytes: (i + 1) * GiB })),
+      },
+    });
+  });
+
+  it('VmSnapshotCreationFailed is an error with the reason, on the VM snapshot and the failed job', () => {
+    const s = vmSnapshotEvents();
+    const rm = new ReadModels().apply(s.requested(), s.creationFailed());
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toMatchObject({ status: 'error', lastError: backendError });
+    expect(rm.jobs.get(s.createJob)).toMatchObject({
+      status: 'failed',
+      error: { ...backendError, violations: [], details: { vmSnapshotId: s.vmSnapshotId, vmId: 'vm-4711' } },
+    });
+  });
+
+  it('a deletion goes deleting, then deleted; a failed one is an error that may be deleted again', () => {
+    const s = vmSnapshotEvents();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(s.requested(), s.created(), s.deletionRequested(job));
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)?.status).toBe('deleting');
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'running', commandType: 'DeleteVmSnapshot' });
+    rm.apply(s.deletionFailed(job));
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toMatchObject({ status: 'error', lastError: backendError });
+    expect(rm.jobs.get(job)?.status).toBe('failed');
+    const again = randomUUID();
+    rm.apply(s.deletionRequested(again, 5), s.deleted(again, 6));
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toMatchObject({ status: 'deleted', lastError: null, version: 6 });
+    expect(rm.jobs.get(again)).toMatchObject({ status: 'succeeded', commandType: 'DeleteVmSnapshot', result: { vmSnapshotId: s.vmSnapshotId, vmId: 'vm-4711' } });
+  });
+
+  it('a revert is reverting, then ready; a failed one is ready again with the reason', () => {
+    const s = vmSnapshotEvents();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(s.requested(), s.created(), s.revertRequested(job));
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)?.status).toBe('reverting');
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'running', commandType: 'RevertToVmSnapshot' });
+    rm.apply(s.reverted(job));
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toMatchObject({ status: 'ready', lastError: null });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', result: { vmSnapshotId: s.vmSnapshotId, vmId: 'vm-4711' } });
+    const failing = randomUUID();
+    rm.apply(s.revertRequested(failing, 5), s.revertFailed(failing, 6));
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toMatchObject({ status: 'ready', lastError: backendError });
+    expect(rm.jobs.get(failing)).toMatchObject({ status: 'failed', commandType: 'RevertToVmSnapshot', error: { code: 'backend.busy' } });
+  });
+
+  it('applies a VM snapshot event once: a redelivery or an older version changes nothing', () => {
+    const s = vmSnapshotEvents();
+    const created = s.created();
+    const rm = new ReadModels().apply(s.requested(), created);
+    const before = rm.vmSnapshots.get(s.vmSnapshotId)!;
+    const again = projectEvent({ pool: null, poolUsage: NO_USAGE, volume: null, host: null, drift: null, vmSnapshot: before, job: null }, created);
+    expect(again.vmSnapshot).toBeUndefined();
+    rm.apply(s.requested());
+    expect(rm.vmSnapshots.get(s.vmSnapshotId)).toEqual(before);
+  });
+
+  it('an event of a VM snapshot never seen requested is history only, and still moves its job', () => {
+    const s = vmSnapshotEvents();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(s.deleted(job));
+    expect(rm.vmSnapshots.size).toBe(0);
+    expect(rm.history.map((h) => [h.aggregateId, h.type])).toEqual([[s.vmSnapshotId, 'VmSnapshotDeleted']]);
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', commandType: 'DeleteVmSnapshot' });
+  });
+
+  it("targets only the VM snapshot and its job, and every event is the VM snapshot's history, in stream order", () => {
+    const s = vmSnapshotEvents();
+    const requested = s.requested();
+    expect(projectionTargets(requested)).toEqual({ vmSnapshotId: s.vmSnapshotId, jobId: s.createJob });
+    const job = randomUUID();
+    const rm = new ReadModels().apply(requested, s.created(), s.revertRequested(job), s.reverted(job));
+    expect(rm.pools.size + rm.volumes.size + rm.snapshots.size).toBe(0);
+    expect(rm.history.map((h) => [h.stream, h.streamVersion, h.type])).toEqual([
+      ['', 1, 'VmSnapshotRequested'],
+      ['', 2, 'VmSnapshotCreated'],
+      ['', 3, 'VmSnapshotRevertRequested'],
+      ['', 4, 'VmSnapshotReverted'],
+    ]);
+  });
+
+  it('a rejected CreateVmSnapshot fails its job with the reason (vmsnapshot.mixed_backends), and lists no VM snapshot', () => {
+    const commandId = randomUUID();
+    const vmSnapshotId = randomUUID();
+    const rm = new ReadModels().apply(
+      event(
+        'CommandRejected',
+        vmSnapshotId,
+        1,
+        {
+          commandId,
+          commandType: 'CreateVmSnapshot',
+          aggregateId: vmSnapshotId,
+          error: { code: 'vmsnapshot.mixed_backends', category: 'illegal_state', message: 'the volumes are on different backends' },
+          violations: [],
+        },
+        commandId,
+        'acme',
+      ),
+    );
+    expect(rm.jobs.get(commandId)).toMatchObject({ status: 'failed', commandType: 'CreateVmSnapshot', error: { code: 'vmsnapshot.mixed_backends' } });
+    expect(rm.vmSnapshots.size).toBe(0);
+  });
+
+  it('dead-letters a VmSnapshotRequested without members', () => {
+    const read = readEvent({
+      messageId: randomUUID(), kind: 'event', type: 'VmSnapshotRequested', schemaVersion: 1, aggregateId: randomUUID(), streamVersion: 1,
+      occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, tenant: null, data: { vmSnapshotId: randomUUID(), vmId: 'vm-1', name: 'x' },
+    });
+    expect(read).toEqual({ ok: false, reason: expect.stringContaining('data.members must be') });
+  });
+});
+
+describe('projection: volumes made from snapshots, and the snapshot backup setting', () => {
+  const poolId = randomUUID();
+
+  it('VolumeCreationRequested with a source keeps the snapshot and its volume on the volume; a plain one has none', () => {
+    const volumeId = randomUUID();
+    const source = { snapshotId: randomUUID(), volumeId: randomUUID(), sourceVolumeBackendName: 'vol-src', snapshotBackendName: 'vol-src@snap' };
+    const job = randomUUID();
+    const rm = new ReadModels().apply(
+      poolAdded(poolId),
+      event('VolumeCreationRequested', volumeId, 1, { volumeId, name: 'restored', poolId, sizeBytes: 4 * GiB, volumeType: 'DATA', backendName: `vol-${volumeId}`, source }, job, 'acme'),
+      event('VolumeCreated', volumeId, 2, { volumeId, poolId, backendName: `vol-${volumeId}`, sizeBytes: 4 * GiB, path: `/srv/pool/vol-${volumeId}` }, job, 'acme'),
+    );
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'ready', source: { snapshotId: source.snapshotId, volumeId: source.volumeId }, backupSnapshots: false });
+    expect(rm.volumes.get(volumeId)!.source).toEqual({ snapshotId: source.snapshotId, volumeId: source.volumeId });
+    const plain = randomUUID();
+    rm.apply(volumeEvents(plain, poolId).requested());
+    expect(rm.volumes.get(plain)).toMatchObject({ source: null, backupSnapshots: false, backupSnapshotsVersion: 0 });
+  });
+
+  it('dead-letters a source that does not name the snapshot and its volume', () => {
+    const volumeId = randomUUID();
+    const read = readEvent({
+      messageId: randomUUID(), kind: 'event', type: 'VolumeCreationRequested', schemaVersion: 1, aggregateId: volumeId, streamVersion: 1,
+      occurredAt: new Date().toISOString(), correlationId: 'c', causationId: null, tenant: null,
+      data: { volumeId, name: 'x', poolId, sizeBytes: 1, volumeType: 'DATA', backendName: 'b', source: { snapshotId: 'nope' } },
+    });
+    expect(read).toEqual({ ok: false, reason: expect.stringContaining('data.source must be') });
+  });
+
+  it('SnapshotBackupSet sets the volume\'s backupSnapshots by its own stream\'s versions, and ends the SetSnapshotBackup job', () => {
+    const volumeId = randomUUID();
+    const v = volumeEvents(volumeId, poolId);
+    const job = randomUUID();
+    const rm = new ReadModels().apply(poolAdded(poolId), v.requested(), v.created());
+    const set = event('SnapshotBackupSet', volumeId, 1, { volumeId, backupSnapshots: true }, job, 'acme');
+    expect(projectionTargets(set)).toEqual({ volumeId, jobId: job });
+    rm.apply(set);
+    // The volume's own version (2) is not the settings stream's (1).
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'ready', backupSnapshots: true, backupSnapshotsVersion: 1, version: 2 });
+    expect(rm.jobs.get(job)).toMatchObject({ status: 'succeeded', commandType: 'SetSnapshotBackup', aggregateId: volumeId, result: { volumeId, backupSnapshots: true } });
+    // The volume's next event keeps it; a redelivery changes nothing; a newer setting wins.
+    rm.apply(v.deletionRequested(randomUUID()), set);
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'deleting', backupSnapshots: true, version: 3 });
+    rm.apply(event('SnapshotBackupSet', volumeId, 2, { volumeId, backupSnapshots: false }, randomUUID(), 'acme'));
+    expect(rm.volumes.get(volumeId)).toMatchObject({ backupSnapshots: false, backupSnapshotsVersion: 2 });
+    // Kept apart from the volume's own history: the same versions, another stream.
+    expect(rm.history.filter((h) => h.type === 'SnapshotBackupSet').map((h) => [h.stream, h.streamVersion])).toEqual([
+      ['snapshot-settings', 1],
+      ['snapshot-settings', 2],
+    ]);
+  });
+
+  it('SnapshotBackupSet of a volume not projected yet is history only and still ends its job; the volume\'s first event reads the latest back', () => {
+    const volumeId = randomUUID();
+    const job = randomUUID();
+    const rm = new ReadModels().apply(
+      event('SnapshotBackupSet', volumeId, 1, { volumeId, backupSnapshots: false }, randomUUID()),
+      event('SnapshotBackupSet', volumeId, 2, { volumeId, backupSnapshots: true }, job),
+    );
+    expect(rm.volumes.size).toBe(0);
+    expect(rm.jobs.get(job)?.status).toBe('succeeded');
+    expect(rm.history).toHaveLength(2);
+    const v = volumeEvents(volumeId, poolId);
+    rm.apply(poolAdded(poolId), v.requested(), v.created());
+    expect(rm.volumes.get(volumeId)).toMatchObject({ status: 'ready', backupSnapshots: true, backupSnapshotsVersion: 2, version: 2 });
+    // Already applied: a redelivery changes nothing.
+    rm.apply(event('SnapshotBackupSet', volumeId, 1, { volumeId, backupSnapshots: false }, randomUUID()));
+    expect(rm.volumes.get(volumeId)?.backupSnapshots).toBe(true);
+  });
+
+  it('SnapshotRequested with backup: true shows the snapshot to be backed up', () => {
+    const snapshotId = randomUUID();
+    const volumeId = randomUUID();
+    const rm = new ReadModels().apply(
+      event('SnapshotRequested', snapshotId, 1, { snapshotId, volumeId, name: 's', poolId, volumeBackendName: 'v', backendName: 'v@s', policyId: null, dueAt: null, backup: true }),
+    );
+    expect(rm.snapshots.get(snapshotId)?.backup).toBe(true);
   });
 });

@@ -39,6 +39,7 @@ function requested(current: SnapshotRow | null, d: SnapshotRequested, meta: Snap
     volumeBackendName: d.volumeBackendName ?? null,
     status: 'creating',
     sizeBytes: null,
+    backup: d.backup === true,
     policyId: d.policyId ?? null,
     dueAt,
     lastError: null,

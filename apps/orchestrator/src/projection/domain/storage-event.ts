@@ -6,7 +6,26 @@ import type { Envelope, SnapshotEventDataMap, SnapshotEventType, StorageEventDat
  * name more (a service gains events before the read models show them): those are read
  * untyped and only go to the history, as any type this version does not know.
  */
-export type ProjectedEventType = ProjectedStorageEventType | ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType;
+export type ProjectedEventType =
+  | ProjectedStorageEventType
+  | ProjectedSnapshotEventType
+  | ProjectedSnapshotPolicyEventType
+  | ProjectedVmSnapshotEventType
+  | 'SnapshotBackupSet';
+
+/** A VM snapshot's events (stream of the VM snapshot, its id as aggregate). */
+export type ProjectedVmSnapshotEventType = Extract<
+  SnapshotEventType,
+  | 'VmSnapshotRequested'
+  | 'VmSnapshotCreated'
+  | 'VmSnapshotCreationFailed'
+  | 'VmSnapshotDeletionRequested'
+  | 'VmSnapshotDeleted'
+  | 'VmSnapshotDeletionFailed'
+  | 'VmSnapshotRevertRequested'
+  | 'VmSnapshotReverted'
+  | 'VmSnapshotRevertFailed'
+>;
 
 /** A snapshot policy's events (stream policy-<id>, the policy id as aggregate). */
 export type ProjectedSnapshotPolicyEventType = Extract<SnapshotEventType, 'SnapshotPolicyCreated' | 'SnapshotPolicyDeleted' | 'SnapshotPolicyRunTaken'>;
@@ -74,7 +93,7 @@ type ProjectedStorageEventType = Extract<
 >;
 
 type ProjectedDataMap = Pick<StorageEventDataMap, ProjectedStorageEventType> &
-  Pick<SnapshotEventDataMap, ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType>;
+  Pick<SnapshotEventDataMap, ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType | ProjectedVmSnapshotEventType | 'SnapshotBackupSet'>;
 
 /** An event whose payload has the fields the projection relies on. */
 export type TypedEvent = {
@@ -154,6 +173,21 @@ const policyFields: Readonly<Record<string, [(v: unknown) => boolean, string]>> 
   policyId: [isUuid, 'a UUID'],
   volumeId: [isUuid, 'a UUID'],
 };
+/** What every VM snapshot event names: the VM snapshot (its aggregate) and its VM. */
+const vmSnapshotFields: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
+  vmSnapshotId: [isUuid, 'a UUID'],
+  vmId: [isString, 'a string'],
+};
+const vmSnapshotFailure: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
+  ...vmSnapshotFields,
+  error: [isErrorInfo, 'an error {code, category, message}'],
+};
+const isVmMembers = (v: unknown) =>
+  Array.isArray(v) &&
+  v.every((m) => isObject(m) && isUuid(m.volumeId) && isUuid(m.poolId) && isString(m.volumeBackendName) && isString(m.snapshotBackendName));
+const isVmMembersMade = (v: unknown) => Array.isArray(v) && v.every((m) => isObject(m) && isUuid(m.volumeId) && isString(m.snapshotBackendName) && isBytes(m.sizeBytes));
+const isVolumeSource = (v: unknown) => v === null || (isObject(v) && isUuid(v.snapshotId) && isUuid(v.volumeId));
+
 const snapshotFailure: Readonly<Record<string, [(v: unknown) => boolean, string]>> = {
   ...snapshotFields,
   error: [isErrorInfo, 'an error {code, category, message}'],
@@ -180,8 +214,8 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
     capacityBytes: [isBytes, 'a non-negative integer'],
     usedBytes: [isBytes, 'a non-negative integer'],
   },
-  VolumeAllocated: creationFields,
-  VolumeCreationRequested: creationFields,
+  VolumeAllocated: { ...creationFields, source: [optional(isVolumeSource), 'a source {snapshotId, volumeId} or null'] },
+  VolumeCreationRequested: { ...creationFields, source: [optional(isVolumeSource), 'a source {snapshotId, volumeId} or null'] },
   VolumeCreated: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], sizeBytes: [isBytes, 'a non-negative integer'] },
   VolumeCreationFailed: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'], error: [isErrorInfo, 'an error {code, category, message}'] },
   VolumeDeletionRequested: { volumeId: [isUuid, 'a UUID'], poolId: [isUuid, 'a UUID'] },
@@ -269,6 +303,7 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
     volumeBackendName: [optional((v) => v === null || isString(v)), 'a string or null'],
     policyId: [optional((v) => v === null || isString(v)), 'a string or null'],
     dueAt: [optional((v) => v === null || isTimestamp(v)), 'an ISO 8601 timestamp or null'],
+    backup: [optional((v) => typeof v === 'boolean'), 'a boolean'],
   },
   SnapshotCreated: { ...snapshotFields, sizeBytes: [isBytes, 'a non-negative integer'] },
   SnapshotCreationFailed: snapshotFailure,
@@ -286,6 +321,20 @@ const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(
   },
   SnapshotPolicyDeleted: policyFields,
   SnapshotPolicyRunTaken: { ...policyFields, dueAt: [isTimestamp, 'an ISO 8601 timestamp'], snapshotId: [isUuid, 'a UUID'] },
+  VmSnapshotRequested: {
+    ...vmSnapshotFields,
+    name: [isString, 'a string'],
+    members: [isVmMembers, 'an array of {volumeId, poolId, volumeBackendName, snapshotBackendName}'],
+  },
+  VmSnapshotCreated: { ...vmSnapshotFields, members: [isVmMembersMade, 'an array of {volumeId, snapshotBackendName, sizeBytes}'] },
+  VmSnapshotCreationFailed: vmSnapshotFailure,
+  VmSnapshotDeletionRequested: vmSnapshotFields,
+  VmSnapshotDeleted: vmSnapshotFields,
+  VmSnapshotDeletionFailed: vmSnapshotFailure,
+  VmSnapshotRevertRequested: vmSnapshotFields,
+  VmSnapshotReverted: vmSnapshotFields,
+  VmSnapshotRevertFailed: vmSnapshotFailure,
+  SnapshotBackupSet: { volumeId: [isUuid, 'a UUID'], backupSnapshots: [(v) => typeof v === 'boolean', 'a boolean'] },
   CommandRejected: {
     commandId: [isString, 'a string'],
     commandType: [isString, 'a string'],

@@ -119,6 +119,8 @@ const placed = (v: VolumeRow, d: VolumeCreationRequested | VolumeAllocated): Vol
   allocation: d.allocation
     ? { policy: d.allocation.policy, candidates: d.allocation.candidates.map((c) => ({ ...c, reasons: [...c.reasons] })) }
     : v.allocation,
+  // Made from a snapshot: kept as the snapshot and its volume (the backend names are the storage service's).
+  source: d.source ? { snapshotId: d.source.snapshotId, volumeId: d.source.volumeId } : v.source,
   allocated: true,
 });
 
@@ -265,6 +267,9 @@ function unseenVolume(event: VolumeEvent, poolId: string, meta: EventMeta): Volu
     resizeToBytes: null,
     allocation: null,
     ...NO_MIGRATION,
+    source: null,
+    backupSnapshots: false,
+    backupSnapshotsVersion: 0,
     // It exists unless this event says otherwise (a failed create, a delete).
     allocated: true,
     version: 0,

@@ -8,9 +8,11 @@ import { PoolEntity } from '../../read-model/infrastructure/pool.entity';
 import { ORCHESTRATOR_SCHEMA } from '../../read-model/infrastructure/schema';
 import { SnapshotPolicyEntity } from '../../read-model/infrastructure/snapshot-policy.entity';
 import { SnapshotEntity } from '../../read-model/infrastructure/snapshot.entity';
+import { VmSnapshotEntity } from '../../read-model/infrastructure/vm-snapshot.entity';
 import { VolumeEntity } from '../../read-model/infrastructure/volume.entity';
 import { NO_USAGE, type PoolUsage } from '../domain/pool-projection';
-import type { ProjectionChanges, ProjectionTargets, ProjectionView } from '../domain/project-event';
+import { streamOf, type ProjectionChanges, type ProjectionTargets, type ProjectionView } from '../domain/project-event';
+import type { VolumeBackupSetting } from '../domain/snapshot-backup-projection';
 import type { PoolDriftRow } from '../../read-model/domain/rows';
 
 /**
@@ -24,8 +26,9 @@ export class ReadModelStore {
    * its usage is a read-modify-write. An advisory lock, because the pool row may not exist
    * yet. One lock order (pools in id order, then volume and job rows) keeps transactions
    * deadlock-free; only VolumeMigrated takes two pools (the one it leaves and the one it reaches).
-   * Snapshot and snapshot policy events take no pool lock: they change only their snapshot's
-   * or policy's row (and its job).
+   * Snapshot, snapshot policy and VM snapshot events take no pool lock: they change only their
+   * snapshot's, policy's or VM snapshot's row (and its job). SnapshotBackupSet changes a volume
+   * row, so it takes the volume's pool lock like the volume's own events.
    */
   async load(m: EntityManager, targets: ProjectionTargets, withPoolUsage: boolean): Promise<ProjectionView> {
     // Resizes, attachments, QoS changes and a migration's progress do not name the pool: it
@@ -36,11 +39,16 @@ export class ReadModelStore {
     for (const id of [poolId, sourcePoolId].filter((p): p is string => p !== undefined).sort()) {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`orchestrator.pool:${id}`]);
     }
+    // After the pool locks: a volume's events and its SnapshotBackupSet (which takes no pool
+    // lock while the volume is unknown) are serialised, so the setting is either applied to the
+    // volume row or read back from the history when the row is made.
+    if (targets.volumeId) await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`orchestrator.volume:${targets.volumeId}`]);
     const pool = poolId ? await m.getRepository(PoolEntity).findOne({ where: { id: poolId } }) : null;
     const sourcePool = sourcePoolId ? await m.getRepository(PoolEntity).findOne({ where: { id: sourcePoolId } }) : null;
     const volume = targets.volumeId
       ? await m.getRepository(VolumeEntity).findOne({ where: { id: targets.volumeId }, lock: { mode: 'pessimistic_write' } })
       : null;
+    const volumeBackupSetting = targets.volumeId && !volume ? await this.backupSettingOf(m, targets.volumeId) : null;
     const host = targets.hostId
       ? await m.getRepository(HostEntity).findOne({ where: { id: targets.hostId }, lock: { mode: 'pessimistic_write' } })
       : null;
@@ -52,11 +60,14 @@ export class ReadModelStore {
     const policy = targets.policyId
       ? await m.getRepository(SnapshotPolicyEntity).findOne({ where: { id: targets.policyId }, lock: { mode: 'pessimistic_write' } })
       : null;
+    const vmSnapshot = targets.vmSnapshotId
+      ? await m.getRepository(VmSnapshotEntity).findOne({ where: { id: targets.vmSnapshotId }, lock: { mode: 'pessimistic_write' } })
+      : null;
     const job = targets.jobId
       ? await m.getRepository(JobEntity).findOne({ where: { id: targets.jobId }, lock: { mode: 'pessimistic_write' } })
       : null;
     const poolUsage = withPoolUsage && poolId && !pool ? await this.usageOf(m, poolId) : NO_USAGE;
-    return { pool, sourcePool, poolUsage, volume, host, drift, snapshot, policy, job };
+    return { pool, sourcePool, poolUsage, volume, volumeBackupSetting, host, drift, snapshot, policy, vmSnapshot, job };
   }
 
   async save(m: EntityManager, view: ProjectionView, changes: ProjectionChanges): Promise<void> {
@@ -67,6 +78,7 @@ export class ReadModelStore {
     if (changes.drift) await this.writeDrift(m, view.drift !== null, changes.drift);
     if (changes.snapshot) await this.write(m, SnapshotEntity, !!view.snapshot, changes.snapshot);
     if (changes.policy) await this.write(m, SnapshotPolicyEntity, !!view.policy, changes.policy);
+    if (changes.vmSnapshot) await this.write(m, VmSnapshotEntity, !!view.vmSnapshot, changes.vmSnapshot);
     if (changes.job) await this.write(m, JobEntity, view.job !== null, changes.job);
     if (changes.history) {
       // The primary key (aggregate, version) makes a redelivered event a no-op.
@@ -95,6 +107,16 @@ export class ReadModelStore {
   private async poolOfVolume(m: EntityManager, volumeId: string): Promise<string | undefined> {
     const volume = await m.getRepository(VolumeEntity).findOne({ where: { id: volumeId }, select: { id: true, poolId: true } });
     return volume?.poolId;
+  }
+
+  /** The latest SnapshotBackupSet in a volume's history (its snapshot settings stream), or null. */
+  private async backupSettingOf(m: EntityManager, volumeId: string): Promise<VolumeBackupSetting | null> {
+    const latest = await m.getRepository(AggregateEventEntity).findOne({
+      where: { aggregateId: volumeId, stream: streamOf('SnapshotBackupSet') },
+      order: { streamVersion: 'DESC' },
+    });
+    const data = latest?.envelope.data as { backupSnapshots?: unknown } | undefined;
+    return latest && typeof data?.backupSnapshots === 'boolean' ? { backupSnapshots: data.backupSnapshots, version: latest.streamVersion } : null;
   }
 
   /** As adjustPoolUsage counts a volume: its size, or a grow in flight. */

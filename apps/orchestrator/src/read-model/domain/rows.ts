@@ -35,6 +35,14 @@ export type MigrationMode = (typeof MIGRATION_MODES)[number];
 export const SNAPSHOT_STATUSES = ['creating', 'ready', 'reverting', 'error', 'deleting', 'deleted'] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
+/**
+ * A VM snapshot (one point in time across a VM's volumes): 'creating' from VmSnapshotRequested
+ * to its outcome, 'reverting' while every member volume is put back (a failed revert returns
+ * it to 'ready' with lastError), 'error' after a failed creation or deletion.
+ */
+export const VM_SNAPSHOT_STATUSES = ['creating', 'ready', 'reverting', 'error', 'deleting', 'deleted'] as const;
+export type VmSnapshotStatus = (typeof VM_SNAPSHOT_STATUSES)[number];
+
 /** A snapshot policy: 'active' from SnapshotPolicyCreated until SnapshotPolicyDeleted. */
 export const SNAPSHOT_POLICY_STATUSES = ['active', 'deleted'] as const;
 export type SnapshotPolicyStatus = (typeof SNAPSHOT_POLICY_STATUSES)[number];
@@ -166,10 +174,25 @@ export interface VolumeRow {
    * create (nothing on the backend) and a failed delete (still there).
    */
   allocated: boolean;
+  /** The snapshot the volume was made from (a backend clone); null for any other volume. */
+  source: VolumeSourceRow | null;
+  /** Whether the volume's snapshots are also backed up (SnapshotBackupSet); false until set. */
+  backupSnapshots: boolean;
+  /**
+   * Version of the last SnapshotBackupSet applied, in the snapshot service's settings stream
+   * of the volume (not the volume's own stream); 0 before any.
+   */
+  backupSnapshotsVersion: number;
   /** Stream version of the last volume event applied. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** The snapshot a volume was made from, and the volume that snapshot was taken of. */
+export interface VolumeSourceRow {
+  readonly snapshotId: string;
+  readonly volumeId: string;
 }
 
 export interface SnapshotRow {
@@ -187,12 +210,41 @@ export interface SnapshotRow {
   status: SnapshotStatus;
   /** As the backend reports it once made; null until then. */
   sizeBytes: number | null;
+  /** Whether it is also to be backed up (its volume's setting when it was asked). */
+  backup: boolean;
   /** The snapshot policy that took it, and the due time it ran for; null for a snapshot asked for by hand. */
   policyId: string | null;
   dueAt: Date | null;
   /** Why the last operation (create, delete, revert) failed; cleared by the next success. */
   lastError: ErrorDetails | null;
   /** Stream version of the last snapshot event applied. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One volume of a VM snapshot; sizeBytes is null until the VM snapshot is made. */
+export interface VmSnapshotMemberRow {
+  readonly volumeId: string;
+  readonly poolId: string;
+  readonly volumeBackendName: string;
+  readonly snapshotBackendName: string;
+  readonly sizeBytes: number | null;
+}
+
+export interface VmSnapshotRow {
+  /** The VM snapshot id (the snapshot service's aggregate). */
+  id: string;
+  /** The cloud's id of the VM (recorded, not checked). */
+  vmId: string;
+  name: string;
+  /** The owner of the CreateVmSnapshot (its volumes' tenant); null for an operator's. */
+  tenant: string | null;
+  status: VmSnapshotStatus;
+  members: VmSnapshotMemberRow[];
+  /** Why the last operation (create, delete, revert) failed; cleared by the next success. */
+  lastError: ErrorDetails | null;
+  /** Stream version of the last VM snapshot event applied. */
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -5,6 +5,7 @@ import { PoolDriftEntity } from './pool-drift.entity';
 import { PoolEntity } from './pool.entity';
 import { SnapshotPolicyEntity } from './snapshot-policy.entity';
 import { SnapshotEntity } from './snapshot.entity';
+import { VmSnapshotEntity } from './vm-snapshot.entity';
 import { VolumeEntity } from './volume.entity';
 
-export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity, HostEntity, PoolDriftEntity, SnapshotEntity, SnapshotPolicyEntity];
+export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity, HostEntity, PoolDriftEntity, SnapshotEntity, SnapshotPolicyEntity, VmSnapshotEntity];

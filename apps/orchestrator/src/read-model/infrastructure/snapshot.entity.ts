@@ -35,6 +35,9 @@ export class SnapshotEntity implements SnapshotRow {
   @Column({ type: 'bigint', name: 'size_bytes', nullable: true, transformer: bigintAsNumber })
   sizeBytes!: number | null;
 
+  @Column({ type: 'boolean', default: false })
+  backup!: boolean;
+
   @Column({ type: 'text', name: 'policy_id', nullable: true })
   policyId!: string | null;
 

@@ -9,6 +9,7 @@ import type {
   QosLimits,
   VolumeAttachment,
   VolumeRow,
+  VolumeSourceRow,
   VolumeStatus,
 } from '../domain/rows';
 
@@ -74,6 +75,15 @@ export class VolumeEntity implements VolumeRow {
 
   @Column({ type: 'boolean' })
   allocated!: boolean;
+
+  @Column({ type: 'jsonb', nullable: true })
+  source!: VolumeSourceRow | null;
+
+  @Column({ type: 'boolean', name: 'backup_snapshots', default: false })
+  backupSnapshots!: boolean;
+
+  @Column({ type: 'integer', name: 'backup_snapshots_version', default: 0 })
+  backupSnapshotsVersion!: number;
 
   @Column({ type: 'integer' })
   version!: number;

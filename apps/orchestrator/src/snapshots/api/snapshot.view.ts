@@ -16,6 +16,8 @@ export class SnapshotView {
   @ApiProperty({ description: "The snapshot's name on the backend" }) backendName!: string;
   @ApiProperty({ type: 'integer', nullable: true, description: 'As the backend reports it; null until the snapshot is made' })
   sizeBytes!: number | null;
+  @ApiProperty({ description: "Whether it is also to be backed up by the backup service (its volume's setting when it was asked)" })
+  backup!: boolean;
   @ApiProperty({ type: String, nullable: true, description: 'The snapshot policy that took it; null when asked for by hand' })
   policyId!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "The policy's due time it was taken for" })
@@ -42,6 +44,7 @@ export function toSnapshotView(row: SnapshotRow): SnapshotView {
     status: row.status,
     backendName: row.backendName,
     sizeBytes: row.sizeBytes,
+    backup: row.backup,
     policyId: row.policyId,
     dueAt: row.dueAt ? row.dueAt.toISOString() : null,
     lastError: row.lastError ? { code: row.lastError.code, category: row.lastError.category, message: row.lastError.message } : null,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -10,7 +10,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { SnapshotAccepted } from '../../commands/api/accepted.view';
+import { SnapshotAccepted, VolumeAccepted } from '../../commands/api/accepted.view';
 import { EventHistoryView, toEventHistory } from '../../history/api/event.view';
 import { AggregateHistoryQuery } from '../../history/application/aggregate-history.query';
 import { mapPage } from '../../http/cursor';
@@ -23,7 +23,7 @@ import { VolumeLookup } from '../../volumes/application/volume-lookup';
 import { ListSnapshotsQuery } from '../application/list-snapshots.query';
 import { SnapshotCommandsHandler } from '../application/snapshot-commands.handler';
 import { SnapshotLookup } from '../application/snapshot-lookup';
-import { CreateSnapshotRequest } from './create-snapshot.request';
+import { CreateSnapshotRequest, CreateVolumeFromSnapshotRequest, SetSnapshotBackupRequest } from './create-snapshot.request';
 import { ListSnapshotsParams, ListVolumeSnapshotsParams } from './list-snapshots.params';
 import { SnapshotPage, SnapshotView, toSnapshotView } from './snapshot.view';
 
@@ -84,6 +84,18 @@ export class SnapshotsController {
   revert(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<SnapshotAccepted> {
     return this.snapshotCommands.revert(id, body, context);
   }
+
+  @Post(':id/volumes')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Make a new volume from the snapshot, a clone on the snapshot's pool (CreateVolume command with fromSnapshot)" })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: CreateVolumeFromSnapshotRequest })
+  @ApiAcceptedResponse({ type: VolumeAccepted, description: 'volumeId is the id the new volume will have' })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot.not_found' })
+  @ApiConflictResponse({ type: ErrorView, description: 'snapshot.not_ready, snapshot.already_deleted' })
+  createVolume(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.snapshotCommands.createVolume(id, body, context);
+  }
 }
 
 /** A volume's snapshots: taking one, and listing them. */
@@ -108,6 +120,18 @@ export class VolumeSnapshotsController {
   @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
   create(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<SnapshotAccepted> {
     return this.snapshotCommands.create(id, body, context);
+  }
+
+  @Put(':id/snapshot-backup')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Whether the volume's snapshots are also backed up (SetSnapshotBackup command)" })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false })
+  @ApiBody({ type: SetSnapshotBackupRequest })
+  @ApiAcceptedResponse({ type: VolumeAccepted })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
+  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  setSnapshotBackup(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
+    return this.snapshotCommands.setSnapshotBackup(id, body, context);
   }
 
   @Get(':id/snapshots')

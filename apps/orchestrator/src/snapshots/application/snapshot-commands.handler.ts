@@ -1,16 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { IdGenerator } from '@strata/service-kit';
 import { CommandSubmitter } from '../../commands/application/command-submitter';
-import { snapshotAlreadyDeleted, volumeAlreadyDeleted } from '../../errors';
+import { snapshotAlreadyDeleted, snapshotNotReady, volumeAlreadyDeleted } from '../../errors';
 import type { RequestContext } from '../../http/request-context';
 import { optionalBody } from '../../pools/domain/pool-change-request';
 import { VolumeLookup } from '../../volumes/application/volume-lookup';
-import { createSnapshotData } from '../domain/snapshot-request';
+import { createSnapshotData, volumeFromSnapshotData } from '../domain/snapshot-request';
 import { SnapshotLookup } from './snapshot-lookup';
 
 export interface SnapshotCommandAccepted {
   readonly jobId: string;
   readonly snapshotId: string;
+}
+
+export interface VolumeCommandAccepted {
+  readonly jobId: string;
+  readonly volumeId: string;
 }
 
 /**
@@ -57,6 +62,35 @@ export class SnapshotCommandsHandler {
     await this.live(snapshotId, context);
     const jobId = await this.commands.submit('RevertToSnapshot', snapshotId, optionalBody(body), context);
     return { jobId, snapshotId };
+  }
+
+  /**
+   * POST /snapshots/{id}/volumes: a new volume made from the snapshot (CreateVolume with
+   * fromSnapshot, to the storage service), on the snapshot's pool, as large as the snapshot
+   * unless sizeBytes says more. The snapshot must be the caller's (404) and ready (409: the
+   * backend has made it, and it is not being deleted or reverted). The volume belongs to the
+   * snapshot's owner, also when an operator makes it.
+   */
+  async createVolume(snapshotId: string, body: unknown, context: RequestContext): Promise<VolumeCommandAccepted> {
+    const snapshot = await this.snapshots.visible(snapshotId, context);
+    if (snapshot.status === 'deleted') throw snapshotAlreadyDeleted(snapshotId);
+    if (snapshot.status !== 'ready') throw snapshotNotReady(snapshotId, snapshot.status);
+    const volumeId = this.ids.newId();
+    const { data, violations } = volumeFromSnapshotData(body, snapshot);
+    const jobId = await this.commands.submit('CreateVolume', volumeId, data, { ...context, tenant: snapshot.tenant }, violations);
+    return { jobId, volumeId };
+  }
+
+  /**
+   * PUT /volumes/{id}/snapshot-backup { backupSnapshots }: whether the volume's snapshots are
+   * also backed up (SetSnapshotBackup, keyed by the volume, to the snapshot service). The
+   * setting is the volume owner's, also when an operator sets it.
+   */
+  async setSnapshotBackup(volumeId: string, body: unknown, context: RequestContext): Promise<VolumeCommandAccepted> {
+    const volume = await this.volumes.visible(volumeId, context);
+    if (volume.status === 'deleted') throw volumeAlreadyDeleted(volumeId);
+    const jobId = await this.commands.submit('SetSnapshotBackup', volumeId, body, { ...context, tenant: volume.tenant });
+    return { jobId, volumeId };
   }
 
   private async live(snapshotId: string, context: RequestContext): Promise<void> {

@@ -14,6 +14,8 @@ const VOLUME = '00000000-0000-4000-8000-00000000aaaa';
 const DELETED_VOLUME = '00000000-0000-4000-8000-00000000dddd';
 const SNAPSHOT = '00000000-0000-4000-8000-0000000000c1';
 const DELETED_SNAPSHOT = '00000000-0000-4000-8000-0000000000c2';
+const CREATING_SNAPSHOT = '00000000-0000-4000-8000-0000000000c3';
+const POOL = '00000000-0000-4000-8000-0000000000b1';
 const UNKNOWN = '00000000-0000-4000-8000-00000000ffff';
 const acme: RequestContext = { tenant: 'acme', correlationId: 'corr-1' };
 const globex: RequestContext = { tenant: 'globex', correlationId: null };
@@ -41,9 +43,10 @@ function setUp() {
       return { id, ...v } as VolumeRow;
     }),
   };
-  const snapshotRows: Record<string, { tenant: string; status: SnapshotStatus }> = {
-    [SNAPSHOT]: { tenant: 'acme', status: 'ready' },
+  const snapshotRows: Record<string, { tenant: string; status: SnapshotStatus; volumeId?: string; poolId?: string; sizeBytes?: number | null }> = {
+    [SNAPSHOT]: { tenant: 'acme', status: 'ready', volumeId: VOLUME, poolId: POOL, sizeBytes: 2048 },
     [DELETED_SNAPSHOT]: { tenant: 'acme', status: 'deleted' },
+    [CREATING_SNAPSHOT]: { tenant: 'acme', status: 'creating', volumeId: VOLUME, poolId: POOL, sizeBytes: null },
   };
   const snapshots = {
     visible: jest.fn(async (id: string, context: RequestContext) => {
@@ -136,5 +139,64 @@ describe('snapshot commands', () => {
       message: `snapshot ${DELETED_SNAPSHOT} is already deleted`,
     });
     expect((await refusal((h) => h.revert(DELETED_SNAPSHOT, {}, acme))).code).toBe('snapshot.already_deleted');
+  });
+
+  it('POST /snapshots/{id}/volumes queues CreateVolume on the storage commands topic: a new volume from the snapshot, on its pool, as large as the snapshot', async () => {
+    const { handler, queued, jobs } = setUp();
+    const accepted = await handler.createVolume(SNAPSHOT, { name: 'restored' }, { tenant: null, correlationId: 'corr-2' });
+    expect(accepted).toEqual({ jobId: expect.any(String), volumeId: expect.any(String) });
+    expect(queued).toEqual([
+      {
+        topic: 't.strata.storage.commands',
+        key: accepted.volumeId,
+        payload: expect.objectContaining({
+          messageId: accepted.jobId,
+          type: 'CreateVolume',
+          aggregateId: accepted.volumeId,
+          // The snapshot's owner, also when an operator asks.
+          tenant: 'acme',
+          data: { name: 'restored', sizeBytes: 2048, poolId: POOL, fromSnapshot: { snapshotId: SNAPSHOT, volumeId: VOLUME } },
+        }),
+      },
+    ]);
+    expect(jobs).toEqual([expect.objectContaining({ commandType: 'CreateVolume', aggregateId: accepted.volumeId, tenant: 'acme' })]);
+    await handler.createVolume(SNAPSHOT, { name: 'bigger', sizeBytes: 4096 }, acme);
+    expect(queued[1].payload.data).toEqual({ name: 'bigger', sizeBytes: 4096, poolId: POOL, fromSnapshot: { snapshotId: SNAPSHOT, volumeId: VOLUME } });
+  });
+
+  it('POST /snapshots/{id}/volumes answers 404 for a snapshot the caller cannot see, 409 for one not ready, and 400 for any field but name and sizeBytes', async () => {
+    expect((await refusal((h) => h.createVolume(UNKNOWN, { name: 'v' }, acme))).code).toBe('snapshot.not_found');
+    expect((await refusal((h) => h.createVolume(SNAPSHOT, { name: 'v' }, globex))).code).toBe('snapshot.not_found');
+    expect(await refusal((h) => h.createVolume(CREATING_SNAPSHOT, { name: 'v' }, acme))).toEqual({
+      statusCode: 409,
+      code: 'snapshot.not_ready',
+      message: `snapshot ${CREATING_SNAPSHOT} is creating, not ready`,
+    });
+    expect((await refusal((h) => h.createVolume(DELETED_SNAPSHOT, { name: 'v' }, acme))).code).toBe('snapshot.already_deleted');
+    expect(fields(await refusal((h) => h.createVolume(SNAPSHOT, { name: 'v', poolId: POOL, qos: {} }, acme)))).toEqual([
+      ['poolId', 'whitelistValidation'],
+      ['qos', 'whitelistValidation'],
+    ]);
+    expect(fields(await refusal((h) => h.createVolume(SNAPSHOT, { name: '-bad', sizeBytes: 0 }, acme)))).toEqual(
+      expect.arrayContaining([['name', 'matches'], ['sizeBytes', 'min']]),
+    );
+    expect((await refusal((h) => h.createVolume(SNAPSHOT, undefined, acme))).violations).toEqual([expect.objectContaining({ field: 'body', rule: 'isObject' })]);
+  });
+
+  it('PUT /volumes/{id}/snapshot-backup queues SetSnapshotBackup on the snapshot commands topic, keyed by the volume, owned by its tenant', async () => {
+    const { handler, queued } = setUp();
+    expect(await handler.setSnapshotBackup(VOLUME, { backupSnapshots: true }, { tenant: null, correlationId: null })).toEqual({ jobId: expect.any(String), volumeId: VOLUME });
+    expect(queued.map((q) => [q.topic, q.key, q.payload.type, q.payload.aggregateId, q.payload.tenant, q.payload.data])).toEqual([
+      ['t.strata.snapshot.commands', VOLUME, 'SetSnapshotBackup', VOLUME, 'acme', { backupSnapshots: true }],
+    ]);
+  });
+
+  it('PUT /volumes/{id}/snapshot-backup answers 404, 409 and 400 as the other volume commands, queueing nothing', async () => {
+    expect((await refusal((h) => h.setSnapshotBackup(UNKNOWN, { backupSnapshots: true }, acme))).code).toBe('volume.not_found');
+    expect((await refusal((h) => h.setSnapshotBackup(VOLUME, { backupSnapshots: true }, globex))).code).toBe('volume.not_found');
+    expect((await refusal((h) => h.setSnapshotBackup(DELETED_VOLUME, { backupSnapshots: false }, acme))).code).toBe('volume.already_deleted');
+    expect(fields(await refusal((h) => h.setSnapshotBackup(VOLUME, { backupSnapshots: 'yes' }, acme)))).toEqual([['backupSnapshots', 'isBoolean']]);
+    expect(fields(await refusal((h) => h.setSnapshotBackup(VOLUME, {}, acme)))).toEqual([['backupSnapshots', 'isBoolean']]);
+    expect(fields(await refusal((h) => h.setSnapshotBackup(VOLUME, { backupSnapshots: true, volumeId: VOLUME }, acme)))).toEqual([['volumeId', 'whitelistValidation']]);
   });
 });

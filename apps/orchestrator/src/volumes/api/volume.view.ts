@@ -39,6 +39,11 @@ export class VolumeMigrationView {
   percent!: number | null;
 }
 
+export class VolumeSourceView {
+  @ApiProperty({ format: 'uuid', description: 'The snapshot the volume was made from' }) snapshotId!: string;
+  @ApiProperty({ format: 'uuid', description: 'The volume that snapshot was taken of' }) volumeId!: string;
+}
+
 export class VolumeView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -71,6 +76,10 @@ export class VolumeView {
     description: 'Why the last operation (create, delete, resize, attach, detach, QoS, migration) failed',
   })
   lastError!: VolumeErrorView | null;
+  @ApiProperty({ type: VolumeSourceView, nullable: true, description: 'The snapshot the volume was made from (POST /snapshots/{id}/volumes); null otherwise' })
+  source!: VolumeSourceView | null;
+  @ApiProperty({ description: "Whether the volume's snapshots are also backed up (PUT /volumes/{id}/snapshot-backup); false until set" })
+  backupSnapshots!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
@@ -104,6 +113,8 @@ export function toVolumeView(row: VolumeRow): VolumeView {
         ? { toPoolId: row.migrationToPoolId, mode: row.migrationMode, percent: row.migrationPercent }
         : null,
     lastError: row.lastError ? { code: row.lastError.code, category: row.lastError.category, message: row.lastError.message } : null,
+    source: row.source ? { snapshotId: row.source.snapshotId, volumeId: row.source.volumeId } : null,
+    backupSnapshots: row.backupSnapshots,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -160,6 +160,11 @@ describe('POST /volumes and POST /volumes/manage', () => {
     );
   });
 
+  it('CreateVolume makes no volume from a snapshot here (that is POST /snapshots/{id}/volumes, which checks the snapshot is the caller\'s)', async () => {
+    const fromSnapshot = { snapshotId: '00000000-0000-4000-8000-0000000000d1', volumeId: '00000000-0000-4000-8000-0000000000d2' };
+    expect(fields(await refusal((h) => h.create.execute({ name: 'db-1', sizeBytes: 1, zoneId: 'z', fromSnapshot }, acme)))).toEqual([['fromSnapshot', 'whitelistValidation']]);
+  });
+
   it('ManageVolume gets a new volume id and names the pool, which must be live', async () => {
     const { manage, queued } = setUp();
     const body = { poolId: POOL, backendName: 'legacy-7', name: 'adopted' };
