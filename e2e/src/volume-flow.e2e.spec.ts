@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { topics as topicNames, type Envelope } from '@strata/contracts';
@@ -165,5 +165,44 @@ describe('first volume flow, end to end', () => {
     const job = await jobDone(commandId);
     expect(job.status).toBe('failed');
     expect(job.error.violations).toContainEqual(expect.objectContaining({ field: 'data.sizeBytes', rule: 'isInt' }));
+  });
+
+  it('takes, reverts and deletes a snapshot through REST, across the storage and snapshot services', async () => {
+    const addPool = await http('POST', '/pools', { name: 'e2e-snap-pool', plugin: 'file', zoneId: 'zone-1', config: { path: path.join(poolDir, 'snap') } });
+    expect((await jobDone(addPool.body.jobId)).status).toBe('succeeded');
+    const create = await http('POST', '/volumes', { name: 'e2e-snapped', poolId: addPool.body.poolId, sizeBytes: 4 * 2 ** 20 });
+    expect((await jobDone(create.body.jobId)).status).toBe('succeeded');
+    const volume = await eventually('the volume ready', async () => {
+      const res = await http('GET', `/volumes/${create.body.volumeId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    const write = async (text: string) => {
+      const handle = await open(volume.path, 'r+');
+      await handle.write(Buffer.from(text), 0, text.length, 2 ** 20);
+      await handle.close();
+    };
+    const read = async () => (await readFile(volume.path)).subarray(2 ** 20, 2 ** 20 + 16).toString();
+    await write('before snapshot!');
+
+    // The snapshot service learns of the volume from the storage events; its first answer may come before that.
+    const snapshot = await eventually('a snapshot taken', async () => {
+      const taken = await http('POST', `/volumes/${volume.id}/snapshots`, { name: 'e2e-snap' });
+      const job = await jobDone(taken.body.jobId);
+      return job.status === 'succeeded' ? taken.body : undefined;
+    });
+    await eventually('the snapshot ready in the read model', async () => ((await http('GET', `/snapshots/${snapshot.snapshotId}`)).body?.status === 'ready' ? true : undefined));
+
+    await write('after snapshot!!');
+    const revert = await http('POST', `/snapshots/${snapshot.snapshotId}/revert`);
+    expect((await jobDone(revert.body.jobId)).status).toBe('succeeded');
+    expect(await read()).toBe('before snapshot!');
+
+    // The storage service reads the volume's snapshots from the backend before deleting it.
+    const refused = await http('DELETE', `/volumes/${volume.id}`);
+    const refusal = await jobDone(refused.body.jobId);
+    expect(refusal).toMatchObject({ status: 'failed', error: { code: 'volume.has_snapshots' } });
+    const deleted = await http('DELETE', `/volumes/${volume.id}?deleteSnapshots=true`);
+    expect((await jobDone(deleted.body.jobId)).status).toBe('succeeded');
+    await expect(stat(volume.path)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
