@@ -1,13 +1,9 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isDomainError, type FieldViolation } from '@strata/kernel';
-import { decodeMessage, ENVELOPE_SCHEMA_VERSION, type CommandRejected, type Envelope } from '@strata/contracts';
+import { decodeMessage, ENVELOPE_SCHEMA_VERSION, type CommandRejected, type Envelope, type Validation } from '@strata/contracts';
 import { ConcurrencyError, DuplicateMessageError, type OutboxRelay, type PgEventStore } from '@strata/event-store';
 import { deadLetter, type IncomingMessage, type MessageBus, type Subscription } from '@strata/messaging';
 import type { Clock, IdGenerator } from './clock';
-
-export type Validation<C> =
-  | { readonly ok: true; readonly command: C }
-  | { readonly ok: false; readonly violations: FieldViolation[] };
 
 export interface CommandIntakeOptions<C extends Envelope> {
   readonly consumerGroup: string;
@@ -144,5 +140,31 @@ export class CommandIntake<C extends Envelope> {
     } finally {
       this.deps.relay.kick();
     }
+  }
+}
+
+/**
+ * The Kafka edge of a service as a Nest provider: starts the intake at bootstrap, stops it
+ * before shutdown; a service subclasses it with its topics, validator and the one thing
+ * that differs, how a valid command is dispatched to its handler.
+ */
+export abstract class ServiceCommandIntake<C extends Envelope> implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private intake?: CommandIntake<C>;
+
+  protected constructor(
+    private readonly deps: IntakeDeps,
+    private readonly options: Omit<CommandIntakeOptions<C>, 'handle'>,
+  ) {}
+
+  /** Carries out one valid command; a DomainError it throws becomes a CommandRejected event. */
+  protected abstract dispatch(command: C): Promise<void>;
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.intake = new CommandIntake<C>(this.deps, { ...this.options, handle: (command) => this.dispatch(command) });
+    await this.intake.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.intake?.stop();
   }
 }

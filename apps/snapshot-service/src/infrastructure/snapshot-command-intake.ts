@@ -1,9 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { validateSnapshotCommand, type SnapshotCommand, type Topics } from '@strata/contracts';
 import { assertUnreachable } from '@strata/kernel';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { MessageBus } from '@strata/messaging';
-import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
+import { Clock, IdGenerator, MESSAGE_BUS, ServiceCommandIntake, TOPICS } from '@strata/service-kit';
 import { CreateSnapshotHandler, DeleteSnapshotHandler, RevertToSnapshotHandler } from '../snapshots/application/snapshot.handlers';
 import { SnapshotPolicies } from '../policies/application/snapshot-policies';
 import { SnapshotBackupSettings } from '../settings/application/snapshot-backup-setting.handler';
@@ -16,16 +16,14 @@ import { CreateVmSnapshotHandler, DeleteVmSnapshotHandler, RevertToVmSnapshotHan
  * with CommandRejected on the snapshot events topic.
  */
 @Injectable()
-export class SnapshotCommandIntake implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private intake?: CommandIntake<SnapshotCommand>;
-
+export class SnapshotCommandIntake extends ServiceCommandIntake<SnapshotCommand> {
   constructor(
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @Inject(TOPICS) private readonly topics: Topics,
-    private readonly store: PgEventStore,
-    private readonly relay: OutboxRelay,
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
+    @Inject(TOPICS) topics: Topics,
+    store: PgEventStore,
+    relay: OutboxRelay,
+    clock: Clock,
+    ids: IdGenerator,
     private readonly createSnapshot: CreateSnapshotHandler,
     private readonly deleteSnapshot: DeleteSnapshotHandler,
     private readonly revertToSnapshot: RevertToSnapshotHandler,
@@ -34,28 +32,20 @@ export class SnapshotCommandIntake implements OnApplicationBootstrap, BeforeAppl
     private readonly createVmSnapshot: CreateVmSnapshotHandler,
     private readonly deleteVmSnapshot: DeleteVmSnapshotHandler,
     private readonly revertToVmSnapshot: RevertToVmSnapshotHandler,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.intake = new CommandIntake<SnapshotCommand>(
-      { bus: this.bus, store: this.store, relay: this.relay, clock: this.clock, ids: this.ids },
+  ) {
+    super(
+      { bus, store, relay, clock, ids },
       {
         consumerGroup: CONSUMER_GROUP,
-        commandTopic: this.topics.snapshotCommands,
-        eventsTopic: this.topics.snapshotEvents,
-        deadLetterTopic: this.topics.deadLetter,
+        commandTopic: topics.snapshotCommands,
+        eventsTopic: topics.snapshotEvents,
+        deadLetterTopic: topics.deadLetter,
         validate: validateSnapshotCommand,
-        handle: (command) => this.dispatch(command),
       },
     );
-    await this.intake.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.intake?.stop();
-  }
-
-  private async dispatch(command: SnapshotCommand): Promise<void> {
+  protected async dispatch(command: SnapshotCommand): Promise<void> {
     switch (command.type) {
       case 'CreateSnapshot':
         return this.createSnapshot.handle(command);
