@@ -1,9 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { validateStorageCommand, type StorageCommand, type Topics } from '@strata/contracts';
 import { assertUnreachable } from '@strata/kernel';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { MessageBus } from '@strata/messaging';
-import { Clock, CommandIntake, IdGenerator, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
+import { Clock, IdGenerator, MESSAGE_BUS, ServiceCommandIntake, TOPICS } from '@strata/service-kit';
 import { AddStoragePoolHandler } from '../pools/application/add-storage-pool.handler';
 import { CreateVolumeHandler } from '../volumes/application/create-volume.handler';
 import { DeleteVolumeHandler } from '../volumes/application/delete-volume.handler';
@@ -30,16 +30,14 @@ import { CONSUMER_GROUP } from '../storage.constants';
 
 /** Kafka edge of the storage service: one consumer group on the storage command topic. */
 @Injectable()
-export class StorageCommandIntake implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private intake?: CommandIntake<StorageCommand>;
-
+export class StorageCommandIntake extends ServiceCommandIntake<StorageCommand> {
   constructor(
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @Inject(TOPICS) private readonly topics: Topics,
-    private readonly store: PgEventStore,
-    private readonly relay: OutboxRelay,
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
+    @Inject(TOPICS) topics: Topics,
+    store: PgEventStore,
+    relay: OutboxRelay,
+    clock: Clock,
+    ids: IdGenerator,
     private readonly addPool: AddStoragePoolHandler,
     private readonly createVolume: CreateVolumeHandler,
     private readonly deleteVolume: DeleteVolumeHandler,
@@ -59,28 +57,20 @@ export class StorageCommandIntake implements OnApplicationBootstrap, BeforeAppli
     private readonly manageVolume: ManageVolumeHandler,
     private readonly migrateVolume: MigrateVolumeHandler,
     private readonly maintenance: PoolMaintenance,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.intake = new CommandIntake<StorageCommand>(
-      { bus: this.bus, store: this.store, relay: this.relay, clock: this.clock, ids: this.ids },
+  ) {
+    super(
+      { bus, store, relay, clock, ids },
       {
         consumerGroup: CONSUMER_GROUP,
-        commandTopic: this.topics.storageCommands,
-        eventsTopic: this.topics.storageEvents,
-        deadLetterTopic: this.topics.deadLetter,
+        commandTopic: topics.storageCommands,
+        eventsTopic: topics.storageEvents,
+        deadLetterTopic: topics.deadLetter,
         validate: validateStorageCommand,
-        handle: (command) => this.dispatch(command),
       },
     );
-    await this.intake.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.intake?.stop();
-  }
-
-  private async dispatch(command: StorageCommand): Promise<void> {
+  protected async dispatch(command: StorageCommand): Promise<void> {
     switch (command.type) {
       case 'AddStoragePool':
         return this.addPool.handle(command);
