@@ -32,7 +32,7 @@ import { DeleteVolumeHandler } from './volumes/application/delete-volume.handler
 import { VolumeEffects } from './volumes/application/volume-effects';
 import { VolumeRecovery } from './volumes/application/volume-recovery';
 import { PoolSecrets1763900000000 } from './pools/infrastructure/1763900000000-pool-secrets.migration';
-import { DriverRegistry, PoolSecrets } from '@strata/pool-access';
+import { DriverRegistry, PoolSecrets, VolumeHolds } from '@strata/pool-access';
 import { StorageCommandIntake } from './infrastructure/storage-command-intake';
 import { PoolMaintenance } from './maintenance/application/pool-maintenance';
 import { MigrateVolumeHandler } from './volumes/application/migrate-volume.handler';
@@ -87,6 +87,7 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     VolumeRecovery,
     VolumesOnPool,
     AllocationLock,
+    VolumeHolds,
     MigrationPlanner,
     VolumeMigrations,
     MigrateVolumeHandler,

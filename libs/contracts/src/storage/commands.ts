@@ -166,7 +166,8 @@ export class CreateVolumeData {
   @IsResourceName()
   name!: string;
 
-  @ValidateIf((o: CreateVolumeData) => o.zoneId === undefined || o.poolId !== undefined)
+  // Required unless zoneId (allocation) or fromSnapshot (the snapshot's pool) says where.
+  @ValidateIf((o: CreateVolumeData) => o.poolId !== undefined || (o.zoneId === undefined && o.fromSnapshot === undefined))
   @IsUUID('4', { message: 'poolId must be a UUID (or give zoneId to let allocation pick a pool)' })
   poolId?: string;
 
@@ -189,7 +190,7 @@ export class CreateVolumeData {
   @Type(() => VolumeQosData)
   qos?: VolumeQosData;
 
-  @ValidateIf((o: CreateVolumeData) => o.poolId === undefined || o.zoneId !== undefined)
+  @ValidateIf((o: CreateVolumeData) => o.zoneId !== undefined || (o.poolId === undefined && o.fromSnapshot === undefined))
   @IsString({ message: 'zoneId must be the zone to allocate in (or give poolId)' })
   @MaxLength(128)
   zoneId?: string;

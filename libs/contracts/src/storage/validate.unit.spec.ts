@@ -113,3 +113,15 @@ describe('aggregate ids', () => {
     expect(bad.ok).toBe(false);
   });
 });
+
+describe('a volume made from a snapshot', () => {
+  it('needs neither poolId nor zoneId (it is made on the snapshot pool), and checks the source ids', () => {
+    const fromSnapshot = { snapshotId: '1ae9dfbd-f8d7-5fbf-bd48-a6a405b23603', volumeId: '6f1d8a54-3c1e-4c55-9d35-0e7b7b7f4a11' };
+    expect(validateStorageCommand(envelope({ data: { name: 'c1', sizeBytes: 1048576, fromSnapshot } })).ok).toBe(true);
+    const bad = validateStorageCommand(envelope({ data: { name: 'c1', sizeBytes: 1048576, fromSnapshot: { snapshotId: 'x', volumeId: 'y' } } }));
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? [] : bad.violations.map((v) => v.field)).toEqual(expect.arrayContaining(['data.fromSnapshot.snapshotId', 'data.fromSnapshot.volumeId']));
+    // Without a source, one of the two is still required.
+    expect(validateStorageCommand(envelope({ data: { name: 'c1', sizeBytes: 1048576 } })).ok).toBe(false);
+  });
+});

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AllocationVerdict, CreateVolumeData, Envelope, Topics, VolumeQos } from '@strata/contracts';
-import { assertVolumeSize, backendVolumeName, isBackendError, poolKeyOf } from '@strata/plugin-sdk';
+import { assertVolumeSize, backendVolumeName, capable, isBackendError, poolKeyOf, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner, SERVICE_CONFIG, TOPICS, type CommandMeta, type ServiceConfig } from '@strata/service-kit';
-import { pluginOrReject } from '@strata/pool-access';
+import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
 import { toDomainError } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { AllocationLock } from '../../allocation/application/allocation-lock';
@@ -10,7 +10,16 @@ import { PoolCatalog } from '../../allocation/application/pool-catalog';
 import { allocate, judgePool, toAllocationVerdict, type AllocationRequest } from '../../allocation/domain/allocator';
 import { AllocationErrors } from '../../allocation/domain/allocation.errors';
 import { CONSUMER_GROUP } from '../../storage.constants';
-import { volumeDecider, volumeStreamId, type PoolView, type VolumeCommand } from '../domain/volume';
+import { snapshotOfId } from '../domain/backend-lineage';
+import {
+  checkCloneOrigin,
+  checkSnapshotSource,
+  volumeDecider,
+  volumeStreamId,
+  type PoolView,
+  type SnapshotSourceFacts,
+  type VolumeCommand,
+} from '../domain/volume';
 import { VolumeEffects } from './volume-effects';
 
 /** The decider's CreateVolume with the fields this stage adds (provisioning, QoS, how the pool was chosen). */
@@ -35,6 +44,12 @@ interface Placement {
  * allocation, or on the pool allocation picks), record the intent with the inbox mark,
  * then create it on the backend. A request no pool can take is refused with the reason
  * for every pool looked at.
+ *
+ * With fromSnapshot the volume is a backend clone of the snapshot, made on the pool of the
+ * volume the snapshot was taken of (zone, tags and policy are not used; a named poolId must
+ * be that pool): the handler finds the snapshot among that volume's backend snapshots by
+ * its id, judges the pool by allocation's rules for the size asked, and the decider judges
+ * the rest (checkSnapshotSource).
  */
 @Injectable()
 export class CreateVolumeHandler {
@@ -44,6 +59,7 @@ export class CreateVolumeHandler {
     private readonly catalog: PoolCatalog,
     private readonly lock: AllocationLock,
     private readonly effects: VolumeEffects,
+    private readonly drivers: DriverRegistry,
     @Inject(TOPICS) private readonly topics: Topics,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
@@ -62,6 +78,11 @@ export class CreateVolumeHandler {
       policy: data.allocationPolicy ?? 'first-fit',
     };
     const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
+    if (data.fromSnapshot) {
+      await this.fromSnapshot(command, request, meta);
+      await this.effects.complete(volumeId, meta);
+      return;
+    }
     await this.lock.inZone(await this.zoneOf(data), () => this.place(command, request, meta));
     // A deferred volume is made at its first attach.
     if (!data.deferCreation) await this.effects.complete(volumeId, meta);
@@ -99,6 +120,96 @@ export class CreateVolumeHandler {
       outboxTopic: this.topics.storageEvents,
       inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
     });
+  }
+
+  /**
+   * A clone of the snapshot on its volume's pool, judged and recorded under that pool's
+   * zone lock. The source volume is read again inside the lock; what the backend says
+   * (clones declared, the snapshot and its size) is asked only of an enabled pool, as a
+   * disabled one is refused anyway.
+   */
+  private async fromSnapshot(command: Envelope<'CreateVolume', CreateVolumeData>, request: AllocationRequest, meta: CommandMeta): Promise<void> {
+    const volumeId = command.aggregateId;
+    const { data } = command;
+    const from = data.fromSnapshot as NonNullable<CreateVolumeData['fromSnapshot']>;
+    const loadSource = async () => (await this.runner.load(volumeDecider, volumeStreamId(from.volumeId))).state;
+    const first = checkCloneOrigin({ volumeId: from.volumeId, volume: await loadSource(), requestedPoolId: data.poolId });
+    const firstPool = await this.pools.get(first.poolId);
+    const zone = firstPool.status === 'absent' ? first.poolId : firstPool.zoneId;
+
+    await this.lock.inZone(zone, async () => {
+      const facts: SnapshotSourceFacts = {
+        snapshotId: from.snapshotId,
+        volumeId: from.volumeId,
+        volume: await loadSource(),
+        requestedPoolId: data.poolId,
+        requestedBytes: data.sizeBytes,
+        cloneSupported: false,
+        snapshot: null,
+      };
+      const origin = checkCloneOrigin(facts);
+      const pool = await this.pools.get(origin.poolId);
+      let create: CreateVolumeCommand = {
+        type: 'CreateVolume',
+        volumeId,
+        name: data.name,
+        sizeBytes: data.sizeBytes,
+        volumeType: data.volumeType ?? 'DATA',
+        poolId: origin.poolId,
+        pool: pool.status === 'absent' || pool.status === 'deleted' ? null : { poolId: origin.poolId, status: pool.status },
+        backendName: '',
+        provisioning: request.provisioning,
+        qos: request.qos,
+        allocation: null,
+        deferred: data.deferCreation ?? false,
+        fromSnapshot: facts,
+      };
+      if (pool.status === 'enabled') {
+        const backend = await this.snapshotOnBackend(await this.driverOf(pool), origin.backendName, from.snapshotId);
+        const judged = { ...facts, ...backend };
+        // The snapshot's rules before the pool's capacity: a refusal names the first thing to fix.
+        checkSnapshotSource(judged, { provisioning: request.provisioning, deferred: data.deferCreation });
+        // The pool's capacity rules as for any new volume; zone, cluster, tags and hypervisor do not apply.
+        const onPool: AllocationRequest = { sizeBytes: request.sizeBytes, provisioning: request.provisioning, qos: request.qos, policy: request.policy };
+        const verdict = judgePool(onPool, await this.catalog.candidate(pool));
+        if (!verdict.fits) throw AllocationErrors.poolUnfit(verdict);
+        create = {
+          ...create,
+          sizeBytes: verdict.sizeBytes,
+          backendName: this.backendName(pool.plugin, volumeId, pool.poolId, verdict.sizeBytes),
+          fromSnapshot: judged,
+        };
+      }
+      await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, () => create, meta, {
+        outboxTopic: this.topics.storageEvents,
+        inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
+      });
+    });
+  }
+
+  /** Whether the backend clones, and the snapshot carrying the id among the volume's snapshots on it. */
+  private async snapshotOnBackend(
+    driver: PrimaryStorageDriver,
+    volumeBackendName: string,
+    snapshotId: string,
+  ): Promise<Pick<SnapshotSourceFacts, 'cloneSupported' | 'snapshot'>> {
+    if (!supports(driver, 'clone') || !supports(driver, 'snapshot')) return { cloneSupported: false, snapshot: null };
+    try {
+      const found = snapshotOfId(snapshotId, await capable(driver, 'snapshot').listSnapshots(volumeBackendName));
+      return { cloneSupported: true, snapshot: found ? { name: found.name, sizeBytes: found.sizeBytes } : null };
+    } catch (error) {
+      if (isBackendError(error)) throw toDomainError(error);
+      throw error;
+    }
+  }
+
+  private async driverOf(pool: Parameters<DriverRegistry['forPool']>[0]): Promise<PrimaryStorageDriver> {
+    try {
+      return await this.drivers.forPool(pool);
+    } catch (error) {
+      if (isBackendError(error)) throw toDomainError(error);
+      throw error;
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import { DriverRegistry, toDomainError } from '@strata/pool-access';
 import { AggregateRunner, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { PoolReader } from '../../pools/application/pool-reader';
+import { descendantsOf } from '../domain/backend-lineage';
 import { volumeDecider, volumeStreamId, VolumeErrors, type VolumeCommand, type VolumeState } from '../domain/volume';
 import { VolumeEffects } from './volume-effects';
 
@@ -52,10 +53,11 @@ export class DeleteVolumeHandler {
     if (pool.status === 'absent') return [];
     try {
       const driver = await this.drivers.forPool(pool);
-      const tree = await driver.getVolumeTree(state.backendName);
-      const clones = tree.members.filter((m) => m.kind === 'clone').map((m) => m.name);
+      // Only what hangs below this volume: a clone's tree also holds its source and the source's snapshots.
+      const below = descendantsOf(await driver.getVolumeTree(state.backendName), state.backendName);
+      const clones = below.filter((m) => m.kind === 'clone').map((m) => m.name);
       if (clones.length > 0) throw VolumeErrors.hasClones(state.volumeId, clones);
-      return tree.members.filter((m) => m.kind === 'snapshot').map((m) => m.name);
+      return below.filter((m) => m.kind === 'snapshot').map((m) => m.name);
     } catch (error) {
       // Gone already (an error volume whose creation never made it): nothing hangs off it.
       if (isBackendError(error) && error.kind === 'not_found') return [];

@@ -12,6 +12,7 @@ import { HostReader } from '../../hosts/application/host.handlers';
 import { backendHostFor, checkHostScope, HostErrors } from '../../hosts/domain/host';
 import { PoolReader } from '../../pools/application/pool-reader';
 import type { PoolState } from '../../pools/domain/pool';
+import { descendantsOf } from '../domain/backend-lineage';
 import { VolumeErrors, type MigrationPlan, type PoolView, type VolumeState } from '../domain/volume';
 
 /** The registered host block copies go through when a command names none (the host this service runs on). */
@@ -130,6 +131,7 @@ export class MigrationPlanner {
     };
     const view: PoolView = { poolId: destination.poolId, status: destination.status === 'disabled' || destination.status === 'maintenance' ? destination.status : 'enabled' };
     if (target !== null) {
+      await this.refuseIfTreeShared(from, volume);
       return {
         destination: view,
         plan: { ...base, mode: 'native', destinationBackendName: volume.backendName, sizeBytes: volume.sizeBytes, nativeTarget: target, dataMover: null },
@@ -151,11 +153,34 @@ export class MigrationPlanner {
     };
   }
 
+  /**
+   * A native move takes the volume's whole backend tree (a PowerFlex VTree, a StorPool
+   * template change of every member): other volumes in it, clones made from its snapshots
+   * or the volume it was cloned from, would move without their own record saying so.
+   */
+  private async refuseIfTreeShared(driver: PrimaryStorageDriver, volume: PresentVolume): Promise<void> {
+    let others: string[];
+    try {
+      const tree = await driver.getVolumeTree(volume.backendName);
+      const own = volume.backendName.toLowerCase();
+      others = tree.members.filter((m) => m.kind !== 'snapshot' && m.name.toLowerCase() !== own).map((m) => m.name);
+    } catch (error) {
+      if (isBackendError(error)) throw toDomainError(error);
+      throw error;
+    }
+    if (others.length > 0) throw VolumeErrors.treeShared(volume.volumeId, others);
+  }
+
   /** A copy moves the volume alone: its snapshots would go with the deleted source. */
   private async refuseIfSnapshots(driver: PrimaryStorageDriver, volume: PresentVolume): Promise<void> {
     let count: number;
     try {
-      count = (await driver.getVolumeTree(volume.backendName)).snapshotCount;
+      const tree = await driver.getVolumeTree(volume.backendName);
+      // Its own snapshots only: a clone's tree also holds its source's, which stay with the source.
+      count =
+        tree.root.toLowerCase() === volume.backendName.toLowerCase()
+          ? tree.snapshotCount
+          : descendantsOf(tree, volume.backendName).filter((m) => m.kind === 'snapshot').length;
     } catch (error) {
       if (isBackendError(error)) throw toDomainError(error);
       throw error;

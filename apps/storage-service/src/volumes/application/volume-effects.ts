@@ -3,7 +3,7 @@ import type { Topics } from '@strata/contracts';
 import { isDomainError } from '@strata/kernel';
 import { capable, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner, crashPoint, TOPICS, type CommandMeta } from '@strata/service-kit';
-import { DriverRegistry } from '@strata/pool-access';
+import { DriverRegistry, VolumeHolds } from '@strata/pool-access';
 import { isTransient, toErrorInfo, withBackendRetry } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { volumeDecider, volumeStreamId, type VolumeCommand, type VolumeFacts, type VolumeStatus } from '../domain/volume';
@@ -29,6 +29,7 @@ export class VolumeEffects {
     private readonly drivers: DriverRegistry,
     private readonly pools: PoolReader,
     private readonly migrations: VolumeMigrations,
+    private readonly holds: VolumeHolds,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
 
@@ -49,9 +50,13 @@ export class VolumeEffects {
     let outcome: VolumeCommand;
     try {
       const driver = await this.drivers.forPool(pool);
-      crashPoint(`volume.before-backend.${operation}`);
-      outcome = await this.perform(driver, state);
-      crashPoint(`volume.after-backend.${operation}`);
+      // Held while the backend changes it, so a VM snapshot or a revert never sees it half-changed.
+      outcome = await this.holds.hold([volumeId], async () => {
+        crashPoint(`volume.before-backend.${operation}`);
+        const done = await this.perform(driver, state);
+        crashPoint(`volume.after-backend.${operation}`);
+        return done;
+      });
     } catch (error) {
       if (isTransient(error)) {
         this.log.warn(`volume ${volumeId}: ${operation} still failing (${toErrorInfo(error).message}); recovery retries it`);
@@ -77,8 +82,17 @@ export class VolumeEffects {
   private async perform(driver: PrimaryStorageDriver, volume: WorkingVolume): Promise<VolumeCommand> {
     const name = volume.backendName;
     if (volume.status === 'creating') {
+      const source = volume.source ?? null;
+      // From a snapshot: a backend clone, idempotent by name like createVolume, so recovery repeats it safely.
       const created = await withBackendRetry(() =>
-        driver.createVolume({ name, sizeBytes: volume.sizeBytes, thin: volume.provisioning !== 'thick' }),
+        source
+          ? capable(driver, 'clone').cloneFromSnapshot({
+              sourceVolumeName: source.sourceVolumeBackendName,
+              snapshotName: source.snapshotBackendName,
+              name,
+              sizeBytes: volume.sizeBytes,
+            })
+          : driver.createVolume({ name, sizeBytes: volume.sizeBytes, thin: volume.provisioning !== 'thick' }),
       );
       // QoS asked at creation is applied before the volume is called ready.
       if (volume.qos) await withBackendRetry(() => capable(driver, 'qos').setQos(name, volume.qos ?? {}));

@@ -5,7 +5,7 @@ import { isDomainError } from '@strata/kernel';
 import { capable, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner, crashPoint, intervalFromEnv, TOPICS, type CommandMeta } from '@strata/service-kit';
 import { DataSource } from 'typeorm';
-import { DriverRegistry } from '@strata/pool-access';
+import { DriverRegistry, volumeHoldKey } from '@strata/pool-access';
 import { isTransient, toErrorInfo, withBackendRetry } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { copyBlocks } from '../infrastructure/block-copy';
@@ -77,7 +77,8 @@ export class VolumeMigrations implements OnApplicationShutdown {
   private async locked(volumeId: string, meta: CommandMeta): Promise<MigrationOutcome> {
     const connection = this.dataSource.createQueryRunner();
     await connection.connect();
-    const key = `strata-migration:${volumeId}`;
+    // The volume's hold: a snapshot of it (or a VM snapshot holding it) and its migration never overlap.
+    const key = volumeHoldKey(volumeId);
     try {
       const [{ locked }]: { locked: boolean }[] = await connection.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key]);
       // Another process is moving it; its recovery finishes what it cannot.

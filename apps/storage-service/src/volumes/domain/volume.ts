@@ -94,6 +94,31 @@ export interface VolumeFacts {
   readonly inFlight: InFlight | null;
   /** Set while deleting with its snapshots: the whole backend tree goes. */
   readonly deleteTree?: boolean;
+  /** Made from a snapshot: the backend clones it instead of making an empty volume (kept as the volume's lineage). */
+  readonly source?: CloneSource | null;
+}
+
+/** The snapshot a volume is made from, with the backend names the clone is made from. */
+export type CloneSource = NonNullable<VolumeCreationRequested['source']>;
+
+/**
+ * What the handler found of the snapshot a new volume is to be made from; the decider
+ * judges it (checkCloneOrigin, checkSnapshotSource).
+ */
+export interface SnapshotSourceFacts {
+  readonly snapshotId: string;
+  /** The volume the snapshot was taken of. */
+  readonly volumeId: string;
+  /** That volume as its stream says. */
+  readonly volume: VolumeState;
+  /** The pool the request named, if it named one. */
+  readonly requestedPoolId?: string;
+  /** The size asked for, before rounding to the backend's granularity. */
+  readonly requestedBytes: number;
+  /** The source pool's plugin declares clones (and snapshots, to find the snapshot by). */
+  readonly cloneSupported: boolean;
+  /** The snapshot on the backend whose name carries snapshotId; null when there is none. */
+  readonly snapshot: { readonly name: string; readonly sizeBytes: number } | null;
 }
 
 /**
@@ -127,6 +152,8 @@ export type VolumeCommand =
       readonly allocation?: { readonly policy: string; readonly candidates: readonly AllocationVerdict[] } | null;
       /** Record it as allocated; the backend object is made at the first attach. */
       readonly deferred?: boolean;
+      /** Make it from a snapshot: a backend clone on the source volume's pool (poolId must be that pool). */
+      readonly fromSnapshot?: SnapshotSourceFacts | null;
     }
   /** An allocated volume's first attach makes it on the backend first. */
   | { readonly type: 'MaterializeVolume'; readonly volumeId: string }
@@ -284,6 +311,83 @@ export const VolumeErrors = {
     ),
   qosUnsupported: (volumeId: string) =>
     new DomainError('volume.qos_unsupported', ErrorCategory.Validation, `the backend of volume ${volumeId} has no QoS limits`, { volumeId }),
+  treeShared: (volumeId: string, others: readonly string[]) =>
+    new DomainError(
+      'volume.tree_shared',
+      ErrorCategory.IllegalState,
+      `volume ${volumeId} shares its backend tree with other volumes (${others.slice(0, 20).join(', ')}${others.length > 20 ? ', ...' : ''}: a volume made from a snapshot and its source): a native move takes the whole tree, so it would move them too; delete the volumes made from its snapshots (or the one this was made from) first`,
+      { volumeId, others },
+    ),
+  sourceNotFound: (volumeId: string) =>
+    new DomainError('volume.source_not_found', ErrorCategory.NotFound, `volume ${volumeId}, the snapshot's volume, does not exist`, {
+      volumeId,
+      violations: [{ field: 'data.fromSnapshot.volumeId', rule: 'exists', message: `volume ${volumeId} does not exist (or is deleted)` }],
+    }),
+  sourceNotReady: (volumeId: string, status: string) =>
+    new DomainError(
+      'volume.source_not_ready',
+      ErrorCategory.IllegalState,
+      `volume ${volumeId}, the snapshot's volume, is ${status}: a volume is made from its snapshots only while it is ready or attached`,
+      {
+        volumeId,
+        status,
+        violations: [{ field: 'data.fromSnapshot.volumeId', rule: 'readyOrAttached', message: `volume ${volumeId} is ${status}, not ready or attached` }],
+      },
+    ),
+  cloneOtherPool: (poolId: string, sourcePoolId: string) =>
+    new DomainError(
+      'volume.clone_other_pool',
+      ErrorCategory.Validation,
+      `a volume from a snapshot is made on the snapshot's pool (${sourcePoolId}) by a backend clone, not on pool ${poolId}; migrate it afterwards`,
+      {
+        poolId,
+        sourcePoolId,
+        violations: [{ field: 'data.poolId', rule: 'snapshotPool', message: `poolId must be the snapshot's pool ${sourcePoolId}, or left out` }],
+      },
+    ),
+  cloneNotDeferred: () =>
+    new DomainError(
+      'volume.clone_not_deferrable',
+      ErrorCategory.Validation,
+      'a volume from a snapshot is made at once (the snapshot may be gone by the first attach): leave deferCreation out',
+      { violations: [{ field: 'data.deferCreation', rule: 'notWithFromSnapshot', message: 'deferCreation cannot be set with fromSnapshot' }] },
+    ),
+  cloneThick: () =>
+    new DomainError(
+      'volume.clone_thick_unsupported',
+      ErrorCategory.Validation,
+      "a volume from a snapshot is a backend clone, which shares the snapshot's blocks: it is thin; leave provisioning out or set thin",
+      { violations: [{ field: 'data.provisioning', rule: 'thinForClone', message: 'provisioning must be thin with fromSnapshot' }] },
+    ),
+  cloneUnsupported: (poolId: string) =>
+    new DomainError(
+      'volume.clone_unsupported',
+      ErrorCategory.Validation,
+      `the backend of storage pool ${poolId} cannot make a volume from a snapshot (its plugin declares no clones)`,
+      { poolId, violations: [{ field: 'data.fromSnapshot', rule: 'backendClones', message: "the snapshot's backend does not clone" }] },
+    ),
+  snapshotNotFound: (snapshotId: string, volumeId: string) =>
+    new DomainError(
+      'volume.snapshot_not_found',
+      ErrorCategory.NotFound,
+      `volume ${volumeId} has no snapshot ${snapshotId} on its backend`,
+      {
+        snapshotId,
+        volumeId,
+        violations: [{ field: 'data.fromSnapshot.snapshotId', rule: 'exists', message: `no snapshot ${snapshotId} of volume ${volumeId} on the backend` }],
+      },
+    ),
+  smallerThanSnapshot: (sizeBytes: number, snapshotBytes: number) =>
+    new DomainError(
+      'volume.size_below_snapshot',
+      ErrorCategory.Validation,
+      `a volume from a snapshot of ${snapshotBytes} bytes needs at least that many, not ${sizeBytes}`,
+      {
+        sizeBytes,
+        snapshotBytes,
+        violations: [{ field: 'data.sizeBytes', rule: 'atLeastSnapshotSize', message: `sizeBytes must be at least the snapshot's ${snapshotBytes}` }],
+      },
+    ),
 };
 
 /** The volume when its status allows `action` and nothing else is in flight, else the error saying why. */
@@ -298,6 +402,44 @@ export function requireIdle(state: VolumeState, action: string, volumeId: string
   const volume = requireStatus(state, ['ready', 'attached'], action, volumeId);
   if (volume.inFlight) throw VolumeErrors.busy(volume.volumeId, volume.inFlight);
   return volume;
+}
+
+/**
+ * The volume a snapshot was taken of, when a new volume may be made from it there: it
+ * exists, its object is made (ready or attached) and the request names no other pool (a
+ * clone is made in the snapshot's backend, on its pool).
+ */
+export function checkCloneOrigin(facts: Pick<SnapshotSourceFacts, 'volumeId' | 'volume' | 'requestedPoolId'>): PresentVolume {
+  const source = facts.volume;
+  if (source.status === 'absent' || source.status === 'deleted') throw VolumeErrors.sourceNotFound(facts.volumeId);
+  if (source.status !== 'ready' && source.status !== 'attached') throw VolumeErrors.sourceNotReady(facts.volumeId, source.status);
+  if (facts.requestedPoolId !== undefined && facts.requestedPoolId !== source.poolId) {
+    throw VolumeErrors.cloneOtherPool(facts.requestedPoolId, source.poolId);
+  }
+  return source;
+}
+
+/**
+ * Everything that must hold to make a volume from the snapshot, past the origin and the
+ * pool: made at once and thin (a clone shares the snapshot's blocks), a backend that
+ * clones, the snapshot found on it, and a size of at least the snapshot's.
+ */
+export function checkSnapshotSource(facts: SnapshotSourceFacts, options: { readonly provisioning?: 'thin' | 'thick'; readonly deferred?: boolean }): CloneSource {
+  const origin = checkCloneOrigin(facts);
+  if (options.deferred) throw VolumeErrors.cloneNotDeferred();
+  if (options.provisioning === 'thick') throw VolumeErrors.cloneThick();
+  // A backend without clones could still be served by a block copy (an empty volume, then
+  // the snapshot's blocks copied through a data mover, as a copy migration does): that
+  // path would go here. All four backends clone today.
+  if (!facts.cloneSupported) throw VolumeErrors.cloneUnsupported(origin.poolId);
+  if (!facts.snapshot) throw VolumeErrors.snapshotNotFound(facts.snapshotId, facts.volumeId);
+  if (facts.requestedBytes < facts.snapshot.sizeBytes) throw VolumeErrors.smallerThanSnapshot(facts.requestedBytes, facts.snapshot.sizeBytes);
+  return {
+    snapshotId: facts.snapshotId,
+    volumeId: facts.volumeId,
+    sourceVolumeBackendName: origin.backendName,
+    snapshotBackendName: facts.snapshot.name,
+  };
 }
 
 /** An outcome must answer the operation that is in flight, of the kind it reports. */
@@ -320,9 +462,16 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
     switch (command.type) {
       case 'CreateVolume': {
         if (state.status !== 'absent') throw VolumeErrors.alreadyExists(command.volumeId);
+        const from = command.fromSnapshot ?? null;
+        // A clone is made on its source's pool, whatever the request named.
+        if (from) {
+          const origin = checkCloneOrigin(from);
+          if (origin.poolId !== command.poolId) throw VolumeErrors.cloneOtherPool(command.poolId, origin.poolId);
+        }
         if (!command.pool) throw VolumeErrors.poolNotFound(command.poolId);
         if (command.pool.status === 'disabled') throw VolumeErrors.poolDisabled(command.poolId);
         if (command.pool.status === 'maintenance') throw VolumeErrors.poolInMaintenance(command.poolId, 'take new volumes');
+        const source = from ? checkSnapshotSource(from, { provisioning: command.provisioning, deferred: command.deferred }) : null;
         return [
           {
             type: command.deferred ? 'VolumeAllocated' : 'VolumeCreationRequested',
@@ -336,6 +485,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
               provisioning: command.provisioning ?? 'thin',
               qos: command.qos ?? null,
               allocation: command.allocation ?? null,
+              ...(source ? { source } : {}),
             },
           },
         ];
@@ -355,6 +505,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
               provisioning: volume.provisioning,
               qos: volume.qos,
               allocation: null,
+              ...(volume.source ? { source: volume.source } : {}),
             },
           },
         ];
@@ -555,6 +706,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         qos: d.qos ?? null,
         attachments: [],
         inFlight: null,
+        ...(d.source ? { source: d.source } : {}),
       };
     }
     if (event.type === 'VolumeManaged') {

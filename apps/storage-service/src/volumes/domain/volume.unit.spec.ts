@@ -1,5 +1,6 @@
 import { deciderSpec } from '@strata/kernel';
-import { volumeDecider, type VolumeEvent } from './volume';
+import { fold } from '@strata/kernel';
+import { volumeDecider, type SnapshotSourceFacts, type VolumeEvent, type VolumeState } from './volume';
 
 const volumeId = '6f1d8a54-3c1e-4c55-9d35-0e7b7b7f4a11';
 const poolId = '0b5e7b1e-9a4b-4c3e-8f1a-2d6c9e8b7a66';
@@ -211,6 +212,104 @@ describe('volume decider', () => {
       spec.given([{ type: 'VolumeManaged', data: manage }]).when({ type: 'DeleteVolume', volumeId }).then([
         { type: 'VolumeDeletionRequested', data: { volumeId, poolId, backendName: 'vol-orphan' } },
       ]);
+    });
+  });
+
+  describe('CreateVolume from a snapshot', () => {
+    const sourceId = '2c9e4b1a-7d3f-4e8a-9b6c-5f1e0d2a3b4c';
+    const snapshotId = '8e7d6c5b-4a39-4281-b7c6-d5e4f3a2b1c0';
+    const otherPool = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
+    const sourceName = `vol-${sourceId}`;
+    const snapshotName = `snap-${snapshotId}`;
+    const sourceEvents: VolumeEvent[] = [
+      { type: 'VolumeCreationRequested', data: { ...requested.data, volumeId: sourceId, name: 'source', backendName: sourceName } },
+      { type: 'VolumeCreated', data: { volumeId: sourceId, poolId, backendName: sourceName, sizeBytes: 1048576, path: null } },
+    ];
+    const sourceState = (events: readonly VolumeEvent[] = sourceEvents): VolumeState => fold(volumeDecider, events);
+    const facts = (over: Partial<SnapshotSourceFacts> = {}): SnapshotSourceFacts => ({
+      snapshotId,
+      volumeId: sourceId,
+      volume: sourceState(),
+      requestedBytes: 2097152,
+      cloneSupported: true,
+      snapshot: { name: snapshotName, sizeBytes: 1048576 },
+      ...over,
+    });
+    const cloneCommand = (over: Partial<SnapshotSourceFacts> = {}) => ({ ...createCommand, sizeBytes: 2097152, fromSnapshot: facts(over) });
+    const source = { snapshotId, volumeId: sourceId, sourceVolumeBackendName: sourceName, snapshotBackendName: snapshotName };
+
+    it('records the snapshot and the backend names the clone is made from in the intent', () => {
+      spec
+        .given([])
+        .when(cloneCommand())
+        .then([{ type: 'VolumeCreationRequested', data: { ...requested.data, sizeBytes: 2097152, source } }]);
+    });
+    it('keeps the source in the state, for the effect (and recovery) to clone instead of create', () => {
+      const intent: VolumeEvent = { type: 'VolumeCreationRequested', data: { ...requested.data, source } };
+      const state = fold(volumeDecider, [intent]);
+      expect(state).toMatchObject({ status: 'creating', source });
+      expect(fold(volumeDecider, [requested])).not.toHaveProperty('source');
+    });
+    it('takes an attached source and a size equal to the snapshot', () => {
+      const attachedSource = sourceState([
+        ...sourceEvents,
+        { type: 'VolumeAttachRequested', data: { volumeId: sourceId, hostId: '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d', backendHost: 'n1' } },
+        { type: 'VolumeAttached', data: { volumeId: sourceId, hostId: '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d', devicePath: '/dev/x' } },
+      ]);
+      spec
+        .given([])
+        .when({ ...cloneCommand({ volume: attachedSource, requestedBytes: 1048576 }), sizeBytes: 1048576 })
+        .then([{ type: 'VolumeCreationRequested', data: { ...requested.data, source } }]);
+    });
+    it('refuses a source volume that does not exist or is deleted, naming fromSnapshot.volumeId', () => {
+      spec.given([]).when(cloneCommand({ volume: { status: 'absent' } })).thenThrows('volume.source_not_found', new RegExp(sourceId));
+      const deleted = sourceState([
+        ...sourceEvents,
+        { type: 'VolumeDeletionRequested', data: { volumeId: sourceId, poolId, backendName: sourceName } },
+        { type: 'VolumeDeleted', data: { volumeId: sourceId, poolId, sizeBytes: 1048576 } },
+      ]);
+      expect(() => volumeDecider.decide(cloneCommand({ volume: deleted }), { status: 'absent' })).toThrow(
+        expect.objectContaining({ code: 'volume.source_not_found', details: expect.objectContaining({ violations: [expect.objectContaining({ field: 'data.fromSnapshot.volumeId' })] }) }),
+      );
+    });
+    it('refuses a source whose object is not made (creating, error), naming fromSnapshot.volumeId', () => {
+      spec.given([]).when(cloneCommand({ volume: sourceState(sourceEvents.slice(0, 1)) })).thenThrows('volume.source_not_ready', /creating/);
+      expect(() => volumeDecider.decide(cloneCommand({ volume: sourceState(sourceEvents.slice(0, 1)) }), { status: 'absent' })).toThrow(
+        expect.objectContaining({ details: expect.objectContaining({ violations: [expect.objectContaining({ field: 'data.fromSnapshot.volumeId' })] }) }),
+      );
+    });
+    it("refuses another pool than the snapshot's, saying to migrate afterwards", () => {
+      spec.given([]).when(cloneCommand({ requestedPoolId: otherPool })).thenThrows('volume.clone_other_pool', /migrate it afterwards/);
+      spec
+        .given([])
+        .when({ ...cloneCommand(), poolId: otherPool, pool: { poolId: otherPool, status: 'enabled' } })
+        .thenThrows('volume.clone_other_pool', new RegExp(poolId));
+    });
+    it('refuses a snapshot the backend does not have, naming fromSnapshot.snapshotId', () => {
+      expect(() => volumeDecider.decide(cloneCommand({ snapshot: null }), { status: 'absent' })).toThrow(
+        expect.objectContaining({
+          code: 'volume.snapshot_not_found',
+          details: expect.objectContaining({ violations: [expect.objectContaining({ field: 'data.fromSnapshot.snapshotId' })] }),
+        }),
+      );
+    });
+    it("refuses a size below the snapshot's, naming sizeBytes", () => {
+      expect(() => volumeDecider.decide(cloneCommand({ requestedBytes: 1048575 }), { status: 'absent' })).toThrow(
+        expect.objectContaining({
+          code: 'volume.size_below_snapshot',
+          details: expect.objectContaining({ violations: [expect.objectContaining({ field: 'data.sizeBytes' })] }),
+        }),
+      );
+    });
+    it('refuses a backend that does not clone', () => {
+      spec.given([]).when(cloneCommand({ cloneSupported: false })).thenThrows('volume.clone_unsupported', new RegExp(poolId));
+    });
+    it('refuses a deferred or thick clone', () => {
+      spec.given([]).when({ ...cloneCommand(), deferred: true }).thenThrows('volume.clone_not_deferrable');
+      spec.given([]).when({ ...cloneCommand(), provisioning: 'thick' as const }).thenThrows('volume.clone_thick_unsupported');
+    });
+    it("refuses the source's pool when disabled, as for any new volume", () => {
+      spec.given([]).when({ ...cloneCommand(), pool: { poolId, status: 'disabled' } }).thenThrows('pool.disabled');
     });
   });
 });
