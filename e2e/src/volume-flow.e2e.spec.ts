@@ -204,5 +204,9 @@ describe('first volume flow, end to end', () => {
     const deleted = await http('DELETE', `/volumes/${volume.id}?deleteSnapshots=true`);
     expect((await jobDone(deleted.body.jobId)).status).toBe('succeeded');
     await expect(stat(volume.path)).rejects.toMatchObject({ code: 'ENOENT' });
+    // The snapshot service hears of the deletion and records the snapshot gone with it.
+    await eventually('the snapshot deleted with its volume', async () =>
+      (await http('GET', `/snapshots/${snapshot.snapshotId}`)).body?.status === 'deleted' ? true : undefined,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { SnapshotBackupSettings } from './settings/application/snapshot-backup-s
 import { SnapshotBackends } from './snapshots/application/snapshot-backends';
 import { SnapshotEffects } from './snapshots/application/snapshot-effects';
 import { SnapshotRecovery } from './snapshots/application/snapshot-recovery';
+import { SnapshotsOfDeletedVolumes } from './snapshots/application/snapshots-of-deleted-volumes';
 import { CreateSnapshotHandler, DeleteSnapshotHandler, RevertToSnapshotHandler, SnapshotCommandRunner } from './snapshots/application/snapshot.handlers';
 import { StorageViewConsumer } from './storage-view/application/storage-view.consumer';
 import { StorageView1764300000000 } from './storage-view/infrastructure/1764300000000-storage-view.migration';
@@ -46,6 +47,7 @@ import {
     SnapshotBackends,
     SnapshotEffects,
     SnapshotRecovery,
+    SnapshotsOfDeletedVolumes,
     SnapshotCommandRunner,
     CreateSnapshotHandler,
     DeleteSnapshotHandler,

@@ -96,6 +96,8 @@ export type SnapshotCommand =
   | { readonly type: 'RecordSnapshotCreationFailed'; readonly error: ErrorInfo }
   | { readonly type: 'DeleteSnapshot'; readonly snapshotId: string }
   | { readonly type: 'RecordSnapshotDeleted' }
+  /** Its volume was deleted with its snapshots (DeleteVolume with deleteSnapshots): the backend object is gone. */
+  | { readonly type: 'RecordDeletedWithVolume' }
   | { readonly type: 'RecordSnapshotDeletionFailed'; readonly error: ErrorInfo }
   | {
       readonly type: 'RevertToSnapshot';
@@ -173,6 +175,10 @@ export const snapshotDecider: Decider<SnapshotState, SnapshotCommand, SnapshotEv
         if (state.status === 'deleting') throw SnapshotErrors.deletionInProgress(state.snapshotId);
         const s = requireStatus(state, ['ready', 'error'], 'delete it', command.snapshotId);
         return [{ type: 'SnapshotDeletionRequested', data: { snapshotId: s.snapshotId, volumeId: s.volumeId } }];
+      }
+      case 'RecordDeletedWithVolume': {
+        const s = requireStatus(state, ['creating', 'ready', 'error', 'reverting', 'deleting'], 'record its deletion with the volume');
+        return [{ type: 'SnapshotDeleted', data: { snapshotId: s.snapshotId, volumeId: s.volumeId } }];
       }
       case 'RecordSnapshotDeleted': {
         const s = requireStatus(state, ['deleting'], 'record a deletion');

@@ -192,3 +192,12 @@ describe('snapshot decider', () => {
     });
   });
 });
+
+describe('snapshot decider: its volume deleted with its snapshots', () => {
+  it('records the snapshot deleted from any live state, once', () => {
+    spec.given([requested, created]).when({ type: 'RecordDeletedWithVolume' }).then([deleted]);
+    spec.given([requested, creationFailed]).when({ type: 'RecordDeletedWithVolume' }).then([deleted]);
+    spec.given([requested, created, deletionRequested]).when({ type: 'RecordDeletedWithVolume' }).then([deleted]);
+    spec.given([requested, created, deleted]).when({ type: 'RecordDeletedWithVolume' }).thenThrows('snapshot.illegal_state');
+  });
+});

@@ -6,6 +6,7 @@ import { Clock, MESSAGE_BUS, TOPICS } from '@strata/service-kit';
 import { STORAGE_VIEW_CONSUMER } from '../../snapshot.constants';
 import { missingFields, projectPool, projectVolume, viewTargetOf, type PoolViewEvent, type VolumeViewEvent } from '../domain/storage-view';
 import { StorageViewStore } from '../infrastructure/storage-view.store';
+import { SnapshotsOfDeletedVolumes } from '../../snapshots/application/snapshots-of-deleted-volumes';
 
 type Read = { readonly ok: true; readonly envelope: Envelope<string, Record<string, unknown>> } | { readonly ok: false; readonly reason: string };
 
@@ -27,6 +28,7 @@ export class StorageViewConsumer implements OnApplicationBootstrap, OnModuleDest
     private readonly store: PgEventStore,
     private readonly view: StorageViewStore,
     private readonly clock: Clock,
+    private readonly deletedVolumes: SnapshotsOfDeletedVolumes,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,7 +50,15 @@ export class StorageViewConsumer implements OnApplicationBootstrap, OnModuleDest
   async receive(message: IncomingMessage): Promise<void> {
     const read = readEvent(message);
     if (!read.ok) return this.deadLetter(message, read.reason);
-    await this.apply(read.envelope);
+    const applied = await this.apply(read.envelope);
+    if (applied && read.envelope.type === 'VolumeDeleted') {
+      const { envelope } = read;
+      await this.deletedVolumes.sweep(envelope.data.volumeId as string, {
+        causationId: envelope.messageId,
+        correlationId: envelope.correlationId,
+        tenant: envelope.tenant,
+      });
+    }
   }
 
   /** False when nothing was applied: an event the view ignores, or one already applied. */
