@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ErrorView } from '../../http/error.view';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { ReadEndpoint } from '../../http/endpoint-decorators';
 import { GetPluginQuery } from '../application/get-plugin.query';
 import { ListPluginsQuery } from '../application/list-plugins.query';
 import { PluginList, PluginView, toPluginView } from './plugin.view';
@@ -14,17 +14,14 @@ export class PluginsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The registered storage backends and the settings a pool of each takes' })
-  @ApiOkResponse({ type: PluginList })
+  @ReadEndpoint({ summary: 'The registered storage backends and the settings a pool of each takes', ok: PluginList })
   list(): PluginList {
     return { items: this.listPlugins.execute().map(toPluginView) };
   }
 
   @Get(':name')
-  @ApiOperation({ summary: 'One registered backend' })
+  @ReadEndpoint({ summary: 'One registered backend', ok: PluginView, notFound: 'plugin.not_found' })
   @ApiParam({ name: 'name', example: 'storpool' })
-  @ApiOkResponse({ type: PluginView })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'plugin.not_found' })
   get(@Param('name') name: string): PluginView {
     return toPluginView(this.getPlugin.execute(name));
   }

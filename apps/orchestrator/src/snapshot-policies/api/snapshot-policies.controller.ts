@@ -1,19 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { SnapshotPolicyAccepted } from '../../commands/api/accepted.view';
 import { EventHistoryView, toEventHistory } from '../../history/api/event.view';
 import { AggregateHistoryQuery } from '../../history/application/aggregate-history.query';
 import { mapPage } from '../../http/cursor';
+import { CommandEndpoint, ReadEndpoint } from '../../http/endpoint-decorators';
 import { ErrorView } from '../../http/error.view';
 import { pageRequestOf } from '../../http/list-params';
 import { QueryPipe } from '../../http/query-pipe';
@@ -40,8 +31,7 @@ export class SnapshotPoliciesController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List snapshot policies in the order they were created; deleted ones only with status=deleted' })
-  @ApiOkResponse({ type: SnapshotPolicyPage })
+  @ReadEndpoint({ summary: 'List snapshot policies in the order they were created; deleted ones only with status=deleted', ok: SnapshotPolicyPage })
   async list(
     @Query(new QueryPipe(ListSnapshotPoliciesParams)) params: ListSnapshotPoliciesParams,
     @Ctx() context: RequestContext,
@@ -51,28 +41,29 @@ export class SnapshotPoliciesController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: SnapshotPolicyView })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot_policy.not_found' })
+  @ReadEndpoint({ ok: SnapshotPolicyView, notFound: 'snapshot_policy.not_found' })
   async get(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<SnapshotPolicyView> {
     return toSnapshotPolicyView(await this.policies.visible(id, context));
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: "The policy's event history (created, runs taken, deleted), in stream order" })
-  @ApiOkResponse({ type: EventHistoryView })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot_policy.not_found' })
+  @ReadEndpoint({
+    summary: "The policy's event history (created, runs taken, deleted), in stream order",
+    ok: EventHistoryView,
+    notFound: 'snapshot_policy.not_found',
+  })
   async events(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<EventHistoryView> {
     await this.policies.visible(id, context);
     return toEventHistory(await this.history.execute(id));
   }
 
   @Delete(':id')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Stop a snapshot policy (DeleteSnapshotPolicy command); the snapshots it took stay' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiAcceptedResponse({ type: SnapshotPolicyAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot_policy.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'snapshot_policy.already_deleted' })
+  @CommandEndpoint({
+    summary: 'Stop a snapshot policy (DeleteSnapshotPolicy command); the snapshots it took stay',
+    accepted: SnapshotPolicyAccepted,
+    notFound: 'snapshot_policy.not_found',
+    conflict: 'snapshot_policy.already_deleted',
+  })
   delete(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<SnapshotPolicyAccepted> {
     return this.policyCommands.delete(id, context);
   }
@@ -91,21 +82,23 @@ export class VolumeSnapshotPoliciesController {
   ) {}
 
   @Post(':id/snapshot-policies')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Take snapshots of the volume on a schedule, keeping the newest `retention` (CreateSnapshotPolicy command)' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: CreateSnapshotPolicyRequest })
-  @ApiAcceptedResponse({ type: SnapshotPolicyAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  @CommandEndpoint({
+    summary: 'Take snapshots of the volume on a schedule, keeping the newest `retention` (CreateSnapshotPolicy command)',
+    accepted: SnapshotPolicyAccepted,
+    body: { type: CreateSnapshotPolicyRequest },
+    notFound: 'volume.not_found',
+    conflict: 'volume.already_deleted',
+  })
   create(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<SnapshotPolicyAccepted> {
     return this.policyCommands.create(id, body, context);
   }
 
   @Get(':id/snapshot-policies')
-  @ApiOperation({ summary: "The volume's snapshot policies in the order they were created; deleted ones only with status=deleted" })
-  @ApiOkResponse({ type: SnapshotPolicyPage })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
+  @ReadEndpoint({
+    summary: "The volume's snapshot policies in the order they were created; deleted ones only with status=deleted",
+    ok: SnapshotPolicyPage,
+    notFound: 'volume.not_found',
+  })
   async list(
     @Param('id', UuidParamPipe) id: string,
     @Query(new QueryPipe(ListVolumeSnapshotPoliciesParams)) params: ListVolumeSnapshotPoliciesParams,

@@ -1,19 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { SnapshotAccepted, VolumeAccepted } from '../../commands/api/accepted.view';
 import { EventHistoryView, toEventHistory } from '../../history/api/event.view';
 import { AggregateHistoryQuery } from '../../history/application/aggregate-history.query';
 import { mapPage } from '../../http/cursor';
+import { CommandEndpoint, ReadEndpoint } from '../../http/endpoint-decorators';
 import { ErrorView } from '../../http/error.view';
 import { pageRequestOf } from '../../http/list-params';
 import { QueryPipe } from '../../http/query-pipe';
@@ -40,59 +31,55 @@ export class SnapshotsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List volume snapshots in the order they were requested; deleted ones only with status=deleted' })
-  @ApiOkResponse({ type: SnapshotPage })
+  @ReadEndpoint({ summary: 'List volume snapshots in the order they were requested; deleted ones only with status=deleted', ok: SnapshotPage })
   async list(@Query(new QueryPipe(ListSnapshotsParams)) params: ListSnapshotsParams, @Ctx() context: RequestContext): Promise<SnapshotPage> {
     const { volumeId, status } = params;
     return mapPage(await this.listSnapshots.execute({ volumeId, status }, pageRequestOf(params), context), toSnapshotView);
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: SnapshotView })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot.not_found' })
+  @ReadEndpoint({ ok: SnapshotView, notFound: 'snapshot.not_found' })
   async get(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<SnapshotView> {
     return toSnapshotView(await this.snapshots.visible(id, context));
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: "The snapshot's event history, in stream order" })
-  @ApiOkResponse({ type: EventHistoryView })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot.not_found' })
+  @ReadEndpoint({ summary: "The snapshot's event history, in stream order", ok: EventHistoryView, notFound: 'snapshot.not_found' })
   async events(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<EventHistoryView> {
     await this.snapshots.visible(id, context);
     return toEventHistory(await this.history.execute(id));
   }
 
   @Delete(':id')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Delete a snapshot from primary storage (DeleteSnapshot command)' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiAcceptedResponse({ type: SnapshotAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'snapshot.already_deleted' })
+  @CommandEndpoint({
+    summary: 'Delete a snapshot from primary storage (DeleteSnapshot command)',
+    accepted: SnapshotAccepted,
+    notFound: 'snapshot.not_found',
+    conflict: 'snapshot.already_deleted',
+  })
   delete(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<SnapshotAccepted> {
     return this.snapshotCommands.delete(id, context);
   }
 
   @Post(':id/revert')
-  @HttpCode(202)
-  @ApiOperation({ summary: "Put the snapshot's content back into its volume (RevertToSnapshot command); the volume must be detached" })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiAcceptedResponse({ type: SnapshotAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'snapshot.already_deleted' })
+  @CommandEndpoint({
+    summary: "Put the snapshot's content back into its volume (RevertToSnapshot command); the volume must be detached",
+    accepted: SnapshotAccepted,
+    notFound: 'snapshot.not_found',
+    conflict: 'snapshot.already_deleted',
+  })
   revert(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<SnapshotAccepted> {
     return this.snapshotCommands.revert(id, body, context);
   }
 
   @Post(':id/volumes')
-  @HttpCode(202)
-  @ApiOperation({ summary: "Make a new volume from the snapshot, a clone on the snapshot's pool (CreateVolume command with fromSnapshot)" })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: CreateVolumeFromSnapshotRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted, description: 'volumeId is the id the new volume will have' })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'snapshot.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'snapshot.not_ready, snapshot.already_deleted' })
+  @CommandEndpoint({
+    summary: "Make a new volume from the snapshot, a clone on the snapshot's pool (CreateVolume command with fromSnapshot)",
+    accepted: { type: VolumeAccepted, description: 'volumeId is the id the new volume will have' },
+    body: { type: CreateVolumeFromSnapshotRequest },
+    notFound: 'snapshot.not_found',
+    conflict: 'snapshot.not_ready, snapshot.already_deleted',
+  })
   createVolume(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.snapshotCommands.createVolume(id, body, context);
   }
@@ -111,33 +98,35 @@ export class VolumeSnapshotsController {
   ) {}
 
   @Post(':id/snapshots')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Take a snapshot of the volume on its primary storage (CreateSnapshot command)' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: CreateSnapshotRequest })
-  @ApiAcceptedResponse({ type: SnapshotAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  @CommandEndpoint({
+    summary: 'Take a snapshot of the volume on its primary storage (CreateSnapshot command)',
+    accepted: SnapshotAccepted,
+    body: { type: CreateSnapshotRequest },
+    notFound: 'volume.not_found',
+    conflict: 'volume.already_deleted',
+  })
   create(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<SnapshotAccepted> {
     return this.snapshotCommands.create(id, body, context);
   }
 
   @Put(':id/snapshot-backup')
-  @HttpCode(202)
-  @ApiOperation({ summary: "Whether the volume's snapshots are also backed up (SetSnapshotBackup command)" })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: SetSnapshotBackupRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  @CommandEndpoint({
+    summary: "Whether the volume's snapshots are also backed up (SetSnapshotBackup command)",
+    accepted: VolumeAccepted,
+    body: { type: SetSnapshotBackupRequest },
+    notFound: 'volume.not_found',
+    conflict: 'volume.already_deleted',
+  })
   setSnapshotBackup(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.snapshotCommands.setSnapshotBackup(id, body, context);
   }
 
   @Get(':id/snapshots')
-  @ApiOperation({ summary: "The volume's snapshots in the order they were requested; deleted ones only with status=deleted" })
-  @ApiOkResponse({ type: SnapshotPage })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
+  @ReadEndpoint({
+    summary: "The volume's snapshots in the order they were requested; deleted ones only with status=deleted",
+    ok: SnapshotPage,
+    notFound: 'volume.not_found',
+  })
   async list(
     @Param('id', UuidParamPipe) id: string,
     @Query(new QueryPipe(ListVolumeSnapshotsParams)) params: ListVolumeSnapshotsParams,

@@ -1,15 +1,7 @@
-import { ApiExceptionFilter } from '../../http/api-exception.filter';
-import { QueryPipe } from '../../http/query-pipe';
+import { queryViolations } from '../../http/query-violations.spec';
 import { ListVmSnapshotsParams } from './list-vm-snapshots.params';
 
-function violations(query: unknown): string[][] {
-  try {
-    new QueryPipe(ListVmSnapshotsParams).transform(query);
-    return [];
-  } catch (error) {
-    return (new ApiExceptionFilter().toBody(error).violations ?? []).map((v) => [v.field, v.rule]);
-  }
-}
+const violations = (query: unknown) => queryViolations(ListVmSnapshotsParams, query);
 
 describe('VM snapshot list query', () => {
   it('GET /vm-snapshots filters by vmId and status, with the page parameters', () => {

@@ -1,21 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { VolumeAccepted } from '../../commands/api/accepted.view';
 import { mapPage } from '../../http/cursor';
+import { CommandEndpoint, ReadEndpoint } from '../../http/endpoint-decorators';
 import { ErrorView } from '../../http/error.view';
 import { pageRequestOf } from '../../http/list-params';
-import { OperatorOnlyGuard } from '../../http/operator-only.guard';
 import { QueryPipe } from '../../http/query-pipe';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { UuidParamPipe } from '../../http/uuid-param.pipe';
@@ -57,35 +46,30 @@ export class VolumesController {
   ) {}
 
   @Post()
-  @HttpCode(202)
-  @ApiOperation({
-    summary:
-      'Create a DATA (or empty ROOT) volume (CreateVolume command): on the pool named by poolId, or on one allocation picks in zoneId',
+  @CommandEndpoint({
+    summary: 'Create a DATA (or empty ROOT) volume (CreateVolume command): on the pool named by poolId, or on one allocation picks in zoneId',
+    accepted: VolumeAccepted,
+    body: { type: CreateVolumeRequest },
+    badRequest: 'request.invalid: the command rules; poolId or zoneId is required',
   })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: CreateVolumeRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'request.invalid: the command rules; poolId or zoneId is required' })
   create(@Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.createVolume.execute(body, context);
   }
 
   @Post('manage')
-  @HttpCode(202)
-  @UseGuards(OperatorOnlyGuard)
-  @ApiOperation({ summary: 'Adopt an orphan on a pool as a new volume (ManageVolume command); operators only' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: ManageVolumeRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiForbiddenResponse({ type: ErrorView, description: 'auth.operator_only: the request carried X-Tenant' })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'pool.not_found' })
+  @CommandEndpoint({
+    summary: 'Adopt an orphan on a pool as a new volume (ManageVolume command); operators only',
+    accepted: VolumeAccepted,
+    body: { type: ManageVolumeRequest },
+    operatorOnly: true,
+    notFound: 'pool.not_found',
+  })
   manage(@Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.manageVolume.execute(body, context);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List volumes in creation order; deleted ones only with status=deleted' })
-  @ApiOkResponse({ type: VolumePage })
+  @ReadEndpoint({ summary: 'List volumes in creation order; deleted ones only with status=deleted', ok: VolumePage })
   async list(@Query(new QueryPipe(ListVolumesParams)) params: ListVolumesParams, @Ctx() context: RequestContext): Promise<VolumePage> {
     const { poolId, status, name, tenant } = params;
     const page = await this.listVolumes.execute({ poolId, status, name, tenant }, pageRequestOf(params), context);
@@ -93,32 +77,27 @@ export class VolumesController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: VolumeView })
-  @ApiNotFoundResponse({ type: ErrorView })
+  @ReadEndpoint({ ok: VolumeView, notFound: true })
   async get(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<VolumeView> {
     return toVolumeView(await this.volumes.visible(id, context));
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: "The volume's event history, in stream order" })
-  @ApiOkResponse({ type: EventHistoryView })
-  @ApiNotFoundResponse({ type: ErrorView })
+  @ReadEndpoint({ summary: "The volume's event history, in stream order", ok: EventHistoryView, notFound: true })
   async events(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<EventHistoryView> {
     await this.volumes.visible(id, context);
     return toEventHistory(await this.history.execute(id));
   }
 
   @Delete(':id')
-  @HttpCode(202)
-  @ApiOperation({
+  @CommandEndpoint({
     summary:
       'Delete a volume (DeleteVolume command). A volume with snapshots is refused (the job fails with volume.has_snapshots, ' +
       'error.details.snapshots listing them) unless deleteSnapshots=true',
+    accepted: VolumeAccepted,
+    notFound: true,
+    conflict: 'volume.already_deleted',
   })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiNotFoundResponse({ type: ErrorView })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
   delete(
     @Param('id', UuidParamPipe) id: string,
     @Query(new QueryPipe(DeleteVolumeParams)) params: DeleteVolumeParams,
@@ -128,70 +107,64 @@ export class VolumesController {
   }
 
   @Post(':id/resize')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Grow a volume, or shrink it with allowShrink where the backend can (ResizeVolume command)' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: ResizeVolumeRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  @CommandEndpoint({
+    summary: 'Grow a volume, or shrink it with allowShrink where the backend can (ResizeVolume command)',
+    accepted: VolumeAccepted,
+    body: { type: ResizeVolumeRequest },
+    notFound: 'volume.not_found',
+    conflict: 'volume.already_deleted',
+  })
   resize(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.changeVolume.resize(id, body, context);
   }
 
   @Post(':id/attach')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Give a registered host access to the volume (AttachVolume command)' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: VolumeHostRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found, or host.not_found (unknown or deregistered)' })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  @CommandEndpoint({
+    summary: 'Give a registered host access to the volume (AttachVolume command)',
+    accepted: VolumeAccepted,
+    body: { type: VolumeHostRequest },
+    notFound: 'volume.not_found, or host.not_found (unknown or deregistered)',
+    conflict: 'volume.already_deleted',
+  })
   attach(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.changeVolume.attach(id, body, context);
   }
 
   @Post(':id/detach')
-  @HttpCode(202)
-  @ApiOperation({ summary: "Revoke a host's access to the volume (DetachVolume command)" })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: VolumeHostRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found, or host.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  @CommandEndpoint({
+    summary: "Revoke a host's access to the volume (DetachVolume command)",
+    accepted: VolumeAccepted,
+    body: { type: VolumeHostRequest },
+    notFound: 'volume.not_found, or host.not_found',
+    conflict: 'volume.already_deleted',
+  })
   detach(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.changeVolume.detach(id, body, context);
   }
 
   @Put(':id/qos')
-  @HttpCode(202)
-  @ApiOperation({ summary: "Replace the volume's QoS limits (ChangeVolumeQos command): a limit left out or null is removed" })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: VolumeQosRequest })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'volume.not_found' })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
+  @CommandEndpoint({
+    summary: "Replace the volume's QoS limits (ChangeVolumeQos command): a limit left out or null is removed",
+    accepted: VolumeAccepted,
+    body: { type: VolumeQosRequest },
+    notFound: 'volume.not_found',
+    conflict: 'volume.already_deleted',
+  })
   changeQos(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.changeVolume.changeQos(id, body, context);
   }
 
   @Post(':id/migrate')
-  @HttpCode(202)
-  @UseGuards(OperatorOnlyGuard)
-  @ApiOperation({
+  @CommandEndpoint({
     summary:
       'Move a volume to another pool (MigrateVolume command): natively where both pools are on one backend cluster that can, ' +
       'else by block copy through a data-mover host; operators only',
+    accepted: VolumeAccepted,
+    body: { type: MigrateVolumeRequest, required: false },
+    operatorOnly: true,
+    notFound: 'volume.not_found, pool.not_found (destinationPoolId unknown or deleted), host.not_found (dataMoverHostId unknown or deregistered)',
+    conflict: 'volume.already_deleted',
   })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false })
-  @ApiBody({ type: MigrateVolumeRequest, required: false })
-  @ApiAcceptedResponse({ type: VolumeAccepted })
-  @ApiForbiddenResponse({ type: ErrorView, description: 'auth.operator_only: the request carried X-Tenant' })
-  @ApiNotFoundResponse({
-    type: ErrorView,
-    description: 'volume.not_found, pool.not_found (destinationPoolId unknown or deleted), host.not_found (dataMoverHostId unknown or deregistered)',
-  })
-  @ApiConflictResponse({ type: ErrorView, description: 'volume.already_deleted' })
   migrate(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<VolumeAccepted> {
     return this.migrateVolume.execute(id, body, context);
   }
