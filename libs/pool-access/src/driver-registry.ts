@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { findPlugin } from '@strata/backends';
 import { createDriverFromConfig, type BackendPlugin, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { DomainError, ErrorCategory } from '@strata/kernel';
-import { SERVICE_CONFIG, type ServiceConfig } from '@strata/service-kit';
+import { MetricsRegistry, SERVICE_CONFIG, type ServiceConfig } from '@strata/service-kit';
 import { PoolSecrets } from './pool-secrets';
+import { timedDriver } from './timed-driver';
 
 export interface PoolBackendRef {
   readonly poolId: string;
@@ -21,7 +22,10 @@ export function pluginOrReject(name: string): BackendPlugin {
   return plugin;
 }
 
-/** One connected driver per pool, made on first use and closed on shutdown. */
+/**
+ * One connected driver per pool, made on first use and closed on shutdown. With metrics
+ * (PlatformModule provides them) every driver it hands out times its calls by plugin.
+ */
 @Injectable()
 export class DriverRegistry implements OnApplicationShutdown {
   private readonly log = new Logger(DriverRegistry.name);
@@ -30,11 +34,13 @@ export class DriverRegistry implements OnApplicationShutdown {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     private readonly secrets: PoolSecrets,
+    @Optional() private readonly metrics?: MetricsRegistry,
   ) {}
 
   /** A driver for a pool that is not stored yet: used to check a new pool's configuration. */
   async probe(plugin: BackendPlugin, rawConfig: unknown): Promise<PrimaryStorageDriver> {
-    const driver = createDriverFromConfig(plugin, rawConfig, { installationId: this.config.installationId });
+    const created = createDriverFromConfig(plugin, rawConfig, { installationId: this.config.installationId });
+    const driver = this.metrics ? timedDriver(created, plugin.manifest.name, this.metrics) : created;
     await driver.connect();
     return driver;
   }

@@ -1,9 +1,10 @@
-import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { isDomainError, type FieldViolation } from '@strata/kernel';
 import { decodeMessage, ENVELOPE_SCHEMA_VERSION, type CommandRejected, type Envelope, type Validation } from '@strata/contracts';
 import { ConcurrencyError, DuplicateMessageError, type OutboxRelay, type PgEventStore } from '@strata/event-store';
 import { deadLetter, type IncomingMessage, type MessageBus, type Subscription } from '@strata/messaging';
 import type { Clock, IdGenerator } from './clock';
+import { MetricsRegistry, type CommandOutcome } from './metrics';
 
 export interface CommandIntakeOptions<C extends Envelope> {
   readonly consumerGroup: string;
@@ -23,6 +24,14 @@ export interface IntakeDeps {
   readonly relay: OutboxRelay;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Where commands are counted and timed; without it nothing is recorded. */
+  readonly metrics?: MetricsRegistry;
+}
+
+/** What the intake learned of a message, for its metrics. */
+interface Seen {
+  type: string;
+  outcome: CommandOutcome;
 }
 
 /**
@@ -56,6 +65,19 @@ export class CommandIntake<C extends Envelope> {
   }
 
   async receive(message: IncomingMessage): Promise<void> {
+    const started = process.hrtime.bigint();
+    const seen: Seen = { type: 'unknown', outcome: 'failed' };
+    try {
+      seen.outcome = await this.process(message, seen);
+    } finally {
+      // Dead letters have no readable type and no handling worth timing.
+      const seconds = seen.outcome === 'dead_lettered' ? undefined : Number(process.hrtime.bigint() - started) / 1e9;
+      this.deps.metrics?.recordCommand(seen.type, seen.outcome, seconds);
+    }
+  }
+
+  /** How the command ended; `seen.type` gets its type as a bounded label. Throws when it must be redelivered. */
+  private async process(message: IncomingMessage, seen: Seen): Promise<CommandOutcome> {
     const decoded = decodeMessage(message.value);
     if (!decoded.ok) {
       this.log.warn(`dead-lettering ${message.topic}[${message.partition}]@${message.offset}: ${decoded.reason}`);
@@ -68,29 +90,32 @@ export class CommandIntake<C extends Envelope> {
           this.deps.clock.now().toISOString(),
         ),
       ]);
-      return;
+      return 'dead_lettered';
     }
     const envelope = decoded.envelope;
-    if (await this.deps.store.isHandled(this.options.consumerGroup, envelope.messageId)) return;
-
     const validation = this.options.validate(envelope);
+    // Only a valid command's type becomes a label: anything else would let senders mint series.
+    seen.type = validation.ok ? validation.command.type : 'invalid';
+    if (await this.deps.store.isHandled(this.options.consumerGroup, envelope.messageId)) return 'duplicate';
+
     if (!validation.ok) {
       await this.reject(envelope, {
         code: 'command.invalid',
         category: 'validation',
         message: validation.violations.map((v) => `${v.field}: ${v.message}`).join('; '),
       }, validation.violations);
-      return;
+      return 'rejected';
     }
     try {
       await this.options.handle(validation.command);
+      return 'handled';
     } catch (error) {
-      if (error instanceof DuplicateMessageError) return;
+      if (error instanceof DuplicateMessageError) return 'duplicate';
       if (isDomainError(error) && !(error instanceof ConcurrencyError)) {
         const { violations: found, ...details } = error.details as { violations?: FieldViolation[] };
         const violations = Array.isArray(found) ? found : [];
         await this.reject(envelope, { code: error.code, category: error.category, message: error.message }, violations, details);
-        return;
+        return 'rejected';
       }
       throw error;
     } finally {
@@ -150,6 +175,8 @@ export class CommandIntake<C extends Envelope> {
  */
 export abstract class ServiceCommandIntake<C extends Envelope> implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private intake?: CommandIntake<C>;
+  /** Property-injected so the services' constructors need not change; absent outside PlatformModule. */
+  @Optional() @Inject(MetricsRegistry) protected readonly metrics?: MetricsRegistry;
 
   protected constructor(
     private readonly deps: IntakeDeps,
@@ -160,7 +187,8 @@ export abstract class ServiceCommandIntake<C extends Envelope> implements OnAppl
   protected abstract dispatch(command: C): Promise<void>;
 
   async onApplicationBootstrap(): Promise<void> {
-    this.intake = new CommandIntake<C>(this.deps, { ...this.options, handle: (command) => this.dispatch(command) });
+    const deps = this.deps.metrics || !this.metrics ? this.deps : { ...this.deps, metrics: this.metrics };
+    this.intake = new CommandIntake<C>(deps, { ...this.options, handle: (command) => this.dispatch(command) });
     await this.intake.start();
   }
 

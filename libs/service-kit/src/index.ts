@@ -2,6 +2,7 @@ export * from './config';
 export * from './clock';
 export * from './tokens';
 export * from './health.controller';
+export * from './metrics';
 export * from './platform.module';
 export * from './command-intake';
 export * from './bootstrap';

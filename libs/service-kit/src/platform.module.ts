@@ -21,6 +21,7 @@ import { AggregateRunner } from './aggregate-runner';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock';
 import { loadServiceConfig, type ServiceConfig } from './config';
 import { HealthController } from './health.controller';
+import { MetricsController, MetricsRegistry } from './metrics';
 import { MESSAGE_BUS, SERVICE_CONFIG, TOPICS } from './tokens';
 
 export interface PlatformOptions {
@@ -63,7 +64,8 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 
 /**
  * The infrastructure every service shares: configuration, its PostgreSQL schema with the
- * event store, the Kafka bus, the outbox relay, the clock and id source, and /health.
+ * event store, the Kafka bus, the outbox relay, the clock and id source, /health and
+ * /metrics (Prometheus, one registry per app).
  */
 @Module({})
 export class PlatformModule {
@@ -71,7 +73,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(options.serviceName, options.defaultPort) },
         {
@@ -119,6 +121,15 @@ export class PlatformModule {
             ),
         },
         {
+          provide: MetricsRegistry,
+          inject: [SERVICE_CONFIG, DataSource],
+          useFactory: (config: ServiceConfig, ds: DataSource) => {
+            const metrics = new MetricsRegistry(config.serviceName);
+            metrics.trackOutbox(ds, options.schema);
+            return metrics;
+          },
+        },
+        {
           provide: PgEventStore,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new PgEventStore(ds, options.schema),
@@ -138,7 +149,18 @@ export class PlatformModule {
         AggregateRunner,
         PlatformLifecycle,
       ],
-      exports: [SERVICE_CONFIG, TOPICS, MESSAGE_BUS, DataSource, PgEventStore, OutboxRelay, Clock, IdGenerator, AggregateRunner],
+      exports: [
+        SERVICE_CONFIG,
+        TOPICS,
+        MESSAGE_BUS,
+        DataSource,
+        PgEventStore,
+        OutboxRelay,
+        Clock,
+        IdGenerator,
+        AggregateRunner,
+        MetricsRegistry,
+      ],
     };
   }
 }
