@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { fold, type Decider } from '@strata/kernel';
-import { ENVELOPE_SCHEMA_VERSION } from '@strata/contracts';
+import { ENVELOPE_SCHEMA_VERSION, type Envelope } from '@strata/contracts';
 import type { EntityManager } from 'typeorm';
 import { ConcurrencyError, OutboxRelay, PgEventStore, type AppendOptions } from '@strata/event-store';
 import { Clock, IdGenerator } from './clock';
@@ -12,6 +12,11 @@ export interface CommandMeta {
   readonly causationId: string;
   readonly correlationId: string;
   readonly tenant: string | null;
+}
+
+/** The metadata of the events a command causes: the command is their cause (and its job). */
+export function commandMeta(command: Envelope): CommandMeta {
+  return { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
 }
 
 export interface ExecuteOptions extends AppendOptions {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { CreateSnapshotPolicyData, DeleteSnapshotPolicyData, Envelope, Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { fold, isDomainError, uuidFromName } from '@strata/kernel';
-import { AggregateRunner, Clock, intervalFromEnv, Periodic, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
 import { DataSource } from 'typeorm';
 import { CONSUMER_GROUP, SCHEMA } from '../../snapshot.constants';
 import { CreateSnapshotHandler, DeleteSnapshotHandler } from '../../snapshots/application/snapshot.handlers';
@@ -18,8 +18,6 @@ const TICK_MS = intervalFromEnv('STRATA_POLICY_TICK_MS', 30_000, 100);
 const KEPT = new Set(['creating', 'ready', 'reverting']);
 
 type ActivePolicy = Exclude<PolicyState, { status: 'absent' }> & { readonly status: 'active' };
-
-const metaOf = (command: Envelope): CommandMeta => ({ causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant });
 
 /** An in-process command: the snapshot handlers take the same envelopes the intake gives them. */
 function internalCommand<T extends string, D>(
@@ -92,13 +90,13 @@ export class SnapshotPolicies implements OnApplicationBootstrap, OnApplicationSh
         now: this.clock.now(),
         volumeStatus: volume?.status ?? null,
       },
-      metaOf(command),
+      commandMeta(command),
       command.messageId,
     );
   }
 
   async delete(command: Envelope<'DeleteSnapshotPolicy', DeleteSnapshotPolicyData>): Promise<void> {
-    await this.record(command.aggregateId, { type: 'DeleteSnapshotPolicy', policyId: command.aggregateId }, metaOf(command), command.messageId);
+    await this.record(command.aggregateId, { type: 'DeleteSnapshotPolicy', policyId: command.aggregateId }, commandMeta(command), command.messageId);
   }
 
   /** One pass now (or joins the pass under way, so passes never overlap). Returns the runs it asked for. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, SetSnapshotBackupData, Topics } from '@strata/contracts';
-import { AggregateRunner, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../snapshot.constants';
 import { StorageViewStore } from '../../storage-view/infrastructure/storage-view.store';
 import { backupSettingDecider, backupSettingStreamId, type BackupSettingCommand } from '../domain/snapshot-backup-setting';
@@ -23,11 +23,7 @@ export class SnapshotBackupSettings {
       backupSnapshots: command.data.backupSnapshots,
       volumeStatus: volume?.status ?? null,
     });
-    await this.runner.execute(backupSettingDecider, backupSettingStreamId(volumeId), volumeId, decide, {
-      causationId: command.messageId,
-      correlationId: command.correlationId,
-      tenant: command.tenant,
-    }, { outboxTopic: this.topics.snapshotEvents, inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId } });
+    await this.runner.execute(backupSettingDecider, backupSettingStreamId(volumeId), volumeId, decide, commandMeta(command), { outboxTopic: this.topics.snapshotEvents, inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId } });
   }
 
   async backupSnapshots(volumeId: string): Promise<boolean> {

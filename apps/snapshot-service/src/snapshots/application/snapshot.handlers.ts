@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateSnapshotData, DeleteSnapshotData, Envelope, RevertToSnapshotData, Topics } from '@strata/contracts';
 import { capable } from '@strata/plugin-sdk';
-import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../snapshot.constants';
 import { hostCountOf, type PoolRow, type VolumeRow } from '../../storage-view/domain/storage-view';
 import { StorageViewStore } from '../../storage-view/infrastructure/storage-view.store';
@@ -10,17 +10,11 @@ import { SnapshotBackends } from './snapshot-backends';
 import { SnapshotEffects } from './snapshot-effects';
 import { SnapshotBackupSettings } from '../../settings/application/snapshot-backup-setting.handler';
 
-const metaOf = (command: Envelope): CommandMeta => ({
-  causationId: command.messageId,
-  correlationId: command.correlationId,
-  tenant: command.tenant,
-});
-
-const volumeFacts = (v: VolumeRow | null): VolumeFacts | null =>
+export const volumeFacts = (v: VolumeRow | null): VolumeFacts | null =>
   v && { volumeId: v.volumeId, poolId: v.poolId, backendName: v.backendName, status: v.status, hostCount: hostCountOf(v) };
 
 /** Statuses in which the storage service leaves a volume alone long enough to snapshot it. */
-const SNAPSHOTTABLE = new Set(['ready', 'attached']);
+export const SNAPSHOTTABLE = new Set(['ready', 'attached']);
 
 /** Records a snapshot command's intent with the command's inbox mark, then runs its backend side. */
 @Injectable()
@@ -36,7 +30,7 @@ export class SnapshotCommandRunner {
   }
 
   async run(command: Envelope, decide: (state: SnapshotState) => SnapshotCommand): Promise<void> {
-    const meta = metaOf(command);
+    const meta = commandMeta(command);
     await this.runner.execute(snapshotDecider, snapshotStreamId(command.aggregateId), command.aggregateId, decide, meta, {
       outboxTopic: this.topics.snapshotEvents,
       inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateVmSnapshotData, DeleteVmSnapshotData, Envelope, RevertToVmSnapshotData, Topics } from '@strata/contracts';
 import { capable, type PrimaryStorageDriver } from '@strata/plugin-sdk';
-import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../snapshot.constants';
 import { SnapshotBackends } from '../../snapshots/application/snapshot-backends';
+import { SNAPSHOTTABLE, volumeFacts } from '../../snapshots/application/snapshot.handlers';
 import type { VolumeFacts } from '../../snapshots/domain/snapshot';
-import { hostCountOf, type PoolRow, type VolumeRow } from '../../storage-view/domain/storage-view';
+import { type PoolRow, type VolumeRow } from '../../storage-view/domain/storage-view';
 import { StorageViewStore } from '../../storage-view/infrastructure/storage-view.store';
 import {
   vmSnapshotDecider,
@@ -17,18 +18,6 @@ import {
 } from '../domain/vm-snapshot';
 import { VmSnapshotEffects } from './vm-snapshot-effects';
 import { VmSnapshotNames } from './vm-snapshot-names';
-
-const metaOf = (command: Envelope): CommandMeta => ({
-  causationId: command.messageId,
-  correlationId: command.correlationId,
-  tenant: command.tenant,
-});
-
-const volumeFacts = (v: VolumeRow | null): VolumeFacts | null =>
-  v && { volumeId: v.volumeId, poolId: v.poolId, backendName: v.backendName, status: v.status, hostCount: hostCountOf(v) };
-
-/** Statuses in which the storage service leaves a volume alone long enough to snapshot it. */
-const SNAPSHOTTABLE = new Set(['ready', 'attached']);
 
 /** Records a VM snapshot command's intent with the command's inbox mark, then runs its backend side. */
 @Injectable()
@@ -44,7 +33,7 @@ export class VmSnapshotCommandRunner {
   }
 
   async run(command: Envelope, decide: (state: VmSnapshotState) => VmSnapshotCommand): Promise<void> {
-    const meta = metaOf(command);
+    const meta = commandMeta(command);
     await this.runner.execute(vmSnapshotDecider, vmSnapshotStreamId(command.aggregateId), command.aggregateId, decide, meta, {
       outboxTopic: this.topics.snapshotEvents,
       inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },

@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeregisterHostData, Envelope, RegisterHostData, Topics } from '@strata/contracts';
-import { AggregateRunner, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { DataSource } from 'typeorm';
 import { CONSUMER_GROUP, SCHEMA } from '../../storage.constants';
 import { hostDecider, hostStreamId, type HostState } from '../domain/host';
-
-const metaOf = (command: Envelope) => ({ causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant });
 
 /** Reads a host's state from its stream. */
 @Injectable()
@@ -59,7 +57,7 @@ export class RegisterHostHandler {
           identities: { ...(data.identities ?? {}) },
         },
       }),
-      metaOf(command),
+      commandMeta(command),
       { outboxTopic: this.topics.storageEvents, inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId } },
     );
   }
@@ -81,7 +79,7 @@ export class DeregisterHostHandler {
       hostStreamId(hostId),
       hostId,
       () => ({ type: 'DeregisterHost' as const, hostId, attachedVolumeIds }),
-      metaOf(command),
+      commandMeta(command),
       { outboxTopic: this.topics.storageEvents, inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId } },
     );
   }

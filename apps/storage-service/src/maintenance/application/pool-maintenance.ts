@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { CancelPoolMaintenanceData, EnterPoolMaintenanceData, Envelope, ErrorInfo, MaintenanceMove, Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { isDomainError, uuidFromName } from '@strata/kernel';
-import { AggregateRunner, intervalFromEnv, Periodic, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, type CommandMeta, commandMeta, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { poolDecider, poolStreamId, POOL_STREAM_PREFIX, type PoolCommand } from '../../pools/domain/pool';
@@ -16,8 +16,6 @@ import { requireIdle, volumeDecider, volumeStreamId, type VolumeCommand } from '
 const SWEEP_INTERVAL_MS = intervalFromEnv('STRATA_RECOVERY_INTERVAL_MS', 30_000);
 /** A volume busy with a short operation (attach, QoS...) is waited for this long between looks. */
 const BUSY_WAIT_MS = 1_000;
-
-const metaOf = (command: Envelope): CommandMeta => ({ causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant });
 
 /** Why a volume on the pool cannot be moved off now, or null when it can be planned. */
 function blockerOf({ state, holding }: VolumeOnPool): string | null {
@@ -91,12 +89,12 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnApplicationShu
         }
       }
     }
-    await this.record(poolId, { type: 'EnterPoolMaintenance', poolId, moves, blockers, dataMoverHostId }, metaOf(command), command.messageId);
+    await this.record(poolId, { type: 'EnterPoolMaintenance', poolId, moves, blockers, dataMoverHostId }, commandMeta(command), command.messageId);
     this.advance(poolId);
   }
 
   async cancel(command: Envelope<'CancelPoolMaintenance', CancelPoolMaintenanceData>): Promise<void> {
-    await this.record(command.aggregateId, { type: 'CancelPoolMaintenance', poolId: command.aggregateId }, metaOf(command), command.messageId);
+    await this.record(command.aggregateId, { type: 'CancelPoolMaintenance', poolId: command.aggregateId }, commandMeta(command), command.messageId);
   }
 
   /** Moves the pool's volumes off in the background (or joins the run in progress). */

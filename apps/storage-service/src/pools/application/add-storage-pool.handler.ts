@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AddStoragePoolData, Envelope, Topics } from '@strata/contracts';
 import { DomainError, ErrorCategory } from '@strata/kernel';
 import { isBackendError, redactConfig, type BackendPlugin } from '@strata/plugin-sdk';
-import { AggregateRunner, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
 import { toDomainError, withBackendRetry } from '@strata/pool-access';
 import { PoolSecrets, splitSecrets } from '@strata/pool-access';
@@ -65,7 +65,7 @@ export class AddStoragePoolHandler {
           allocationDisableThreshold: data.allocationDisableThreshold ?? POOL_DEFAULTS.allocationDisableThreshold,
         },
       }),
-      { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant },
+      commandMeta(command),
       {
         outboxTopic: this.topics.storageEvents,
         inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },

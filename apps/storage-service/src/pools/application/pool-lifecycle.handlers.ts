@@ -9,7 +9,7 @@ import type {
   UpdateStoragePoolData,
 } from '@strata/contracts';
 import { isBackendError } from '@strata/plugin-sdk';
-import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { toDomainError, withBackendRetry } from '@strata/pool-access';
 import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
 import { assertHypervisors } from './add-storage-pool.handler';
@@ -17,12 +17,6 @@ import { CONSUMER_GROUP } from '../../storage.constants';
 import { poolDecider, poolStreamId, PoolErrors, type PoolCommand } from '../domain/pool';
 import { PoolReader } from './pool-reader';
 import { PoolVolumes } from './pool-volumes';
-
-const metaOf = (command: Envelope): CommandMeta => ({
-  causationId: command.messageId,
-  correlationId: command.correlationId,
-  tenant: command.tenant,
-});
 
 /** Decides a pool command and records its events, with the inbox mark of the command. */
 @Injectable()
@@ -33,7 +27,7 @@ export class PoolCommandRunner {
   ) {}
 
   run(command: Envelope, decide: PoolCommand): Promise<unknown> {
-    return this.runner.execute(poolDecider, poolStreamId(command.aggregateId), command.aggregateId, () => decide, metaOf(command), {
+    return this.runner.execute(poolDecider, poolStreamId(command.aggregateId), command.aggregateId, () => decide, commandMeta(command), {
       outboxTopic: this.topics.storageEvents,
       inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
     });

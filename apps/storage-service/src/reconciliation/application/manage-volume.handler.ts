@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, ManageVolumeData, Topics } from '@strata/contracts';
 import { fold } from '@strata/kernel';
 import { PgEventStore } from '@strata/event-store';
-import { AggregateRunner, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { volumeDecider, volumeStreamId } from '../../volumes/domain/volume';
 import { assertCurrentOrphan, driftDecider, driftStreamId, type DriftEvent, type OrphanCheck } from '../domain/drift';
@@ -43,7 +43,7 @@ export class ManageVolumeHandler {
       volumeStreamId(volumeId),
       volumeId,
       () => ({ type: 'ManageVolume' as const, volumeId, name, poolId, backendName, sizeBytes: object!.sizeBytes, path: object!.path ?? null }),
-      { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant },
+      commandMeta(command),
       {
         outboxTopic: this.topics.storageEvents,
         inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },

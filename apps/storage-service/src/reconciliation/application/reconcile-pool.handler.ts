@@ -1,3 +1,4 @@
+import { commandMeta } from '@strata/service-kit';
 import { Injectable } from '@nestjs/common';
 import type { Envelope, ReconcilePoolData } from '@strata/contracts';
 import { CONSUMER_GROUP } from '../../storage.constants';
@@ -15,7 +16,7 @@ export class ReconcilePoolHandler {
   handle(command: Envelope<'ReconcilePool', ReconcilePoolData>): Promise<DriftEvent[]> {
     return this.reconciler.reconcile(command.aggregateId, {
       onDemand: true,
-      meta: { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant },
+      meta: commandMeta(command),
       inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
     });
   }

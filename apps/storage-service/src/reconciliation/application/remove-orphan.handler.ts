@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, RemoveOrphanData, Topics } from '@strata/contracts';
-import { AggregateRunner, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { driftDecider, DriftErrors, driftStreamId } from '../domain/drift';
 import { ownerOf } from '../domain/inventory';
@@ -31,7 +31,7 @@ export class RemoveOrphanHandler {
     const { objects, volumes, isOurs } = await this.reconciler.inspect(pool);
     const ownerVolumeId = ownerOf(volumes, backendName);
     const orphanKnown = ownerVolumeId === null && isOurs(backendName) && objects.some((o) => o.name === backendName);
-    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
+    const meta = commandMeta(command);
     await this.runner.execute(
       driftDecider,
       driftStreamId(poolId),

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AllocationVerdict, CreateVolumeData, Envelope, Topics, VolumeQos } from '@strata/contracts';
 import { assertVolumeSize, backendVolumeName, capable, isBackendError, poolKeyOf, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
-import { AggregateRunner, SERVICE_CONFIG, TOPICS, type CommandMeta, type ServiceConfig } from '@strata/service-kit';
+import { AggregateRunner, type CommandMeta, commandMeta, SERVICE_CONFIG, type ServiceConfig, TOPICS } from '@strata/service-kit';
 import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
 import { toDomainError } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
@@ -77,7 +77,7 @@ export class CreateVolumeHandler {
       qos: qosOf(data),
       policy: data.allocationPolicy ?? 'first-fit',
     };
-    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
+    const meta = commandMeta(command);
     if (data.fromSnapshot) {
       await this.fromSnapshot(command, request, meta);
       await this.effects.complete(volumeId, meta);

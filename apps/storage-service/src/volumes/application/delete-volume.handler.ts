@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeleteVolumeData, Envelope, Topics } from '@strata/contracts';
 import { isBackendError } from '@strata/plugin-sdk';
 import { DriverRegistry, toDomainError } from '@strata/pool-access';
-import { AggregateRunner, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { descendantsOf } from '../domain/backend-lineage';
@@ -34,7 +34,7 @@ export class DeleteVolumeHandler {
     const { state } = await this.runner.load(volumeDecider, volumeStreamId(volumeId));
     const snapshots = await this.snapshotsOf(state);
     const withSnapshots = command.data.deleteSnapshots === true;
-    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
+    const meta = commandMeta(command);
     await this.runner.execute(
       volumeDecider,
       volumeStreamId(volumeId),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, MigrateVolumeData, Topics } from '@strata/contracts';
-import { AggregateRunner, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { requireIdle, volumeDecider, volumeStreamId, type VolumeCommand } from '../domain/volume';
 import { AllocationLock } from '../../allocation/application/allocation-lock';
@@ -28,7 +28,7 @@ export class MigrateVolumeHandler {
     const { state } = await this.runner.load(volumeDecider, volumeStreamId(volumeId));
     // A busy or absent volume is refused before planning asks any backend.
     const volume = requireIdle(state, 'migrate it', volumeId);
-    const meta = { causationId: command.messageId, correlationId: command.correlationId, tenant: command.tenant };
+    const meta = commandMeta(command);
     // The destination's space is read and promised under the zone's allocation lock.
     await this.lock.inZone(await this.planner.zoneOf(volume), async () => {
       const { plan, destination } = await this.planner.plan(volume, command.messageId, {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChangeVolumeQosData, Envelope, ResizeVolumeData, Topics, VolumeHostData } from '@strata/contracts';
 import { isBackendError, roundUpToGranularity } from '@strata/plugin-sdk';
-import { AggregateRunner, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { toDomainError } from '@strata/pool-access';
 import { pluginOrReject } from '@strata/pool-access';
 import { backendHostFor, checkHostScope, HostErrors } from '../../hosts/domain/host';
@@ -16,12 +16,6 @@ import { volumeDecider, volumeStreamId, VolumeErrors, type VolumeCommand, type V
 import { VolumeEffects } from './volume-effects';
 
 type KnownPool = Exclude<PoolState, { status: 'absent' }>;
-
-const metaOf = (command: Envelope): CommandMeta => ({
-  causationId: command.messageId,
-  correlationId: command.correlationId,
-  tenant: command.tenant,
-});
 
 /** Records a volume command's intent with the command's inbox mark, then runs its backend side. */
 @Injectable()
@@ -41,7 +35,7 @@ export class VolumeCommandRunner {
    * command's metadata but without its inbox mark: the command itself is still to run.
    */
   async materialize(command: Envelope): Promise<void> {
-    const meta = metaOf(command);
+    const meta = commandMeta(command);
     const volumeId = command.aggregateId;
     await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, (): VolumeCommand => ({ type: 'MaterializeVolume', volumeId }), meta, {
       outboxTopic: this.topics.storageEvents,
@@ -55,7 +49,7 @@ export class VolumeCommandRunner {
     decide: (state: VolumeState) => VolumeCommand,
     guard: (record: () => Promise<unknown>) => Promise<unknown> = (record) => record(),
   ): Promise<void> {
-    const meta = metaOf(command);
+    const meta = commandMeta(command);
     await guard(() =>
       this.runner.execute(volumeDecider, volumeStreamId(command.aggregateId), command.aggregateId, decide, meta, {
         outboxTopic: this.topics.storageEvents,
