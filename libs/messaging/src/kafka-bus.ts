@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type IHeaders, type LogEntry } from 'kafkajs';
 import type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './ports';
 
@@ -149,9 +150,26 @@ export class KafkaMessageBus implements MessageBus {
     const admin = await this.getAdmin();
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
+    if (missing.length > 0) await this.createTopics(admin, missing);
+    // Services start together and create shared topics at the same moment: the one whose
+    // create lost the race (or that listed a topic created an instant ago) must still wait
+    // until every partition has a leader, or its first subscribe fails with
+    // "This server does not host this topic-partition".
+    await pRetry(
+      async () => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+        const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+        if (leaderless.length > 0) throw new Error(`topics without leaders yet: ${leaderless.join(', ')}`);
+      },
+      { retries: 20, minTimeout: 100, maxTimeout: 1000 },
+    );
+  }
+
+  private async createTopics(admin: Admin, missing: readonly TopicSpec[]): Promise<void> {
+    // Not kafkajs's waitForLeaders: its metadata poll gives up on UNKNOWN_TOPIC_OR_PARTITION,
+    // which a fresh topic answers for a moment (it stopped a service at start); the wait is ours, above.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.numPartitions,
