@@ -158,6 +158,8 @@ async function writeEnvFile({ databaseUrl, kafkaBrokers }) {
  */
 export async function ensureInfra({ log = defaultLog } = {}) {
   const t0 = Date.now();
+  // Tools first and alone: their apt-get must not race PostgreSQL's for the dpkg lock.
+  await runScript('tools-local.sh', ['ensure'], log);
   const pg = runScript('postgres-local.sh', ['ensure', '--json'], log).then((out) =>
     parseJsonLine(out, 'postgres-local.sh'),
   );

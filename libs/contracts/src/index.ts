@@ -9,3 +9,6 @@ export * from './command-validation';
 export * from './snapshot/commands';
 export * from './snapshot/events';
 export * from './snapshot/validate';
+export * from './image/commands';
+export * from './image/events';
+export * from './image/validate';

@@ -67,6 +67,21 @@ const effects: Readonly<Record<string, JobEffect>> = {
   VmSnapshotReverted: 'succeeded',
   VmSnapshotRevertFailed: 'failed',
   SnapshotBackupSet: 'succeeded',
+  ImageStoreAdded: 'succeeded',
+  ImageStoreRemoved: 'succeeded',
+  TemplateRegistrationRequested: 'running',
+  TemplateRegistered: 'succeeded',
+  TemplateRegistrationFailed: 'failed',
+  TemplateUpdated: 'succeeded',
+  TemplateCopyRequested: 'running',
+  TemplateCopied: 'succeeded',
+  TemplateCopyFailed: 'failed',
+  TemplateDeletionRequested: 'running',
+  TemplateDeleted: 'succeeded',
+  TemplateSpoolRequested: 'running',
+  TemplateSpoolJoined: 'running',
+  TemplateSpooled: 'succeeded',
+  TemplateSpoolFailed: 'failed',
 };
 
 export function jobEffectOf(eventType: string): JobEffect | undefined {

@@ -7,6 +7,8 @@ export const TopicNames = {
   storageEvents: 'strata.storage.events',
   snapshotCommands: 'strata.snapshot.commands',
   snapshotEvents: 'strata.snapshot.events',
+  imageCommands: 'strata.image.commands',
+  imageEvents: 'strata.image.events',
   deadLetter: 'strata.dead-letter',
 } as const;
 export type TopicKey = keyof typeof TopicNames;
@@ -33,5 +35,7 @@ export const TopicDefaults: { readonly [K in TopicKey]: { readonly partitions: n
   storageEvents: { partitions: 6, retentionMs: -1 },
   snapshotCommands: { partitions: 6, retentionMs: 7 * 24 * 3600 * 1000 },
   snapshotEvents: { partitions: 6, retentionMs: -1 },
+  imageCommands: { partitions: 6, retentionMs: 7 * 24 * 3600 * 1000 },
+  imageEvents: { partitions: 6, retentionMs: -1 },
   deadLetter: { partitions: 1, retentionMs: 30 * 24 * 3600 * 1000 },
 };

@@ -5,7 +5,7 @@ import { IsResourceName } from '../storage/commands';
 
 /** Take a snapshot of a volume on its primary storage (the command's aggregate is the new snapshot's id). */
 export class CreateSnapshotData {
-  @IsUUID('4')
+  @IsUUID('all')
   volumeId!: string;
 
   @IsResourceName()

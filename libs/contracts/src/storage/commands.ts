@@ -158,8 +158,28 @@ export class VolumeSourceData {
   @IsUUID('all')
   snapshotId!: string;
 
-  @IsUUID('4')
+  @IsUUID('all')
   volumeId!: string;
+}
+
+/**
+ * A disk image whose content a new volume is to hold: the storage service makes the volume,
+ * maps it to the data mover host and writes the image into it as RAW (qemu-img convert). The
+ * path must be readable on the data mover's host (an image store's file, local or NFS).
+ */
+export class VolumeImageData {
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^\/[^\0]*$/, { message: 'path must be an absolute file path' })
+  path!: string;
+
+  @IsIn(['qcow2', 'raw'], { message: 'format must be qcow2 or raw' })
+  format!: 'qcow2' | 'raw';
+
+  /** The registered host that writes the image; defaults to STRATA_DATA_MOVER_HOST_ID. */
+  @IsOptional()
+  @IsUUID('4')
+  dataMoverHostId?: string;
 }
 
 export class CreateVolumeData {
@@ -223,6 +243,20 @@ export class CreateVolumeData {
   @ValidateNested()
   @Type(() => VolumeSourceData)
   fromSnapshot?: VolumeSourceData;
+
+  /** Fill the new volume with a disk image (how the image service makes a template's cached base); not with fromSnapshot or deferCreation. */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => VolumeImageData)
+  @ValidateBy({
+    name: 'imageOrSnapshot',
+    validator: {
+      validate: (_: unknown, args) => (args?.object as CreateVolumeData).fromSnapshot === undefined && (args?.object as CreateVolumeData).deferCreation !== true,
+      defaultMessage: () => 'fromImage cannot be set with fromSnapshot or deferCreation',
+    },
+  })
+  fromImage?: VolumeImageData;
 
   /**
    * Place the volume and reserve its space now, but make it on the backend only when it is

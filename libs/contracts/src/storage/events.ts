@@ -80,6 +80,8 @@ export interface VolumeCreationRequested {
     readonly sourceVolumeBackendName: string;
     readonly snapshotBackendName: string;
   } | null;
+  /** Filled from a disk image after creation, through the data mover host (CreateVolume fromImage). */
+  readonly image?: { readonly path: string; readonly format: 'qcow2' | 'raw'; readonly dataMoverHostId: string } | null;
 }
 
 /**
