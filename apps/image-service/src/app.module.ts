@@ -1,11 +1,64 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@strata/service-kit';
+import { BASES_MIGRATIONS, BASES_PROVIDERS } from './bases/bases.providers';
+import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './image.constants';
+import { ImageStoreCatalog } from './image-stores/application/image-store-catalog';
+import { AddImageStoreHandler, ImageStoreCommandRunner, RemoveImageStoreHandler } from './image-stores/application/image-store.handlers';
+import { ImageCommandIntake } from './infrastructure/image-command-intake';
+import { TemplateUploadController } from './templates/api/template-upload.controller';
+import { TemplateCatalog } from './templates/application/template-catalog';
+import { TemplateCommandRunner } from './templates/application/template-command-runner';
+import { TemplateEffects } from './templates/application/template-effects';
+import { TemplateJobs } from './templates/application/template-jobs';
+import { TemplateRecovery } from './templates/application/template-recovery';
+import { TemplateSources } from './templates/application/template-sources';
+import { TemplateSourcesFromLog } from './templates/application/template-sources-from-log';
+import { TemplateUploads } from './templates/application/template-uploads';
+import { CopyTemplateHandler, DeleteTemplateHandler, RegisterTemplateHandler, UpdateTemplateHandler } from './templates/application/template.handlers';
 
 /**
- * The image service: templates, ISOs, image stores and spooling onto pools. This stage gives it its own schema with the
- * event store, its Kafka connection and /health; its aggregates come with their own issue.
+ * The image service: image stores (a directory per zone), templates and ISOs on them
+ * (downloaded or uploaded, verified with qemu-img, copied between zones), and spooling
+ * templates onto primary storage pools as cached bases (bases/).
  */
 @Module({
-  imports: [PlatformModule.forService({ serviceName: 'image-service', defaultPort: 8084, schema: 'image' })],
+  imports: [
+    PlatformModule.forService({
+      serviceName: SERVICE_NAME,
+      defaultPort: DEFAULT_PORT,
+      schema: SCHEMA,
+      topics: [
+        { key: 'imageCommands' },
+        { key: 'imageEvents' },
+        { key: 'storageCommands' },
+        { key: 'storageEvents' },
+        { key: 'snapshotCommands' },
+        { key: 'snapshotEvents' },
+        { key: 'deadLetter' },
+      ],
+      // The image stores and templates are read from the log; no table of their own.
+      migrations: [...BASES_MIGRATIONS],
+    }),
+  ],
+  controllers: [TemplateUploadController],
+  providers: [
+    ImageStoreCatalog,
+    ImageStoreCommandRunner,
+    AddImageStoreHandler,
+    RemoveImageStoreHandler,
+    TemplateCatalog,
+    TemplateCommandRunner,
+    TemplateJobs,
+    TemplateEffects,
+    TemplateRecovery,
+    TemplateUploads,
+    RegisterTemplateHandler,
+    UpdateTemplateHandler,
+    DeleteTemplateHandler,
+    CopyTemplateHandler,
+    { provide: TemplateSources, useClass: TemplateSourcesFromLog },
+    ...BASES_PROVIDERS,
+    ImageCommandIntake,
+  ],
 })
 export class AppModule {}

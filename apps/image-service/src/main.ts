@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { bootstrapService } from '@strata/service-kit';
 import { AppModule } from './app.module';
+import { DEFAULT_PORT, SERVICE_NAME } from './image.constants';
 
-void bootstrapService(AppModule, { serviceName: 'image-service', defaultPort: 8084 });
+void bootstrapService(AppModule, { serviceName: SERVICE_NAME, defaultPort: DEFAULT_PORT });

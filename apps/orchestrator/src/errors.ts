@@ -10,8 +10,32 @@ export function invalidRequest(violations: readonly FieldViolation[]): DomainErr
   return new DomainError('request.invalid', ErrorCategory.Validation, `invalid ${fields.join(', ')}: ${summary}`, { violations });
 }
 
-export function notFound(resource: 'pool' | 'volume' | 'job' | 'plugin' | 'host' | 'snapshot', id: string): DomainError {
+export function notFound(resource: 'pool' | 'volume' | 'job' | 'plugin' | 'host' | 'snapshot' | 'template', id: string): DomainError {
   return new DomainError(`${resource}.not_found`, ErrorCategory.NotFound, `${resource} ${id} does not exist`, { id });
+}
+
+export function imageStoreNotFound(id: string): DomainError {
+  return new DomainError('image_store.not_found', ErrorCategory.NotFound, `image store ${id} does not exist`, { id });
+}
+
+export function imageStoreAlreadyRemoved(id: string): DomainError {
+  return new DomainError('image_store.already_removed', ErrorCategory.Conflict, `image store ${id} is already removed`, { id });
+}
+
+export function templateAlreadyDeleted(id: string): DomainError {
+  return new DomainError('template.already_deleted', ErrorCategory.Conflict, `template ${id} is already deleted`, { id });
+}
+
+/** A template that is not (or no longer) ready: its status is the field at fault. */
+export function templateNotReady(id: string, status: string): DomainError {
+  const message = `template ${id} is ${status}, not ready`;
+  return new DomainError('template.not_ready', ErrorCategory.Conflict, message, { id, status, violations: [{ field: 'status', rule: 'templateReady', message }] });
+}
+
+/** An ISO is booted from, never cloned into a ROOT volume: its kind is the field at fault. */
+export function templateNotDeployable(id: string): DomainError {
+  const message = `template ${id} is an ISO (kind iso): only a template of kind template can be deployed as a ROOT volume`;
+  return new DomainError('template.not_deployable', ErrorCategory.Conflict, message, { id, violations: [{ field: 'kind', rule: 'deployableKind', message }] });
 }
 
 export function volumeAlreadyDeleted(id: string): DomainError {

@@ -26,7 +26,8 @@ function IsNotArray(): PropertyDecorator {
 
 /** The envelope's own rules; `data` is checked separately against the command type's schema. */
 export class EnvelopeSchema {
-  @IsUUID('4')
+  /** A random (v4) id, or a name-based (v5) one where a process must send the same command again after a crash. */
+  @IsUUID('all')
   messageId!: string;
 
   @IsIn(['command', 'event'])

@@ -6,7 +6,7 @@ export function setUpOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Strata orchestrator')
     .setDescription(
-      'Storage pools, volumes, volume snapshots, hypervisor hosts, their event histories and jobs, and the storage plugins pools are made of. Commands answer 202 with a job id; ' +
+      'Storage pools, volumes, volume snapshots, hypervisor hosts, image stores and templates (with ROOT volumes deployed from them), their event histories and jobs, and the storage plugins pools are made of. Commands answer 202 with a job id; ' +
         'follow the job at GET /jobs/{id}. Errors: { statusCode, code, message, violations? }.',
     )
     .setVersion('1')
@@ -15,6 +15,8 @@ export function setUpOpenApi(app: INestApplication): void {
     .addTag('volumes')
     .addTag('snapshots')
     .addTag('hosts')
+    .addTag('image-stores')
+    .addTag('templates')
     .addTag('jobs')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });

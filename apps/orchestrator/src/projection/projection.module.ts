@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DeploymentsModule } from '../deployments/deployments.module';
 import { ProjectStorageEventHandler } from './application/project-storage-event.handler';
 import { ReadModelStore } from './infrastructure/read-model.store';
 import { EventTopicsConsumer } from './application/event-topics.consumer';
 
-/** Storage and snapshot events in, read models and jobs out. Everything it needs comes from PlatformModule. */
-@Module({ providers: [ReadModelStore, ProjectStorageEventHandler, EventTopicsConsumer] })
+/** Storage, snapshot and image events in, read models and jobs out (and the deploy sagas moved). The rest comes from PlatformModule. */
+@Module({ imports: [DeploymentsModule], providers: [ReadModelStore, ProjectStorageEventHandler, EventTopicsConsumer] })
 export class ProjectionModule {}

@@ -170,6 +170,11 @@ export class SpoolTemplateData {
 
   @IsUUID('all')
   poolId!: string;
+
+  /** The registered host that writes the template into the base volume; default: the storage service's STRATA_DATA_MOVER_HOST_ID. */
+  @IsOptional()
+  @IsUUID('4')
+  dataMoverHostId?: string;
 }
 
 export interface ImageCommandDataMap {

@@ -11,7 +11,8 @@ import { acceptedJob, buildCommandEnvelope, checkCommand, commandRouteOf, type C
 /**
  * Publishes a command the only safe way: its job row and its outbox row commit together,
  * and the relay sends it to Kafka: a storage command to the storage commands topic, a
- * snapshot command to the snapshot commands topic (commandRouteOf). A direct publish beside the database write could lose
+ * snapshot command to the snapshot commands topic, an image command to the image commands
+ * topic (commandRouteOf). A direct publish beside the database write could lose
  * the one or the other.
  */
 @Injectable()

@@ -1,9 +1,13 @@
 import {
   ENVELOPE_SCHEMA_VERSION,
+  IMAGE_COMMAND_TYPES,
   SNAPSHOT_COMMAND_TYPES,
+  validateImageCommand,
   validateSnapshotCommand,
   validateStorageCommand,
   type Envelope,
+  type ImageCommand,
+  type ImageCommandType,
   type SnapshotCommand,
   type SnapshotCommandType,
   type StorageCommand,
@@ -14,23 +18,26 @@ import {
 import type { FieldViolation } from '@strata/kernel';
 import type { JobRow } from '../../read-model/domain/rows';
 
-/** Every command the orchestrator sends: the storage service's and the snapshot service's. */
-export type CommandType = StorageCommandType | SnapshotCommandType;
-export type Command = StorageCommand | SnapshotCommand;
+/** Every command the orchestrator sends: the storage service's, the snapshot service's and the image service's. */
+export type CommandType = StorageCommandType | SnapshotCommandType | ImageCommandType;
+export type Command = StorageCommand | SnapshotCommand | ImageCommand;
 
 const snapshotCommandTypes: ReadonlySet<string> = new Set(SNAPSHOT_COMMAND_TYPES);
+const imageCommandTypes: ReadonlySet<string> = new Set(IMAGE_COMMAND_TYPES);
 
 /** The command topic a type belongs on, and the rules its receiver checks it with. */
 export interface CommandRoute {
-  readonly topic: Extract<TopicKey, 'storageCommands' | 'snapshotCommands'>;
+  readonly topic: Extract<TopicKey, 'storageCommands' | 'snapshotCommands' | 'imageCommands'>;
   readonly validate: (envelope: Envelope<string, unknown>) => Validation<Command>;
 }
 
 const storageRoute: CommandRoute = { topic: 'storageCommands', validate: validateStorageCommand };
 const snapshotRoute: CommandRoute = { topic: 'snapshotCommands', validate: validateSnapshotCommand };
+const imageRoute: CommandRoute = { topic: 'imageCommands', validate: validateImageCommand };
 
-/** Snapshot commands go to the snapshot service; every other command to the storage service. */
+/** Snapshot commands go to the snapshot service, image commands to the image service; every other command to the storage service. */
 export function commandRouteOf(type: CommandType): CommandRoute {
+  if (imageCommandTypes.has(type)) return imageRoute;
   return snapshotCommandTypes.has(type) ? snapshotRoute : storageRoute;
 }
 
@@ -100,7 +107,7 @@ export function toRequestViolations(envelope: Envelope<string, unknown>, violati
 }
 
 /**
- * Checks the command with the very rules its receiver (the storage or the snapshot service)
+ * Checks the command with the very rules its receiver (the storage, snapshot or image service)
  * applies to it, so a request accepted here is not rejected there for its shape.
  */
 export function checkCommand(envelope: Envelope<CommandType, unknown>): CommandCheck {

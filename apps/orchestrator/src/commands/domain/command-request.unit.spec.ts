@@ -175,3 +175,24 @@ describe('REST request to snapshot command', () => {
     expect(acceptedJob(result.command)).toMatchObject({ commandType: 'CreateSnapshot', aggregateId: result.command.aggregateId, tenant: 'acme', status: 'accepted' });
   });
 });
+
+describe('REST request to image command', () => {
+  it('routes every image command to the image commands topic, with the image service as their checker', () => {
+    const types = ['AddImageStore', 'RemoveImageStore', 'RegisterTemplate', 'UpdateTemplate', 'DeleteTemplate', 'CopyTemplate', 'SpoolTemplate'];
+    expect(types.map((t) => commandRouteOf(t as CommandType).topic)).toEqual(types.map(() => 'imageCommands'));
+  });
+
+  it("checks an image command with the image service's rules, naming the REST fields", () => {
+    expect(check('AddImageStore', { name: 'secondary-1', zoneId: 'z1', path: '/srv/images' }).ok).toBe(true);
+    expect(check('RegisterTemplate', { name: 'debian-12', kind: 'template', format: 'qcow2', zoneId: 'z1', url: 'https://images.example/debian.qcow2' }).ok).toBe(true);
+    expect(check('RegisterTemplate', { name: 'up-1', kind: 'template', format: 'raw', zoneId: 'z1', upload: true }).ok).toBe(true);
+    expect(violationsOf(check('AddImageStore', { name: 'secondary-1', zoneId: 'z1', path: 'relative/dir' }))).toEqual([['path', 'matches']]);
+    expect(violationsOf(check('RegisterTemplate', { name: 'iso-1', kind: 'iso', format: 'qcow2', zoneId: 'z1', url: 'https://x.example/a.iso' }))).toEqual([
+      ['format', 'formatOfKind'],
+    ]);
+    expect(violationsOf(check('RegisterTemplate', { name: 't', kind: 'template', format: 'raw', zoneId: 'z1', url: 'https://u:p@x.example/a' }))).toEqual([
+      ['url', 'matches'],
+    ]);
+    expect(violationsOf(check('CopyTemplate', {}))).toEqual(expect.arrayContaining([['zoneId', 'isString']]));
+  });
+});

@@ -26,6 +26,14 @@ export class JobView {
   result!: Record<string, unknown> | null;
   @ApiProperty({ type: JobErrorView, nullable: true, description: 'Set when failed' })
   error!: JobErrorView | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    maximum: 100,
+    description: "Percent done, when the job's work reports it (a template's transfer, a template deployment's steps); null otherwise",
+  })
+  progress!: number | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
@@ -41,6 +49,7 @@ export function toJobView(row: JobRow): JobView {
     error: row.error
       ? { ...row.error, violations: [...row.error.violations], ...(row.error.details ? { details: { ...row.error.details } } : {}) }
       : null,
+    progress: row.progress ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

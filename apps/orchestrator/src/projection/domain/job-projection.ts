@@ -77,6 +77,21 @@ const commandOf: Readonly<Record<string, string>> = {
   VmSnapshotReverted: 'RevertToVmSnapshot',
   VmSnapshotRevertFailed: 'RevertToVmSnapshot',
   SnapshotBackupSet: 'SetSnapshotBackup',
+  ImageStoreAdded: 'AddImageStore',
+  ImageStoreRemoved: 'RemoveImageStore',
+  TemplateRegistrationRequested: 'RegisterTemplate',
+  TemplateRegistered: 'RegisterTemplate',
+  TemplateRegistrationFailed: 'RegisterTemplate',
+  TemplateUpdated: 'UpdateTemplate',
+  TemplateCopyRequested: 'CopyTemplate',
+  TemplateCopied: 'CopyTemplate',
+  TemplateCopyFailed: 'CopyTemplate',
+  TemplateDeletionRequested: 'DeleteTemplate',
+  TemplateDeleted: 'DeleteTemplate',
+  TemplateSpoolRequested: 'SpoolTemplate',
+  TemplateSpoolJoined: 'SpoolTemplate',
+  TemplateSpooled: 'SpoolTemplate',
+  TemplateSpoolFailed: 'SpoolTemplate',
 };
 
 function resultOf(event: TypedEvent): Record<string, unknown> | null {
@@ -161,6 +176,25 @@ function resultOf(event: TypedEvent): Record<string, unknown> | null {
       return { vmSnapshotId: event.data.vmSnapshotId, vmId: event.data.vmId };
     case 'SnapshotBackupSet':
       return { volumeId: event.data.volumeId, backupSnapshots: event.data.backupSnapshots };
+    case 'ImageStoreAdded':
+    case 'ImageStoreRemoved':
+      return { imageStoreId: event.data.imageStoreId };
+    case 'TemplateRegistered':
+      return {
+        templateId: event.data.templateId,
+        imageStoreId: event.data.imageStoreId,
+        format: event.data.format,
+        virtualSizeBytes: event.data.virtualSizeBytes,
+        physicalSizeBytes: event.data.physicalSizeBytes,
+      };
+    case 'TemplateUpdated':
+      return { templateId: event.data.templateId, changes: { ...event.data.changes } };
+    case 'TemplateCopied':
+      return { templateId: event.data.templateId, imageStoreId: event.data.imageStoreId, zoneId: event.data.zoneId };
+    case 'TemplateDeleted':
+      return { templateId: event.data.templateId };
+    case 'TemplateSpooled':
+      return { baseId: event.data.baseId, volumeId: event.data.volumeId, snapshotId: event.data.snapshotId };
     default:
       return null;
   }
@@ -187,6 +221,11 @@ function errorOf(event: TypedEvent): JobError | null {
       return { ...event.data.error, violations: [], details: { vmSnapshotId: event.data.vmSnapshotId, vmId: event.data.vmId } };
     case 'PoolMaintenanceFailed':
       return { ...event.data.error, violations: [], details: { poolId: event.data.poolId, volumeId: event.data.volumeId ?? null } };
+    case 'TemplateRegistrationFailed':
+    case 'TemplateCopyFailed':
+      return { ...event.data.error, violations: [], details: { templateId: event.data.templateId, imageStoreId: event.data.imageStoreId } };
+    case 'TemplateSpoolFailed':
+      return { ...event.data.error, violations: [], details: { baseId: event.data.baseId, templateId: event.data.templateId, poolId: event.data.poolId } };
     case 'CommandRejected':
       return {
         ...event.data.error,
@@ -273,8 +312,26 @@ export function advanceJob(current: JobRow | null, update: JobUpdate): JobRow | 
   return {
     ...current,
     status: update.status,
+    // A job that reported progress ends at 100 when it succeeds.
+    ...(update.status === 'succeeded' && current.progress !== null && current.progress !== undefined ? { progress: 100 } : {}),
     result: update.result ?? current.result,
     error: update.error ?? current.error,
     updatedAt: update.at > current.updatedAt ? update.at : current.updatedAt,
   };
+}
+
+/**
+ * The job a progress report is about (a template transfer names the RegisterTemplate that
+ * started it as its cause); undefined when it names no command's job.
+ */
+export function progressJobIdOf(event: ReceivedEvent): string | undefined {
+  if (event.typed?.type !== 'TemplateTransferProgressed' || event.typed.data.percent === null) return undefined;
+  return event.causationId && COMMAND_ID.test(event.causationId) ? event.causationId : undefined;
+}
+
+/** The job with its progress moved forward; a finished job, or a report behind the last one, changes nothing. */
+export function withProgress(job: JobRow | null, percent: number, at: Date): JobRow | undefined {
+  if (!job || job.status === 'succeeded' || job.status === 'failed') return undefined;
+  if (job.progress !== null && job.progress !== undefined && job.progress >= percent) return undefined;
+  return { ...job, progress: percent, updatedAt: at > job.updatedAt ? at : job.updatedAt };
 }

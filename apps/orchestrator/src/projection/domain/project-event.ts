@@ -1,7 +1,28 @@
-import type { AggregateEventRow, HostRow, JobRow, PoolDriftRow, PoolRow, SnapshotPolicyRow, SnapshotRow, VmSnapshotRow, VolumeRow } from '../../read-model/domain/rows';
+import type {
+  AggregateEventRow,
+  HostRow,
+  ImageStoreRow,
+  JobRow,
+  PoolDriftRow,
+  PoolRow,
+  SnapshotPolicyRow,
+  SnapshotRow,
+  TemplateBaseRow,
+  TemplateRow,
+  VmSnapshotRow,
+  VolumeRow,
+} from '../../read-model/domain/rows';
 import { adoptOrphan, applyDriftEvent, isDriftEvent, isDriftEventType } from './drift-projection';
 import { applyHostEvent, isHostEvent } from './host-projection';
-import { advanceJob, jobUpdateOf } from './job-projection';
+import {
+  applyImageStoreEvent,
+  applyTemplateBaseEvent,
+  applyTemplateEvent,
+  isImageStoreEvent,
+  isTemplateBaseEvent,
+  isTemplateEvent,
+} from './image-projection';
+import { advanceJob, jobUpdateOf, progressJobIdOf, withProgress } from './job-projection';
 import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
 import { applySnapshotBackupSet, withEarlierBackupSetting, type VolumeBackupSetting } from './snapshot-backup-projection';
 import { applySnapshotEvent, isSnapshotEvent } from './snapshot-projection';
@@ -26,6 +47,10 @@ export interface ProjectionTargets {
   readonly policyId?: string;
   /** A VM snapshot event's VM snapshot: like a snapshot's, no pool or volume row. */
   readonly vmSnapshotId?: string;
+  /** An image event's aggregate: its image store, template or cached base (no pool or volume row). */
+  readonly imageStoreId?: string;
+  readonly templateId?: string;
+  readonly templateBaseId?: string;
   readonly jobId?: string;
 }
 
@@ -50,6 +75,10 @@ export interface ProjectionView {
   readonly policy?: SnapshotPolicyRow | null;
   /** Only loaded for VM snapshot events. */
   readonly vmSnapshot?: VmSnapshotRow | null;
+  /** Only loaded for image events. */
+  readonly imageStore?: ImageStoreRow | null;
+  readonly template?: TemplateRow | null;
+  readonly templateBase?: TemplateBaseRow | null;
   readonly job: JobRow | null;
 }
 
@@ -63,13 +92,19 @@ export interface ProjectionChanges {
   readonly snapshot?: SnapshotRow;
   readonly policy?: SnapshotPolicyRow;
   readonly vmSnapshot?: VmSnapshotRow;
+  readonly imageStore?: ImageStoreRow;
+  readonly template?: TemplateRow;
+  readonly templateBase?: TemplateBaseRow;
   readonly job?: JobRow;
   readonly history?: AggregateEventRow;
 }
 
 export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
   const typed = event.typed;
-  const jobId = jobUpdateOf(event)?.jobId;
+  const jobId = jobUpdateOf(event)?.jobId ?? progressJobIdOf(event);
+  if (typed && isImageStoreEvent(typed)) return { imageStoreId: typed.data.imageStoreId, jobId };
+  if (typed && isTemplateEvent(typed)) return { templateId: typed.data.templateId, jobId };
+  if (typed && isTemplateBaseEvent(typed)) return { templateBaseId: typed.data.baseId, jobId };
   if (typed?.type === 'StoragePoolAdded') return { poolId: typed.data.poolId, jobId };
   if (typed && isPoolLifecycleEvent(typed)) return { poolId: typed.data.poolId, jobId };
   if (typed?.type === 'VolumeManaged') {
@@ -168,5 +203,14 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
   if (typed?.type === 'SnapshotBackupSet') {
     return { volume: applySnapshotBackupSet(view.volume, typed.data, version), job, history };
   }
+  const meta = { streamVersion: version, occurredAt: at, tenant: event.tenant };
+  if (typed && isImageStoreEvent(typed)) return { imageStore: applyImageStoreEvent(view.imageStore ?? null, typed, meta), job, history };
+  if (typed && isTemplateEvent(typed)) {
+    const template = applyTemplateEvent(view.template ?? null, typed, meta);
+    // A transfer's progress moves its registration's job too (the event moves no job's status).
+    const progressed = typed.type === 'TemplateTransferProgressed' && typed.data.percent !== null ? withProgress(view.job, typed.data.percent, at) : undefined;
+    return { template, job: job ?? progressed, history };
+  }
+  if (typed && isTemplateBaseEvent(typed)) return { templateBase: applyTemplateBaseEvent(view.templateBase ?? null, typed, meta), job, history };
   return { job, history };
 }

@@ -1,4 +1,5 @@
 import type { Envelope, SnapshotEventDataMap, SnapshotEventType, StorageEventDataMap, StorageEventType } from '@strata/contracts';
+import { imageEventFields, type ImageEventDataMap, type ProjectedImageEventType } from './image-event';
 
 /**
  * The event types this version projects, from the storage events topic and the snapshot
@@ -11,6 +12,7 @@ export type ProjectedEventType =
   | ProjectedSnapshotEventType
   | ProjectedSnapshotPolicyEventType
   | ProjectedVmSnapshotEventType
+  | ProjectedImageEventType
   | 'SnapshotBackupSet';
 
 /** A VM snapshot's events (stream of the VM snapshot, its id as aggregate). */
@@ -93,7 +95,8 @@ type ProjectedStorageEventType = Extract<
 >;
 
 type ProjectedDataMap = Pick<StorageEventDataMap, ProjectedStorageEventType> &
-  Pick<SnapshotEventDataMap, ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType | ProjectedVmSnapshotEventType | 'SnapshotBackupSet'>;
+  Pick<SnapshotEventDataMap, ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType | ProjectedVmSnapshotEventType | 'SnapshotBackupSet'> &
+  ImageEventDataMap;
 
 /** An event whose payload has the fields the projection relies on. */
 export type TypedEvent = {
@@ -195,6 +198,7 @@ const snapshotFailure: Readonly<Record<string, [(v: unknown) => boolean, string]
 
 /** Per known type: the fields the projection reads, and what each must be. */
 const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(v: unknown) => boolean, string]>> } = {
+  ...imageEventFields,
   StoragePoolAdded: {
     poolId: [isUuid, 'a UUID'],
     name: [isString, 'a string'],

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager, ObjectLiteral, EntityTarget } from 'typeorm';
 import { AggregateEventEntity } from '../../read-model/infrastructure/aggregate-event.entity';
 import { HostEntity } from '../../read-model/infrastructure/host.entity';
+import { ImageStoreEntity } from '../../read-model/infrastructure/image-store.entity';
 import { JobEntity } from '../../read-model/infrastructure/job.entity';
 import { PoolDriftEntity } from '../../read-model/infrastructure/pool-drift.entity';
 import { PoolEntity } from '../../read-model/infrastructure/pool.entity';
 import { ORCHESTRATOR_SCHEMA } from '../../read-model/infrastructure/schema';
 import { SnapshotPolicyEntity } from '../../read-model/infrastructure/snapshot-policy.entity';
 import { SnapshotEntity } from '../../read-model/infrastructure/snapshot.entity';
+import { TemplateBaseEntity } from '../../read-model/infrastructure/template-base.entity';
+import { TemplateEntity } from '../../read-model/infrastructure/template.entity';
 import { VmSnapshotEntity } from '../../read-model/infrastructure/vm-snapshot.entity';
 import { VolumeEntity } from '../../read-model/infrastructure/volume.entity';
 import { NO_USAGE, type PoolUsage } from '../domain/pool-projection';
@@ -63,11 +66,21 @@ export class ReadModelStore {
     const vmSnapshot = targets.vmSnapshotId
       ? await m.getRepository(VmSnapshotEntity).findOne({ where: { id: targets.vmSnapshotId }, lock: { mode: 'pessimistic_write' } })
       : null;
+    // Image events change only their own aggregate's row (and its job): no pool lock.
+    const imageStore = targets.imageStoreId
+      ? await m.getRepository(ImageStoreEntity).findOne({ where: { id: targets.imageStoreId }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    const template = targets.templateId
+      ? await m.getRepository(TemplateEntity).findOne({ where: { id: targets.templateId }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    const templateBase = targets.templateBaseId
+      ? await m.getRepository(TemplateBaseEntity).findOne({ where: { id: targets.templateBaseId }, lock: { mode: 'pessimistic_write' } })
+      : null;
     const job = targets.jobId
       ? await m.getRepository(JobEntity).findOne({ where: { id: targets.jobId }, lock: { mode: 'pessimistic_write' } })
       : null;
     const poolUsage = withPoolUsage && poolId && !pool ? await this.usageOf(m, poolId) : NO_USAGE;
-    return { pool, sourcePool, poolUsage, volume, volumeBackupSetting, host, drift, snapshot, policy, vmSnapshot, job };
+    return { pool, sourcePool, poolUsage, volume, volumeBackupSetting, host, drift, snapshot, policy, vmSnapshot, imageStore, template, templateBase, job };
   }
 
   async save(m: EntityManager, view: ProjectionView, changes: ProjectionChanges): Promise<void> {
@@ -79,6 +92,9 @@ export class ReadModelStore {
     if (changes.snapshot) await this.write(m, SnapshotEntity, !!view.snapshot, changes.snapshot);
     if (changes.policy) await this.write(m, SnapshotPolicyEntity, !!view.policy, changes.policy);
     if (changes.vmSnapshot) await this.write(m, VmSnapshotEntity, !!view.vmSnapshot, changes.vmSnapshot);
+    if (changes.imageStore) await this.write(m, ImageStoreEntity, !!view.imageStore, changes.imageStore);
+    if (changes.template) await this.write(m, TemplateEntity, !!view.template, changes.template);
+    if (changes.templateBase) await this.write(m, TemplateBaseEntity, !!view.templateBase, changes.templateBase);
     if (changes.job) await this.write(m, JobEntity, view.job !== null, changes.job);
     if (changes.history) {
       // The primary key (aggregate, version) makes a redelivered event a no-op.

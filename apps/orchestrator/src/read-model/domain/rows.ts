@@ -292,6 +292,8 @@ export interface JobRow {
   status: JobStatus;
   result: Record<string, unknown> | null;
   error: JobError | null;
+  /** 0-100 while it runs, when its work reports it (a template's transfer, a deployment's steps); null otherwise. */
+  progress?: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -360,4 +362,85 @@ export interface AggregateEventRow {
   type: string;
   occurredAt: Date;
   envelope: Record<string, unknown>;
+}
+
+/** 'removed' after ImageStoreRemoved; the row stays for the history. */
+export const IMAGE_STORE_STATUSES = ['active', 'removed'] as const;
+export type ImageStoreStatus = (typeof IMAGE_STORE_STATUSES)[number];
+
+export interface ImageStoreRow {
+  id: string;
+  name: string;
+  zoneId: string;
+  path: string;
+  /** Of the file system holding the directory, when it was added. */
+  capacityBytes: number;
+  freeBytes: number;
+  status: ImageStoreStatus;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const TEMPLATE_STATUSES = ['registering', 'ready', 'failed', 'deleting', 'deleted'] as const;
+export type TemplateStatus = (typeof TEMPLATE_STATUSES)[number];
+
+export const TEMPLATE_COPY_STATUSES = ['transferring', 'ready', 'failed'] as const;
+export type TemplateCopyStatus = (typeof TEMPLATE_COPY_STATUSES)[number];
+
+/** A template's file on one zone's image store. */
+export interface TemplateCopyRow {
+  readonly imageStoreId: string;
+  readonly zoneId: string;
+  readonly status: TemplateCopyStatus;
+  /** Relative to the image store's path; null until the file is in place. */
+  readonly file: string | null;
+  readonly error: ErrorDetails | null;
+}
+
+export interface TemplateRow {
+  id: string;
+  name: string;
+  kind: string;
+  /** As declared at registration. */
+  declaredFormat: string;
+  /** As qemu-img read it; null until registered. */
+  detectedFormat: string | null;
+  status: TemplateStatus;
+  copies: TemplateCopyRow[];
+  virtualSizeBytes: number | null;
+  physicalSizeBytes: number | null;
+  sha256: string | null;
+  /** The checksum given at registration ({algorithm, value}); null when none was. */
+  checksumDeclared: { algorithm: string; value: string } | null;
+  /** Of the registration's transfer; null before the first report or with no known total. */
+  transferPercent: number | null;
+  osType: string | null;
+  description: string | null;
+  public: boolean;
+  /** Why the registration failed. */
+  error: ErrorDetails | null;
+  tenant: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const TEMPLATE_BASE_STATUSES = ['spooling', 'ready', 'failed', 'retiring', 'removed'] as const;
+export type TemplateBaseStatus = (typeof TEMPLATE_BASE_STATUSES)[number];
+
+/** A template's cached base on one pool (the image service's): ROOT volumes are clones of its snapshot. */
+export interface TemplateBaseRow {
+  /** templateBaseId(templateId, poolId). */
+  id: string;
+  templateId: string;
+  poolId: string;
+  volumeId: string | null;
+  snapshotId: string | null;
+  status: TemplateBaseStatus;
+  attempt: number;
+  error: ErrorDetails | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { numericAsNumber } from './numeric.transformer';
 import type { JobError, JobRow, JobStatus } from '../domain/rows';
 
 @Entity({ name: 'jobs' })
@@ -24,6 +25,9 @@ export class JobEntity implements JobRow {
 
   @Column({ type: 'jsonb', nullable: true })
   error!: JobError | null;
+
+  @Column({ type: 'numeric', nullable: true, transformer: numericAsNumber })
+  progress!: number | null;
 
   @Column({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AllocationVerdict, CreateVolumeData, Envelope, Topics, VolumeQos } from '@strata/contracts';
+import { isDomainError } from '@strata/kernel';
 import { assertVolumeSize, backendVolumeName, capable, isBackendError, poolKeyOf, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner, type CommandMeta, commandMeta, SERVICE_CONFIG, type ServiceConfig, TOPICS } from '@strata/service-kit';
 import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
@@ -9,18 +10,27 @@ import { AllocationLock } from '../../allocation/application/allocation-lock';
 import { PoolCatalog } from '../../allocation/application/pool-catalog';
 import { allocate, judgePool, toAllocationVerdict, type AllocationRequest } from '../../allocation/domain/allocator';
 import { AllocationErrors } from '../../allocation/domain/allocation.errors';
+import { HostReader } from '../../hosts/application/host.handlers';
+import { backendHostFor, checkHostScope } from '../../hosts/domain/host';
+import type { PoolState } from '../../pools/domain/pool';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { snapshotOfId } from '../domain/backend-lineage';
 import {
   checkCloneOrigin,
   checkSnapshotSource,
+  VolumeErrors,
   volumeDecider,
   volumeStreamId,
+  type ImageSourceFacts,
   type PoolView,
   type SnapshotSourceFacts,
   type VolumeCommand,
 } from '../domain/volume';
+import { DiskImageError, imageVirtualSize } from '../infrastructure/disk-image';
 import { VolumeEffects } from './volume-effects';
+
+/** What the handler reads of the image before placing the volume (the data mover is judged against the chosen pool). */
+type ImageRead = Omit<ImageSourceFacts, 'dataMoverHostId'> & { readonly dataMoverHostId: string | null };
 
 /** The decider's CreateVolume with the fields this stage adds (provisioning, QoS, how the pool was chosen). */
 type CreateVolumeCommand = Extract<VolumeCommand, { type: 'CreateVolume' }> & {
@@ -60,6 +70,7 @@ export class CreateVolumeHandler {
     private readonly lock: AllocationLock,
     private readonly effects: VolumeEffects,
     private readonly drivers: DriverRegistry,
+    private readonly hosts: HostReader,
     @Inject(TOPICS) private readonly topics: Topics,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
@@ -83,7 +94,9 @@ export class CreateVolumeHandler {
       await this.effects.complete(volumeId, meta);
       return;
     }
-    await this.lock.inZone(await this.zoneOf(data), () => this.place(command, request, meta));
+    // The image is read before the zone's lock is taken: qemu-img on a slow store must not hold up other placements.
+    const image = data.fromImage ? await this.readImage(data) : null;
+    await this.lock.inZone(await this.zoneOf(data), () => this.place(command, request, meta, image));
     // A deferred volume is made at its first attach.
     if (!data.deferCreation) await this.effects.complete(volumeId, meta);
   }
@@ -96,11 +109,22 @@ export class CreateVolumeHandler {
   }
 
   /** Reads the free space and records the intent, under the zone's allocation lock. */
-  private async place(command: Envelope<'CreateVolume', CreateVolumeData>, request: AllocationRequest, meta: CommandMeta): Promise<void> {
+  private async place(
+    command: Envelope<'CreateVolume', CreateVolumeData>,
+    request: AllocationRequest,
+    meta: CommandMeta,
+    image: ImageRead | null,
+  ): Promise<void> {
     const volumeId = command.aggregateId;
     const { data } = command;
     const placement = data.poolId !== undefined ? await this.onNamedPool(data.poolId, request) : await this.allocate(request);
     const backendName = placement.plugin ? this.backendName(placement.plugin, volumeId, placement.poolId, placement.sizeBytes) : '';
+    // The data mover is judged against the pool the volume goes to (a refused pool is the decider's answer).
+    let fromImage: ImageSourceFacts | null = null;
+    if (image) {
+      const moverId = placement.pool?.status === 'enabled' ? await this.dataMover(image.dataMoverHostId, placement.poolId) : (image.dataMoverHostId ?? '');
+      fromImage = { ...image, dataMoverHostId: moverId };
+    }
 
     const create: CreateVolumeCommand = {
       type: 'CreateVolume',
@@ -115,6 +139,7 @@ export class CreateVolumeHandler {
       qos: request.qos,
       allocation: placement.allocation,
       deferred: data.deferCreation ?? false,
+      fromImage,
     };
     await this.runner.execute(volumeDecider, volumeStreamId(volumeId), volumeId, () => create, meta, {
       outboxTopic: this.topics.storageEvents,
@@ -185,6 +210,41 @@ export class CreateVolumeHandler {
         inbox: { consumer: CONSUMER_GROUP, messageId: command.messageId },
       });
     });
+  }
+
+  /** The image's virtual size (qemu-img info), refused naming data.fromImage.path when it cannot be read as the format given. */
+  private async readImage(data: CreateVolumeData): Promise<ImageRead> {
+    const image = data.fromImage as NonNullable<CreateVolumeData['fromImage']>;
+    let virtualSizeBytes: number;
+    try {
+      virtualSizeBytes = await imageVirtualSize(image.path, image.format);
+    } catch (error) {
+      if (error instanceof DiskImageError) throw VolumeErrors.imageUnreadable(image.path, image.format, error.message);
+      throw error;
+    }
+    return {
+      path: image.path,
+      format: image.format,
+      dataMoverHostId: image.dataMoverHostId ?? (process.env.STRATA_DATA_MOVER_HOST_ID?.trim() || null),
+      virtualSizeBytes,
+      requestedBytes: data.sizeBytes,
+    };
+  }
+
+  /** The registered host that writes the image onto the pool: it must be able to use the pool, as an attach would. */
+  private async dataMover(hostId: string | null, poolId: string): Promise<string> {
+    if (hostId === null) throw VolumeErrors.dataMoverRequired();
+    const host = await this.hosts.get(hostId);
+    if (host.status !== 'registered') throw VolumeErrors.dataMoverUnknown(hostId, 'it is not registered');
+    const pool = (await this.pools.get(poolId)) as Exclude<PoolState, { status: 'absent' | 'deleted' }>;
+    try {
+      checkHostScope(host, pool);
+      backendHostFor(pool.plugin, host);
+    } catch (error) {
+      if (isDomainError(error)) throw VolumeErrors.dataMoverUnknown(hostId, error.message);
+      throw error;
+    }
+    return hostId;
   }
 
   /** Whether the backend clones, and the snapshot carrying the id among the volume's snapshots on it. */

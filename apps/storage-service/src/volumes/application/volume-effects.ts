@@ -1,11 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Topics } from '@strata/contracts';
+import type { ErrorInfo, Topics } from '@strata/contracts';
 import { isDomainError } from '@strata/kernel';
 import { capable, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner, crashPoint, TOPICS, type CommandMeta } from '@strata/service-kit';
 import { DriverRegistry, VolumeHolds } from '@strata/pool-access';
 import { isTransient, toErrorInfo, withBackendRetry } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
+import { HostReader } from '../../hosts/application/host.handlers';
+import { backendHostFor } from '../../hosts/domain/host';
+import type { PoolState } from '../../pools/domain/pool';
+import { convertImageOnto, DiskImageError } from '../infrastructure/disk-image';
 import { volumeDecider, volumeStreamId, type VolumeCommand, type VolumeFacts, type VolumeStatus } from '../domain/volume';
 import { VolumeMigrations } from './volume-migrations';
 
@@ -13,6 +17,14 @@ import { VolumeMigrations } from './volume-migrations';
 export type EffectOutcome = 'done' | 'nothing_to_do' | 'retry_later' | 'started';
 
 type WorkingVolume = VolumeFacts & { readonly status: VolumeStatus };
+type KnownPool = Exclude<PoolState, { status: 'absent' }>;
+
+/** Filling a new volume from its image failed for good; the half-made object is removed before the failure is recorded. */
+class ImageFillFailed extends Error {
+  constructor(readonly info: ErrorInfo) {
+    super(info.message);
+  }
+}
 
 /**
  * The backend side of a volume operation, run after its intent is recorded: by the
@@ -30,6 +42,7 @@ export class VolumeEffects {
     private readonly pools: PoolReader,
     private readonly migrations: VolumeMigrations,
     private readonly holds: VolumeHolds,
+    private readonly hosts: HostReader,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
 
@@ -53,7 +66,7 @@ export class VolumeEffects {
       // Held while the backend changes it, so a VM snapshot or a revert never sees it half-changed.
       outcome = await this.holds.hold([volumeId], async () => {
         crashPoint(`volume.before-backend.${operation}`);
-        const done = await this.perform(driver, state);
+        const done = await this.perform(driver, state, pool);
         crashPoint(`volume.after-backend.${operation}`);
         return done;
       });
@@ -62,7 +75,7 @@ export class VolumeEffects {
         this.log.warn(`volume ${volumeId}: ${operation} still failing (${toErrorInfo(error).message}); recovery retries it`);
         return 'retry_later';
       }
-      const info = toErrorInfo(error);
+      const info = error instanceof ImageFillFailed ? error.info : toErrorInfo(error);
       this.log.error(`volume ${volumeId}: ${operation} failed: ${info.code}: ${info.message}`);
       outcome = failure(state, info);
     }
@@ -79,7 +92,7 @@ export class VolumeEffects {
   }
 
   /** The backend call for the operation in flight, and the outcome it earns. */
-  private async perform(driver: PrimaryStorageDriver, volume: WorkingVolume): Promise<VolumeCommand> {
+  private async perform(driver: PrimaryStorageDriver, volume: WorkingVolume, pool: KnownPool): Promise<VolumeCommand> {
     const name = volume.backendName;
     if (volume.status === 'creating') {
       const source = volume.source ?? null;
@@ -96,6 +109,7 @@ export class VolumeEffects {
       );
       // QoS asked at creation is applied before the volume is called ready.
       if (volume.qos) await withBackendRetry(() => capable(driver, 'qos').setQos(name, volume.qos ?? {}));
+      if (volume.image) await this.fillFromImage(driver, volume, volume.image, pool);
       return { type: 'RecordVolumeCreated', sizeBytes: created.sizeBytes, path: created.path ?? null };
     }
     if (volume.status === 'deleting') {
@@ -133,6 +147,58 @@ export class VolumeEffects {
       }
       default:
         throw new Error(`volume ${volume.volumeId} has no operation in flight`);
+    }
+  }
+
+  /**
+   * Writes the image onto the new volume through the data mover host: granted, converted
+   * (qemu-img convert -n: the whole image again, so a repeat after a crash is the same
+   * write), revoked on every path. Runs inside the command's handling, like the create:
+   * a large image holds the Kafka partition meanwhile (a background run, as migrations
+   * have, would free it). A permanent failure removes the object (best effort: drift
+   * reports it otherwise) and becomes VolumeCreationFailed; a transient backend failure
+   * leaves it all to recovery.
+   */
+  private async fillFromImage(driver: PrimaryStorageDriver, volume: WorkingVolume, image: NonNullable<WorkingVolume['image']>, pool: KnownPool): Promise<void> {
+    const name = volume.backendName;
+    let moverHost: string;
+    try {
+      const host = await this.hosts.get(image.dataMoverHostId);
+      if (host.status !== 'registered') throw new Error(`data mover host ${image.dataMoverHostId} is not registered`);
+      if (pool.status === 'deleted') throw new Error(`pool ${pool.poolId} is deleted`);
+      moverHost = backendHostFor(pool.plugin, host);
+    } catch (error) {
+      await this.discard(driver, volume);
+      throw new ImageFillFailed({ code: 'volume.data_mover_unavailable', category: 'illegal_state', message: (error as Error).message });
+    }
+    try {
+      const grant = await withBackendRetry(() => driver.grantAccess(name, moverHost));
+      try {
+        crashPoint('volume.before-image-convert');
+        await convertImageOnto(image.path, image.format, grant.devicePath);
+      } finally {
+        // Unmapped on every path: the data mover must not keep the device of a volume it is not writing.
+        try {
+          await withBackendRetry(() => driver.revokeAccess(name, moverHost));
+        } catch (error) {
+          this.log.warn(`volume ${volume.volumeId}: could not unmap ${name} from the data mover ${moverHost}: ${(error as Error).message}`);
+        }
+      }
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      await this.discard(driver, volume);
+      if (error instanceof DiskImageError) {
+        throw new ImageFillFailed({ code: 'volume.image_conversion_failed', category: 'backend.terminal', message: `writing ${image.path} onto the volume failed: ${error.message}` });
+      }
+      throw error;
+    }
+  }
+
+  private async discard(driver: PrimaryStorageDriver, volume: WorkingVolume): Promise<void> {
+    try {
+      await withBackendRetry(() => driver.deleteVolume(volume.backendName));
+    } catch (error) {
+      this.log.warn(`volume ${volume.volumeId}: half-made ${volume.backendName} not removed: ${(error as Error).message}; drift will report it`);
     }
   }
 }

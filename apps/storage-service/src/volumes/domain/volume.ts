@@ -96,6 +96,19 @@ export interface VolumeFacts {
   readonly deleteTree?: boolean;
   /** Made from a snapshot: the backend clones it instead of making an empty volume (kept as the volume's lineage). */
   readonly source?: CloneSource | null;
+  /** Filled from a disk image after creation, so recovery can redo the whole creation. */
+  readonly image?: VolumeImage | null;
+}
+
+/** The disk image a new volume is filled from, and the host that writes it. */
+export type VolumeImage = NonNullable<VolumeCreationRequested['image']>;
+
+/** What the handler read of a disk image a new volume is to be filled from; the decider judges it. */
+export interface ImageSourceFacts extends VolumeImage {
+  /** qemu-img's virtual-size: the guest-visible bytes the volume must hold. */
+  readonly virtualSizeBytes: number;
+  /** The size asked for, before rounding to the backend's granularity. */
+  readonly requestedBytes: number;
 }
 
 /** The snapshot a volume is made from, with the backend names the clone is made from. */
@@ -154,6 +167,8 @@ export type VolumeCommand =
       readonly deferred?: boolean;
       /** Make it from a snapshot: a backend clone on the source volume's pool (poolId must be that pool). */
       readonly fromSnapshot?: SnapshotSourceFacts | null;
+      /** Fill it from a disk image once made. */
+      readonly fromImage?: ImageSourceFacts | null;
     }
   /** An allocated volume's first attach makes it on the backend first. */
   | { readonly type: 'MaterializeVolume'; readonly volumeId: string }
@@ -377,6 +392,39 @@ export const VolumeErrors = {
         violations: [{ field: 'data.fromSnapshot.snapshotId', rule: 'exists', message: `no snapshot ${snapshotId} of volume ${volumeId} on the backend` }],
       },
     ),
+  smallerThanImage: (sizeBytes: number, virtualSizeBytes: number) =>
+    new DomainError(
+      'volume.size_below_image',
+      ErrorCategory.Validation,
+      `a volume from a disk image of ${virtualSizeBytes} bytes (its virtual size) needs at least that many, not ${sizeBytes}`,
+      {
+        sizeBytes,
+        virtualSizeBytes,
+        violations: [{ field: 'data.sizeBytes', rule: 'atLeastImageSize', message: `sizeBytes must be at least the image's virtual size ${virtualSizeBytes}` }],
+      },
+    ),
+  imageUnreadable: (path: string, format: string, reason: string) =>
+    new DomainError('volume.image_unreadable', ErrorCategory.Validation, `disk image ${path} cannot be read as ${format}: ${reason}`, {
+      path,
+      format,
+      violations: [{ field: 'data.fromImage.path', rule: 'readableImage', message: `${path} is not a readable ${format} image` }],
+    }),
+  imageNotDeferrable: () =>
+    new DomainError('volume.image_not_deferrable', ErrorCategory.Validation, 'a volume from a disk image is filled at once: leave deferCreation out', {
+      violations: [{ field: 'data.deferCreation', rule: 'notWithFromImage', message: 'deferCreation cannot be set with fromImage' }],
+    }),
+  dataMoverRequired: () =>
+    new DomainError(
+      'volume.data_mover_required',
+      ErrorCategory.Validation,
+      'a volume from a disk image is written through a data mover host: name it in fromImage.dataMoverHostId, or set STRATA_DATA_MOVER_HOST_ID',
+      { violations: [{ field: 'data.fromImage.dataMoverHostId', rule: 'requiredForImage', message: 'dataMoverHostId is required to write an image' }] },
+    ),
+  dataMoverUnknown: (hostId: string, reason: string) =>
+    new DomainError('host.not_found', ErrorCategory.NotFound, `data mover host ${hostId} cannot write the image: ${reason}`, {
+      hostId,
+      violations: [{ field: 'data.fromImage.dataMoverHostId', rule: 'registeredHost', message: `host ${hostId}: ${reason}` }],
+    }),
   smallerThanSnapshot: (sizeBytes: number, snapshotBytes: number) =>
     new DomainError(
       'volume.size_below_snapshot',
@@ -442,6 +490,13 @@ export function checkSnapshotSource(facts: SnapshotSourceFacts, options: { reado
   };
 }
 
+/** A disk image a new volume may be filled from: made at once, and at least as big as the image's virtual size. */
+export function checkImageSource(facts: ImageSourceFacts, options: { readonly deferred?: boolean }): VolumeImage {
+  if (options.deferred) throw VolumeErrors.imageNotDeferrable();
+  if (facts.requestedBytes < facts.virtualSizeBytes) throw VolumeErrors.smallerThanImage(facts.requestedBytes, facts.virtualSizeBytes);
+  return { path: facts.path, format: facts.format, dataMoverHostId: facts.dataMoverHostId };
+}
+
 /** An outcome must answer the operation that is in flight, of the kind it reports. */
 function requireInFlight<K extends InFlight['kind']>(state: VolumeState, kind: K, action: string): PresentVolume & { inFlight: Extract<InFlight, { kind: K }> } {
   if (state.status === 'absent') throw VolumeErrors.notFound('unknown');
@@ -472,6 +527,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         if (command.pool.status === 'disabled') throw VolumeErrors.poolDisabled(command.poolId);
         if (command.pool.status === 'maintenance') throw VolumeErrors.poolInMaintenance(command.poolId, 'take new volumes');
         const source = from ? checkSnapshotSource(from, { provisioning: command.provisioning, deferred: command.deferred }) : null;
+        const image = command.fromImage ? checkImageSource(command.fromImage, { deferred: command.deferred }) : null;
         return [
           {
             type: command.deferred ? 'VolumeAllocated' : 'VolumeCreationRequested',
@@ -486,6 +542,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
               qos: command.qos ?? null,
               allocation: command.allocation ?? null,
               ...(source ? { source } : {}),
+              ...(image ? { image } : {}),
             },
           },
         ];
@@ -707,6 +764,7 @@ export const volumeDecider: Decider<VolumeState, VolumeCommand, VolumeEvent> = {
         attachments: [],
         inFlight: null,
         ...(d.source ? { source: d.source } : {}),
+        ...(d.image ? { image: d.image } : {}),
       };
     }
     if (event.type === 'VolumeManaged') {

@@ -59,6 +59,31 @@ describe('volume decider', () => {
     });
   });
 
+  describe('CreateVolume fromImage', () => {
+    const image = { path: '/images/t.qcow2', format: 'qcow2' as const, dataMoverHostId: '2c0c6a43-5f0e-4d8e-9a0c-3b0f6a1e2d11' };
+    const fromImage = { ...image, virtualSizeBytes: 1048576, requestedBytes: 1048576 };
+    it('records the image (path, format, data mover) with the intent, so recovery can fill it again', () => {
+      spec
+        .given([])
+        .when({ ...createCommand, fromImage })
+        .then([{ ...requested, data: { ...requested.data, image } } as VolumeEvent]);
+      const state = fold(volumeDecider, [{ ...requested, data: { ...requested.data, image } } as VolumeEvent]);
+      expect(state).toMatchObject({ status: 'creating', image });
+    });
+    it("refuses a size below the image's virtual size, naming data.sizeBytes", () => {
+      let caught: unknown;
+      try {
+        volumeDecider.decide({ ...createCommand, fromImage: { ...fromImage, requestedBytes: 1048575 } }, { status: 'absent' });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'volume.size_below_image', details: { violations: [{ field: 'data.sizeBytes' }] } });
+    });
+    it('refuses a deferred creation', () => {
+      spec.given([]).when({ ...createCommand, deferred: true, fromImage }).thenThrows('volume.image_not_deferrable');
+    });
+  });
+
   describe('outcomes of creation', () => {
     it('records the created volume with its real size and path', () => {
       spec

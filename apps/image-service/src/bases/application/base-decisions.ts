@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ENVELOPE_SCHEMA_VERSION, type Envelope, type Topics } from '@strata/contracts';
+import { PgEventStore } from '@strata/event-store';
+import { AggregateRunner, Clock, TOPICS, type CommandMeta } from '@strata/service-kit';
+import type { EntityManager } from 'typeorm';
+import {
+  commandsFor,
+  templateBaseDecider,
+  templateBaseStreamId,
+  type OutgoingCommand,
+  type TemplateBaseCommand,
+  type TemplateBaseEvent,
+  type TemplateBaseState,
+} from '../domain/template-base';
+import { BasesStore } from '../infrastructure/bases.store';
+
+export interface Decided {
+  readonly events: TemplateBaseEvent[];
+  readonly state: TemplateBaseState;
+}
+
+/**
+ * Decide, append, and send what the decision calls for, in one transaction: the events (to
+ * the image events topic), the commands to the storage and snapshot services (outbox), the
+ * bases tables and, for an incoming message, its inbox mark. A crash anywhere leaves either
+ * all of it or none, and a redelivery finds the inbox mark (or decides nothing the second
+ * time, as the decider ignores repeats).
+ */
+@Injectable()
+export class BaseDecisions {
+  constructor(
+    private readonly runner: AggregateRunner,
+    private readonly store: PgEventStore,
+    private readonly bases: BasesStore,
+    private readonly clock: Clock,
+    @Inject(TOPICS) private readonly topics: Topics,
+  ) {}
+
+  load(baseId: string): Promise<TemplateBaseState> {
+    return this.runner.load(templateBaseDecider, templateBaseStreamId(baseId)).then((l) => l.state);
+  }
+
+  async execute(
+    baseId: string,
+    command: TemplateBaseCommand,
+    meta: CommandMeta,
+    inbox?: { readonly consumer: string; readonly messageId: string },
+  ): Promise<Decided> {
+    // The state the runner decided on, so the same (pure) decision is replayed to find the commands it sends.
+    let before: TemplateBaseState = templateBaseDecider.initialState();
+    return this.runner.execute(
+      templateBaseDecider,
+      templateBaseStreamId(baseId),
+      baseId,
+      (state) => {
+        before = state;
+        return command;
+      },
+      meta,
+      {
+        outboxTopic: this.topics.imageEvents,
+        ...(inbox ? { inbox } : {}),
+        alsoWrite: (m) => this.alsoWrite(m, before, command, meta),
+      },
+    );
+  }
+
+  private async alsoWrite(m: EntityManager, before: TemplateBaseState, command: TemplateBaseCommand, meta: CommandMeta): Promise<void> {
+    let state = before;
+    for (const event of templateBaseDecider.decide(command, before)) {
+      if (event.type === 'TemplateSpoolRequested') {
+        const d = event.data;
+        await this.bases.recordSpool(m, { baseId: d.baseId, templateId: d.templateId, poolId: d.poolId }, [
+          { id: d.volumeId, kind: 'volume' },
+          { id: d.snapshotId, kind: 'snapshot' },
+        ]);
+      }
+      for (const out of commandsFor(state, event, command)) await this.send(m, out, meta);
+      state = templateBaseDecider.evolve(state, event);
+    }
+  }
+
+  private async send(m: EntityManager, out: OutgoingCommand, meta: CommandMeta): Promise<void> {
+    const envelope = outgoingEnvelope(out, meta, this.clock.now());
+    const topic = out.route === 'storage' ? this.topics.storageCommands : this.topics.snapshotCommands;
+    await this.store.enqueue(m, { topic, key: out.aggregateId, payload: envelope });
+  }
+}
+
+/** The command envelope as any publisher puts it on the receiving service's command topic; its id is deterministic. */
+export function outgoingEnvelope(out: OutgoingCommand, meta: CommandMeta, now: Date): Envelope {
+  return {
+    messageId: out.commandId,
+    kind: 'command',
+    type: out.type,
+    schemaVersion: ENVELOPE_SCHEMA_VERSION,
+    aggregateId: out.aggregateId,
+    streamVersion: null,
+    occurredAt: now.toISOString(),
+    correlationId: meta.correlationId,
+    causationId: meta.causationId,
+    // Bases are the platform's, not a tenant's.
+    tenant: null,
+    data: out.data,
+  };
+}

@@ -1,0 +1,215 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { topics as topicNames, type Envelope } from '@strata/contracts';
+import { KafkaMessageBus, type Subscription } from '@strata/messaging';
+import { commandEnvelope, createTestInfra, eventually, infraEnv, type TestInfra } from '@strata/testing';
+
+const run = promisify(execFile);
+
+interface RunningService {
+  name: string;
+  url: string;
+}
+interface ServicesModule {
+  startServices(options: { env: Record<string, string>; logDir: string }): Promise<RunningService[]>;
+  stopServices(running: RunningService[]): Promise<void>;
+}
+
+const PORT_BASE = 18180; // away from `npm start` and the other e2e files
+const MiB = 2 ** 20;
+const VIRTUAL = 64 * MiB;
+
+/**
+ * Templates across the five services as processes, on the real Kafka, PostgreSQL and qemu-img:
+ * a QCOW2 made here and served over HTTP is registered (checksum and format verified), spooled
+ * once onto a file pool by the image service and the storage service's data mover, and two ROOT
+ * volumes are deployed from it by the orchestrator's saga — the first through the conversion,
+ * the second as a clone of the cached base with no conversion at all.
+ */
+describe('templates and ROOT volumes from them, end to end', () => {
+  let infra: TestInfra;
+  let services: RunningService[] = [];
+  let lib: ServicesModule;
+  let bus: KafkaMessageBus;
+  let sub: Subscription;
+  let work: string;
+  let server: Server;
+  let serverUrl: string;
+  let qcow2: Buffer;
+  let expectedRaw: Buffer;
+  const storageEvents: Envelope[] = [];
+  const imageEvents: Envelope[] = [];
+  const dataMoverHostId = randomUUID();
+  const api = `http://127.0.0.1:${PORT_BASE}`;
+
+  const http = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${api}${url}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const jobDone = (jobId: string) =>
+    eventually(`job ${jobId} to finish`, async () => {
+      const { status, body } = await http('GET', `/jobs/${jobId}`);
+      return status === 200 && (body.status === 'succeeded' || body.status === 'failed') ? body : undefined;
+    }, 60_000);
+
+  beforeAll(async () => {
+    infra = await createTestInfra('e2e-tmpl');
+    work = await mkdtemp(path.join(tmpdir(), 'strata-e2e-tmpl-'));
+
+    // A QCOW2 with recognisable bytes at a few offsets, and what `qemu-img convert -O raw` makes of it.
+    const raw = path.join(work, 'source.raw');
+    const handle = await open(raw, 'w');
+    await handle.truncate(VIRTUAL);
+    for (const [i, offset] of [0, 5 * MiB + 123, 33 * MiB, VIRTUAL - 4096].entries()) {
+      await handle.write(Buffer.from(`strata template block ${i} `.repeat(100)).subarray(0, 4096), 0, 4096, offset);
+    }
+    await handle.close();
+    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, path.join(work, 'image.qcow2')]);
+    await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', path.join(work, 'image.qcow2'), path.join(work, 'expected.raw')]);
+    qcow2 = await readFile(path.join(work, 'image.qcow2'));
+    expectedRaw = await readFile(path.join(work, 'expected.raw'));
+
+    server = createServer((req, res) => {
+      const body = req.url === '/image.qcow2' ? qcow2 : req.url === '/plain.raw' ? expectedRaw : null;
+      if (!body) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    lib = (await import(path.join(__dirname, '..', '..', 'scripts', 'lib', 'services.mjs'))) as ServicesModule;
+    services = await lib.startServices({
+      env: {
+        ...infraEnv(infra),
+        ORCHESTRATOR_PORT: String(PORT_BASE),
+        STORAGE_SERVICE_PORT: String(PORT_BASE + 1),
+        SNAPSHOT_SERVICE_PORT: String(PORT_BASE + 2),
+        BACKUP_SERVICE_PORT: String(PORT_BASE + 3),
+        IMAGE_SERVICE_PORT: String(PORT_BASE + 4),
+        STRATA_IMAGE_SERVICE_URL: `http://127.0.0.1:${PORT_BASE + 4}`,
+        STRATA_DATA_MOVER_HOST_ID: dataMoverHostId,
+      },
+      logDir: path.join(__dirname, '..', '..', '.strata', 'logs', `e2e-${infra.topicPrefix.replace(/\W/g, '')}`),
+    });
+    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'e2e-tmpl' });
+    const names = topicNames(infra.topicPrefix);
+    sub = await bus.subscribe({
+      groupId: `${infra.topicPrefix}e2e-tmpl-observer`,
+      topics: [names.storageEvents, names.imageEvents],
+      handle: async (m) => {
+        const envelope = JSON.parse(m.value!.toString('utf8')) as Envelope;
+        (m.topic === names.imageEvents ? imageEvents : storageEvents).push(envelope);
+      },
+    });
+    // The data mover: this machine, as a registered host of the zone (a file pool needs no identity).
+    const register = commandEnvelope('RegisterHost', dataMoverHostId, { name: 'data-mover', zoneId: 'zone-t', hypervisor: 'kvm' });
+    await bus.publish([{ topic: names.storageCommands, key: dataMoverHostId, value: JSON.stringify(register) }]);
+    await eventually('the data mover registered', async () => storageEvents.find((e) => e.type === 'HostRegistered' && e.aggregateId === dataMoverHostId));
+  });
+
+  afterAll(async () => {
+    await sub?.stop();
+    await bus?.close();
+    if (lib) await lib.stopServices(services);
+    await infra?.dispose();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  let poolId: string;
+  let templateId: string;
+
+  it('registers a QCOW2 from a URL: checksum verified, format and virtual size read with qemu-img', async () => {
+    const pool = await http('POST', '/pools', { name: 'tmpl-pool', plugin: 'file', zoneId: 'zone-t', config: { path: path.join(work, 'pool') } });
+    expect((await jobDone(pool.body.jobId)).status).toBe('succeeded');
+    poolId = pool.body.poolId;
+    const store = await http('POST', '/image-stores', { name: 'store-t', zoneId: 'zone-t', path: work });
+    expect(store.status).toBe(202);
+    expect((await jobDone(store.body.jobId)).status).toBe('succeeded');
+
+    const sha256 = createHash('sha256').update(qcow2).digest('hex');
+    const registered = await http('POST', '/templates', {
+      name: 'debian-e2e', kind: 'template', format: 'qcow2', zoneId: 'zone-t', url: `${serverUrl}/image.qcow2`, checksum: { algorithm: 'sha256', value: sha256 },
+    });
+    expect(registered.status).toBe(202);
+    templateId = registered.body.templateId;
+    expect((await jobDone(registered.body.jobId)).status).toBe('succeeded');
+    const template = await eventually('the template ready', async () => {
+      const res = await http('GET', `/templates/${templateId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    expect(template).toMatchObject({ format: 'qcow2', virtualSizeBytes: VIRTUAL, sha256 });
+  });
+
+  it('refuses a wrong checksum and a wrong declared format, each with its reason', async () => {
+    const badSum = await http('POST', '/templates', {
+      name: 'bad-sum', kind: 'template', format: 'qcow2', zoneId: 'zone-t', url: `${serverUrl}/image.qcow2`, checksum: { algorithm: 'md5', value: '0'.repeat(32) },
+    });
+    expect(await jobDone(badSum.body.jobId)).toMatchObject({ status: 'failed', error: { code: 'image.checksum_mismatch' } });
+    const badFormat = await http('POST', '/templates', { name: 'bad-format', kind: 'template', format: 'qcow2', zoneId: 'zone-t', url: `${serverUrl}/plain.raw` });
+    expect(await jobDone(badFormat.body.jobId)).toMatchObject({ status: 'failed', error: { code: 'image.format_mismatch' } });
+  });
+
+  it('deploys a ROOT volume whose bytes are those of `qemu-img convert -O raw`, grown to the size asked', async () => {
+    const deployed = await http('POST', `/templates/${templateId}/volumes`, { name: 'root-1', poolId, sizeBytes: VIRTUAL * 2 });
+    expect(deployed.status).toBe(202);
+    expect(await jobDone(deployed.body.jobId)).toMatchObject({ status: 'succeeded' });
+    const volume = await eventually('the ROOT volume ready', async () => {
+      const res = await http('GET', `/volumes/${deployed.body.volumeId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    expect(volume.sizeBytes).toBe(VIRTUAL * 2);
+    const bytes = await readFile(volume.path);
+    expect(bytes.length).toBe(VIRTUAL * 2);
+    expect(bytes.subarray(0, VIRTUAL).equals(expectedRaw)).toBe(true);
+    expect(bytes.subarray(VIRTUAL).every((b) => b === 0)).toBe(true);
+  });
+
+  it('deploys a second ROOT volume as a clone of the cached base: no second conversion', async () => {
+    const deployed = await http('POST', `/templates/${templateId}/volumes`, { name: 'root-2', poolId });
+    expect(await jobDone(deployed.body.jobId)).toMatchObject({ status: 'succeeded' });
+    const volume = await eventually('the second ROOT volume ready', async () => {
+      const res = await http('GET', `/volumes/${deployed.body.volumeId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    expect((await readFile(volume.path)).equals(expectedRaw)).toBe(true);
+
+    // The storage log says how each was made: one volume filled from the image (the base), and
+    // each ROOT volume a clone of the base's snapshot.
+    const requested = storageEvents.filter((e) => e.type === 'VolumeCreationRequested');
+    const fromImage = requested.filter((e) => (e.data as { image?: unknown }).image);
+    expect(fromImage).toHaveLength(1);
+    const spooled = imageEvents.filter((e) => e.type === 'TemplateSpoolRequested');
+    expect(spooled).toHaveLength(1);
+    const base = spooled[0].data as { volumeId: string; snapshotId: string };
+    expect(fromImage[0].aggregateId).toBe(base.volumeId);
+    for (const root of [volume.id]) {
+      const creation = requested.find((e) => e.aggregateId === root)!;
+      expect(creation.data).toMatchObject({ source: { snapshotId: base.snapshotId, volumeId: base.volumeId } });
+    }
+    console.log(`ROOT volumes: 2 deployed; template conversions (VolumeCreationRequested with image): ${fromImage.length}`);
+  });
+
+  it('deletes the template; its cached base stays while ROOT volumes are cloned from it', async () => {
+    const del = await http('DELETE', `/templates/${templateId}`);
+    expect((await jobDone(del.body.jobId)).status).toBe('succeeded');
+    const template = await eventually('the template deleted', async () => {
+      const res = await http('GET', `/templates/${templateId}`);
+      return res.body?.status === 'deleted' ? res.body : undefined;
+    });
+    expect(template.status).toBe('deleted');
+    await expect(stat(path.join(work, 'templates', `${templateId}.qcow2`))).rejects.toMatchObject({ code: 'ENOENT' });
+    await eventually('the base retirement blocked by its clones', async () => imageEvents.find((e) => e.type === 'TemplateBaseRetirementBlocked'));
+  });
+});
