@@ -15,9 +15,10 @@ const run = promisify(execFile);
 interface RunningService {
   name: string;
   url: string;
+  exited: { code: number | null; signal: string | null } | null;
 }
 interface ServicesModule {
-  startServices(options: { env: Record<string, string>; logDir: string }): Promise<RunningService[]>;
+  startServices(options: { env: Record<string, string>; logDir: string; only?: string[] }): Promise<RunningService[]>;
   stopServices(running: RunningService[]): Promise<void>;
 }
 
@@ -47,6 +48,19 @@ describe('templates and ROOT volumes from them, end to end', () => {
   const imageEvents: Envelope[] = [];
   const dataMoverHostId = randomUUID();
   const api = `http://127.0.0.1:${PORT_BASE}`;
+  const serviceEnv = (): Record<string, string> => ({
+    ...infraEnv(infra),
+    ORCHESTRATOR_PORT: String(PORT_BASE),
+    STORAGE_SERVICE_PORT: String(PORT_BASE + 1),
+    SNAPSHOT_SERVICE_PORT: String(PORT_BASE + 2),
+    BACKUP_SERVICE_PORT: String(PORT_BASE + 3),
+    IMAGE_SERVICE_PORT: String(PORT_BASE + 4),
+    STRATA_IMAGE_SERVICE_URL: `http://127.0.0.1:${PORT_BASE + 4}`,
+    STRATA_DATA_MOVER_HOST_ID: dataMoverHostId,
+    // Retired bases blocked by clones are tried again every 2 s here (a minute by default).
+    STRATA_BASE_RETIREMENT_SWEEP_MS: '2000',
+  });
+  const logDir = () => path.join(__dirname, '..', '..', '.strata', 'logs', `e2e-${infra.topicPrefix.replace(/\W/g, '')}`);
 
   const http = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(`${api}${url}`, {
@@ -72,7 +86,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
     const handle = await open(raw, 'w');
     await handle.truncate(VIRTUAL);
     for (const [i, offset] of [0, 5 * MiB + 123, 33 * MiB, VIRTUAL - 4096].entries()) {
-      await handle.write(Buffer.from(`strata template block ${i} `.repeat(100)).subarray(0, 4096), 0, 4096, offset);
+      await handle.write(Buffer.from(`strata template block ${i} `.repeat(200)).subarray(0, 4096), 0, 4096, offset);
     }
     await handle.close();
     await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, path.join(work, 'image.qcow2')]);
@@ -90,17 +104,8 @@ describe('templates and ROOT volumes from them, end to end', () => {
 
     lib = (await import(path.join(__dirname, '..', '..', 'scripts', 'lib', 'services.mjs'))) as ServicesModule;
     services = await lib.startServices({
-      env: {
-        ...infraEnv(infra),
-        ORCHESTRATOR_PORT: String(PORT_BASE),
-        STORAGE_SERVICE_PORT: String(PORT_BASE + 1),
-        SNAPSHOT_SERVICE_PORT: String(PORT_BASE + 2),
-        BACKUP_SERVICE_PORT: String(PORT_BASE + 3),
-        IMAGE_SERVICE_PORT: String(PORT_BASE + 4),
-        STRATA_IMAGE_SERVICE_URL: `http://127.0.0.1:${PORT_BASE + 4}`,
-        STRATA_DATA_MOVER_HOST_ID: dataMoverHostId,
-      },
-      logDir: path.join(__dirname, '..', '..', '.strata', 'logs', `e2e-${infra.topicPrefix.replace(/\W/g, '')}`),
+      env: serviceEnv(),
+      logDir: logDir(),
     });
     bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'e2e-tmpl' });
     const names = topicNames(infra.topicPrefix);
@@ -129,6 +134,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
 
   let poolId: string;
   let templateId: string;
+  const rootIds: string[] = [];
 
   it('registers a QCOW2 from a URL: checksum verified, format and virtual size read with qemu-img', async () => {
     const pool = await http('POST', '/pools', { name: 'tmpl-pool', plugin: 'file', zoneId: 'zone-t', config: { path: path.join(work, 'pool') } });
@@ -149,7 +155,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
       const res = await http('GET', `/templates/${templateId}`);
       return res.body?.status === 'ready' ? res.body : undefined;
     });
-    expect(template).toMatchObject({ format: 'qcow2', virtualSizeBytes: VIRTUAL, sha256 });
+    expect(template).toMatchObject({ declaredFormat: 'qcow2', detectedFormat: 'qcow2', virtualSizeBytes: VIRTUAL, sha256 });
   });
 
   it('refuses a wrong checksum and a wrong declared format, each with its reason', async () => {
@@ -164,6 +170,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
   it('deploys a ROOT volume whose bytes are those of `qemu-img convert -O raw`, grown to the size asked', async () => {
     const deployed = await http('POST', `/templates/${templateId}/volumes`, { name: 'root-1', poolId, sizeBytes: VIRTUAL * 2 });
     expect(deployed.status).toBe(202);
+    rootIds.push(deployed.body.volumeId);
     expect(await jobDone(deployed.body.jobId)).toMatchObject({ status: 'succeeded' });
     const volume = await eventually('the ROOT volume ready', async () => {
       const res = await http('GET', `/volumes/${deployed.body.volumeId}`);
@@ -178,6 +185,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
 
   it('deploys a second ROOT volume as a clone of the cached base: no second conversion', async () => {
     const deployed = await http('POST', `/templates/${templateId}/volumes`, { name: 'root-2', poolId });
+    rootIds.push(deployed.body.volumeId);
     expect(await jobDone(deployed.body.jobId)).toMatchObject({ status: 'succeeded' });
     const volume = await eventually('the second ROOT volume ready', async () => {
       const res = await http('GET', `/volumes/${deployed.body.volumeId}`);
@@ -201,7 +209,35 @@ describe('templates and ROOT volumes from them, end to end', () => {
     console.log(`ROOT volumes: 2 deployed; template conversions (VolumeCreationRequested with image): ${fromImage.length}`);
   });
 
-  it('deletes the template; its cached base stays while ROOT volumes are cloned from it', async () => {
+  it('finishes a spool after the storage service is killed in the middle of it (before the conversion)', async () => {
+    const pool = await http('POST', '/pools', { name: 'tmpl-pool-2', plugin: 'file', zoneId: 'zone-t', config: { path: path.join(work, 'pool-2') } });
+    expect((await jobDone(pool.body.jobId)).status).toBe('succeeded');
+    // The storage service again, now set to kill itself between the base volume's intent and its conversion.
+    const storage = services.find((s) => s.name === 'storage-service')!;
+    await lib.stopServices([storage]);
+    const [crashing] = await lib.startServices({ env: { ...serviceEnv(), STRATA_CRASH_POINTS: 'volume.before-image-convert' }, logDir: logDir(), only: ['storage-service'] });
+    services = services.map((s) => (s === storage ? crashing : s));
+
+    const deployed = await http('POST', `/templates/${templateId}/volumes`, { name: 'root-after-crash', poolId: pool.body.poolId });
+    expect(deployed.status).toBe(202);
+    rootIds.push(deployed.body.volumeId);
+    await eventually('the storage service killed at the crash point', async () => (crashing.exited ? crashing.exited : undefined), 60_000);
+    expect(crashing.exited).toMatchObject({ signal: 'SIGKILL' });
+
+    // Restarted without the crash point: recovery converts the base; the saga goes on to the clone.
+    const [restarted] = await lib.startServices({ env: serviceEnv(), logDir: logDir(), only: ['storage-service'] });
+    services = services.map((s) => (s === crashing ? restarted : s));
+    expect(await jobDone(deployed.body.jobId)).toMatchObject({ status: 'succeeded' });
+    const volume = await eventually('the ROOT volume ready', async () => {
+      const res = await http('GET', `/volumes/${deployed.body.volumeId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    expect((await readFile(volume.path)).equals(expectedRaw)).toBe(true);
+    const basesOnPool = imageEvents.filter((e) => e.type === 'TemplateSpoolRequested' && (e.data as { poolId: string }).poolId === pool.body.poolId);
+    expect(basesOnPool).toHaveLength(1);
+  });
+
+  it('deletes the template; its cached base stays while ROOT volumes are cloned from it, and goes with the last', async () => {
     const del = await http('DELETE', `/templates/${templateId}`);
     expect((await jobDone(del.body.jobId)).status).toBe('succeeded');
     const template = await eventually('the template deleted', async () => {
@@ -211,5 +247,20 @@ describe('templates and ROOT volumes from them, end to end', () => {
     expect(template.status).toBe('deleted');
     await expect(stat(path.join(work, 'templates', `${templateId}.qcow2`))).rejects.toMatchObject({ code: 'ENOENT' });
     await eventually('the base retirement blocked by its clones', async () => imageEvents.find((e) => e.type === 'TemplateBaseRetirementBlocked'));
+
+    // Every ROOT volume deleted: the next sweep removes each base (volume and snapshot).
+    expect(rootIds).toHaveLength(3);
+    for (const root of rootIds) {
+      const gone = await http('DELETE', `/volumes/${root}`);
+      expect((await jobDone(gone.body.jobId)).status).toBe('succeeded');
+    }
+    const removed = await eventually('both bases removed', async () => {
+      const found = imageEvents.filter((e) => e.type === 'TemplateBaseRemoved');
+      return found.length === 2 ? found : undefined;
+    }, 60_000);
+    for (const event of removed) {
+      const baseVolume = (event.data as { volumeId: string }).volumeId;
+      expect(storageEvents.some((e) => e.type === 'VolumeDeleted' && e.aggregateId === baseVolume)).toBe(true);
+    }
   });
 });
