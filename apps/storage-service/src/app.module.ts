@@ -40,6 +40,9 @@ import { MigrationPlanner } from './volumes/application/migration-planner';
 import { VolumeMigrations } from './volumes/application/volume-migrations';
 import { VolumesOnPool } from './volumes/application/volumes-on-pool';
 import { AllocationLock } from './allocation/application/allocation-lock';
+import { ExportVolumeHandler } from './exports/application/export-volume.handler';
+import { VolumeExportEffects } from './exports/application/volume-export-effects';
+import { VolumeExportRecovery } from './exports/application/volume-export-recovery';
 import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
 
 @Module({
@@ -92,6 +95,9 @@ import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './storage.constants';
     VolumeMigrations,
     MigrateVolumeHandler,
     PoolMaintenance,
+    VolumeExportEffects,
+    VolumeExportRecovery,
+    ExportVolumeHandler,
     StorageCommandIntake,
   ],
 })

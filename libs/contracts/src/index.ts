@@ -12,3 +12,6 @@ export * from './snapshot/validate';
 export * from './image/commands';
 export * from './image/events';
 export * from './image/validate';
+export * from './backup/commands';
+export * from './backup/events';
+export * from './backup/validate';

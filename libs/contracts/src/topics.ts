@@ -9,6 +9,8 @@ export const TopicNames = {
   snapshotEvents: 'strata.snapshot.events',
   imageCommands: 'strata.image.commands',
   imageEvents: 'strata.image.events',
+  backupCommands: 'strata.backup.commands',
+  backupEvents: 'strata.backup.events',
   deadLetter: 'strata.dead-letter',
 } as const;
 export type TopicKey = keyof typeof TopicNames;
@@ -37,5 +39,7 @@ export const TopicDefaults: { readonly [K in TopicKey]: { readonly partitions: n
   snapshotEvents: { partitions: 6, retentionMs: -1 },
   imageCommands: { partitions: 6, retentionMs: 7 * 24 * 3600 * 1000 },
   imageEvents: { partitions: 6, retentionMs: -1 },
+  backupCommands: { partitions: 6, retentionMs: 7 * 24 * 3600 * 1000 },
+  backupEvents: { partitions: 6, retentionMs: -1 },
   deadLetter: { partitions: 1, retentionMs: 30 * 24 * 3600 * 1000 },
 };

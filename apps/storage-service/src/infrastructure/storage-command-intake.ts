@@ -26,6 +26,7 @@ import {
 } from '../volumes/application/volume-operations.handlers';
 import { MigrateVolumeHandler } from '../volumes/application/migrate-volume.handler';
 import { PoolMaintenance } from '../maintenance/application/pool-maintenance';
+import { ExportVolumeHandler } from '../exports/application/export-volume.handler';
 import { CONSUMER_GROUP } from '../storage.constants';
 
 /** Kafka edge of the storage service: one consumer group on the storage command topic. */
@@ -57,6 +58,7 @@ export class StorageCommandIntake extends ServiceCommandIntake<StorageCommand> {
     private readonly manageVolume: ManageVolumeHandler,
     private readonly migrateVolume: MigrateVolumeHandler,
     private readonly maintenance: PoolMaintenance,
+    private readonly exportVolume: ExportVolumeHandler,
   ) {
     super(
       { bus, store, relay, clock, ids },
@@ -118,6 +120,8 @@ export class StorageCommandIntake extends ServiceCommandIntake<StorageCommand> {
         return this.maintenance.enter(command);
       case 'CancelPoolMaintenance':
         return this.maintenance.cancel(command);
+      case 'ExportVolume':
+        return this.exportVolume.handle(command);
       default:
         return assertUnreachable(command);
     }

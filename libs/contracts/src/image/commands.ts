@@ -177,6 +177,43 @@ export class SpoolTemplateData {
   dataMoverHostId?: string;
 }
 
+/**
+ * Make a template from a volume's content (the command's aggregate is the new template's id),
+ * exported as QCOW2 to the zone's image store: from the volume itself, which must be detached,
+ * or, with snapshotId, from that snapshot of the volume (the way to take a template of a
+ * running VM's disk).
+ */
+export class CreateTemplateFromVolumeData {
+  @IsResourceName()
+  name!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  zoneId!: string;
+
+  @IsUUID('all')
+  volumeId!: string;
+
+  @IsOptional()
+  @IsUUID('all')
+  snapshotId?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  osType?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  description?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  public?: boolean;
+}
+
 export interface ImageCommandDataMap {
   AddImageStore: AddImageStoreData;
   RemoveImageStore: RemoveImageStoreData;
@@ -185,6 +222,7 @@ export interface ImageCommandDataMap {
   DeleteTemplate: DeleteTemplateData;
   CopyTemplate: CopyTemplateData;
   SpoolTemplate: SpoolTemplateData;
+  CreateTemplateFromVolume: CreateTemplateFromVolumeData;
 }
 export type ImageCommandType = keyof ImageCommandDataMap;
 
@@ -196,4 +234,5 @@ export const imageCommandSchemas: { readonly [K in ImageCommandType]: new () => 
   DeleteTemplate: DeleteTemplateData,
   CopyTemplate: CopyTemplateData,
   SpoolTemplate: SpoolTemplateData,
+  CreateTemplateFromVolume: CreateTemplateFromVolumeData,
 };

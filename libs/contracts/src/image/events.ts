@@ -32,7 +32,11 @@ export interface TemplateRegistrationRequested {
   readonly format: ImageFormat;
   readonly zoneId: string;
   readonly imageStoreId: string;
-  readonly source: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'upload' };
+  readonly source:
+    | { readonly kind: 'url'; readonly url: string }
+    | { readonly kind: 'upload' }
+    /** Exported from a volume (snapshotId null) or from a snapshot of it, through the storage service (CreateTemplateFromVolume). */
+    | { readonly kind: 'volume'; readonly volumeId: string; readonly snapshotId: string | null };
   /** The checksum to verify, as declared (lower-case hex); null when none was given. */
   readonly checksum: Checksum | null;
   readonly osType: string | null;
@@ -69,6 +73,18 @@ export interface TemplateRegistrationFailed {
   readonly templateId: string;
   readonly imageStoreId: string;
   readonly error: ErrorInfo;
+}
+/**
+ * A step of a template made from a volume: the storage or snapshot command sent for it (through
+ * the outbox, in the same transaction). step 'clone': a temporary volume from the snapshot;
+ * 'export': ExportVolume into the image store; 'cleanup': the temporary volume's deletion.
+ */
+export interface TemplateExportStepRequested {
+  readonly templateId: string;
+  readonly step: 'clone' | 'export' | 'cleanup';
+  /** The command's id and its aggregate (the temporary volume, or the export). */
+  readonly commandId: string;
+  readonly aggregateId: string;
 }
 export interface TemplateUpdated {
   readonly templateId: string;

@@ -411,6 +411,30 @@ export class EnterPoolMaintenanceData {
 /** Leave maintenance: the pool returns to the status it had before (migrations already done stay done). */
 export class CancelPoolMaintenanceData {}
 
+/**
+ * Write a detached volume's content to a file as a disk image (the command's aggregate is the
+ * export's own id): the storage service maps the volume to the data mover host and runs
+ * qemu-img convert into the path, which must be writable on that host (an image store). How
+ * the image service makes a template from a volume or a snapshot.
+ */
+export class ExportVolumeData {
+  @IsUUID('all')
+  volumeId!: string;
+
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^\/[^\0]*$/, { message: 'path must be an absolute file path' })
+  path!: string;
+
+  @IsIn(['qcow2', 'raw'], { message: 'format must be qcow2 or raw' })
+  format!: 'qcow2' | 'raw';
+
+  /** The registered host that reads the volume; defaults to STRATA_DATA_MOVER_HOST_ID. */
+  @IsOptional()
+  @IsUUID('4')
+  dataMoverHostId?: string;
+}
+
 export class EnableStoragePoolData {}
 
 export class DisableStoragePoolData {
@@ -446,6 +470,8 @@ export interface StorageCommandDataMap {
   MigrateVolume: MigrateVolumeData;
   EnterPoolMaintenance: EnterPoolMaintenanceData;
   CancelPoolMaintenance: CancelPoolMaintenanceData;
+  /** Aggregate: the export. */
+  ExportVolume: ExportVolumeData;
 }
 export type StorageCommandType = keyof StorageCommandDataMap;
 
@@ -471,4 +497,5 @@ export const storageCommandSchemas: { readonly [K in StorageCommandType]: new ()
   MigrateVolume: MigrateVolumeData,
   EnterPoolMaintenance: EnterPoolMaintenanceData,
   CancelPoolMaintenance: CancelPoolMaintenanceData,
+  ExportVolume: ExportVolumeData,
 };

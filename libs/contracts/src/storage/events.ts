@@ -421,3 +421,25 @@ export interface StorageEventDataMap {
   PoolMaintenanceCancelled: PoolMaintenanceCancelled;
 }
 export type StorageEventType = keyof StorageEventDataMap;
+
+/** Intent: write the volume's content to the file (stream `export-<exportId>`). */
+export interface VolumeExportRequested {
+  readonly exportId: string;
+  readonly volumeId: string;
+  readonly poolId: string;
+  readonly path: string;
+  readonly format: 'qcow2' | 'raw';
+  readonly dataMoverHostId: string;
+}
+export interface VolumeExported {
+  readonly exportId: string;
+  readonly volumeId: string;
+  readonly path: string;
+  /** Bytes the written file takes. */
+  readonly fileSizeBytes: number;
+}
+export interface VolumeExportFailed {
+  readonly exportId: string;
+  readonly volumeId: string;
+  readonly error: ErrorInfo;
+}

@@ -8,6 +8,7 @@ import type {
   TemplateCopyRequested,
   TemplateDeleted,
   TemplateDeletionRequested,
+  TemplateExportStepRequested,
   TemplateKind,
   TemplateRegistered,
   TemplateRegistrationFailed,
@@ -34,7 +35,8 @@ export type TemplateEvent =
   | { type: 'TemplateCopied'; data: TemplateCopied }
   | { type: 'TemplateCopyFailed'; data: TemplateCopyFailed }
   | { type: 'TemplateDeletionRequested'; data: TemplateDeletionRequested }
-  | { type: 'TemplateDeleted'; data: TemplateDeleted };
+  | { type: 'TemplateDeleted'; data: TemplateDeleted }
+  | { type: 'TemplateExportStepRequested'; data: TemplateExportStepRequested };
 
 /**
  * Events after which background work is pending (download, copy, deletion). TemplateUpdated
@@ -47,6 +49,8 @@ export const TRANSITIONAL_TEMPLATE_EVENTS = [
   'TemplateUpdated',
   'TemplateCopyRequested',
   'TemplateDeletionRequested',
+  // A template made from a volume: the newest event while the storage service works, and after the export (verification pending).
+  'TemplateExportStepRequested',
 ] as const;
 
 /**
@@ -83,6 +87,22 @@ export interface TemplateFacts {
   readonly copying: TemplateCopyRequested | null;
   readonly bytesDone: number;
   readonly lastError: ErrorInfo | null;
+  /** A template made from a volume or a snapshot (template-exports/): where its process is; null for any other source. */
+  readonly export: TemplateExport | null;
+}
+
+/**
+ * The storage side of a template made from a volume: the temporary clone (from a snapshot
+ * only), the export into the store, its cleanup. `stage` follows the steps: 'pending' before
+ * the first step is recorded, 'cloning', 'exporting', 'verifying' once the file is written
+ * (TemplateTransferProgressed at 100 %).
+ */
+export interface TemplateExport {
+  readonly volumeId: string;
+  readonly snapshotId: string | null;
+  readonly stage: 'pending' | 'cloning' | 'exporting' | 'verifying';
+  /** The step commands sent, by step: their ids, so a CommandRejected is matched to its step. */
+  readonly steps: Readonly<Partial<Record<TemplateExportStepRequested['step'], { readonly commandId: string; readonly aggregateId: string }>>>;
 }
 
 export type TemplateState = { readonly status: 'absent' } | ({ readonly status: TemplateStatus } & TemplateFacts);
@@ -280,12 +300,20 @@ export const templateDecider: Decider<TemplateState, TemplateCommand, TemplateEv
         copying: null,
         bytesDone: 0,
         lastError: null,
+        export: d.source.kind === 'volume' ? { volumeId: d.source.volumeId, snapshotId: d.source.snapshotId, stage: 'pending', steps: {} } : null,
       };
     }
     if (state.status === 'absent') return state;
     switch (event.type) {
       case 'TemplateTransferProgressed':
-        return { ...state, bytesDone: event.data.bytesDone };
+        // For an export, the one progress event is recorded when the storage service has written the whole file.
+        return { ...state, bytesDone: event.data.bytesDone, export: state.export ? { ...state.export, stage: 'verifying' } : null };
+      case 'TemplateExportStepRequested': {
+        if (!state.export) return state;
+        const { step, commandId, aggregateId } = event.data;
+        const stage = step === 'clone' ? 'cloning' : step === 'export' ? 'exporting' : state.export.stage;
+        return { ...state, export: { ...state.export, stage, steps: { ...state.export.steps, [step]: { commandId, aggregateId } } } };
+      }
       case 'TemplateRegistered': {
         const d = event.data;
         return {
@@ -337,9 +365,19 @@ export function storesTouched(t: PresentTemplate): string[] {
 }
 
 /** What background work the template's state calls for, if any. */
-export type PendingWork = 'download' | 'await-upload' | 'copy' | 'delete' | null;
+export type PendingWork = 'download' | 'await-upload' | 'await-export' | 'verify-export' | 'copy' | 'delete' | null;
 export function pendingWork(state: TemplateState): PendingWork {
-  if (state.status === 'registering') return state.source.kind === 'url' ? 'download' : 'await-upload';
+  if (state.status === 'registering') {
+    switch (state.source.kind) {
+      case 'url':
+        return 'download';
+      case 'upload':
+        return 'await-upload';
+      case 'volume':
+        // Nothing to download: the storage service writes the file; it is verified once written.
+        return state.export?.stage === 'verifying' ? 'verify-export' : 'await-export';
+    }
+  }
   if (state.status === 'deleting') return 'delete';
   if (state.status === 'ready' && state.copying) return 'copy';
   return null;

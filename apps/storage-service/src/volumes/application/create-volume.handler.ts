@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AllocationVerdict, CreateVolumeData, Envelope, Topics, VolumeQos } from '@strata/contracts';
-import { isDomainError } from '@strata/kernel';
 import { assertVolumeSize, backendVolumeName, capable, isBackendError, poolKeyOf, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner, type CommandMeta, commandMeta, SERVICE_CONFIG, type ServiceConfig, TOPICS } from '@strata/service-kit';
 import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
@@ -11,8 +10,7 @@ import { PoolCatalog } from '../../allocation/application/pool-catalog';
 import { allocate, judgePool, toAllocationVerdict, type AllocationRequest } from '../../allocation/domain/allocator';
 import { AllocationErrors } from '../../allocation/domain/allocation.errors';
 import { HostReader } from '../../hosts/application/host.handlers';
-import { backendHostFor, checkHostScope } from '../../hosts/domain/host';
-import type { PoolState } from '../../pools/domain/pool';
+import { dataMoverHostIdOf, requireDataMover } from '../../hosts/application/data-mover';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { snapshotOfId } from '../domain/backend-lineage';
 import {
@@ -122,7 +120,7 @@ export class CreateVolumeHandler {
     // The data mover is judged against the pool the volume goes to (a refused pool is the decider's answer).
     let fromImage: ImageSourceFacts | null = null;
     if (image) {
-      const moverId = placement.pool?.status === 'enabled' ? await this.dataMover(image.dataMoverHostId, placement.poolId) : (image.dataMoverHostId ?? '');
+      const moverId = placement.pool?.status === 'enabled' ? await requireDataMover(this.hosts, this.pools, image.dataMoverHostId, placement.poolId, 'data.fromImage.dataMoverHostId') : (image.dataMoverHostId ?? '');
       fromImage = { ...image, dataMoverHostId: moverId };
     }
 
@@ -225,26 +223,10 @@ export class CreateVolumeHandler {
     return {
       path: image.path,
       format: image.format,
-      dataMoverHostId: image.dataMoverHostId ?? (process.env.STRATA_DATA_MOVER_HOST_ID?.trim() || null),
+      dataMoverHostId: dataMoverHostIdOf(image.dataMoverHostId),
       virtualSizeBytes,
       requestedBytes: data.sizeBytes,
     };
-  }
-
-  /** The registered host that writes the image onto the pool: it must be able to use the pool, as an attach would. */
-  private async dataMover(hostId: string | null, poolId: string): Promise<string> {
-    if (hostId === null) throw VolumeErrors.dataMoverRequired();
-    const host = await this.hosts.get(hostId);
-    if (host.status !== 'registered') throw VolumeErrors.dataMoverUnknown(hostId, 'it is not registered');
-    const pool = (await this.pools.get(poolId)) as Exclude<PoolState, { status: 'absent' | 'deleted' }>;
-    try {
-      checkHostScope(host, pool);
-      backendHostFor(pool.plugin, host);
-    } catch (error) {
-      if (isDomainError(error)) throw VolumeErrors.dataMoverUnknown(hostId, error.message);
-      throw error;
-    }
-    return hostId;
   }
 
   /** Whether the backend clones, and the snapshot carrying the id among the volume's snapshots on it. */

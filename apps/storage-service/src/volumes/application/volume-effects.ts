@@ -7,7 +7,7 @@ import { DriverRegistry, VolumeHolds } from '@strata/pool-access';
 import { isTransient, toErrorInfo, withBackendRetry } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { HostReader } from '../../hosts/application/host.handlers';
-import { backendHostFor } from '../../hosts/domain/host';
+import { dataMoverBackendHost, withDataMoverAccess } from '../../hosts/application/data-mover';
 import type { PoolState } from '../../pools/domain/pool';
 import { convertImageOnto, DiskImageError } from '../infrastructure/disk-image';
 import { volumeDecider, volumeStreamId, type VolumeCommand, type VolumeFacts, type VolumeStatus } from '../domain/volume';
@@ -160,30 +160,18 @@ export class VolumeEffects {
    * leaves it all to recovery.
    */
   private async fillFromImage(driver: PrimaryStorageDriver, volume: WorkingVolume, image: NonNullable<WorkingVolume['image']>, pool: KnownPool): Promise<void> {
-    const name = volume.backendName;
     let moverHost: string;
     try {
-      const host = await this.hosts.get(image.dataMoverHostId);
-      if (host.status !== 'registered') throw new Error(`data mover host ${image.dataMoverHostId} is not registered`);
-      if (pool.status === 'deleted') throw new Error(`pool ${pool.poolId} is deleted`);
-      moverHost = backendHostFor(pool.plugin, host);
+      moverHost = await dataMoverBackendHost(this.hosts, image.dataMoverHostId, pool);
     } catch (error) {
       await this.discard(driver, volume);
       throw new ImageFillFailed({ code: 'volume.data_mover_unavailable', category: 'illegal_state', message: (error as Error).message });
     }
     try {
-      const grant = await withBackendRetry(() => driver.grantAccess(name, moverHost));
-      try {
+      await withDataMoverAccess(driver, volume.backendName, moverHost, this.log, async (device) => {
         crashPoint('volume.before-image-convert');
-        await convertImageOnto(image.path, image.format, grant.devicePath);
-      } finally {
-        // Unmapped on every path: the data mover must not keep the device of a volume it is not writing.
-        try {
-          await withBackendRetry(() => driver.revokeAccess(name, moverHost));
-        } catch (error) {
-          this.log.warn(`volume ${volume.volumeId}: could not unmap ${name} from the data mover ${moverHost}: ${(error as Error).message}`);
-        }
-      }
+        await convertImageOnto(image.path, image.format, device);
+      });
     } catch (error) {
       if (isTransient(error)) throw error;
       await this.discard(driver, volume);

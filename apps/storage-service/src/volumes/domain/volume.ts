@@ -413,18 +413,26 @@ export const VolumeErrors = {
     new DomainError('volume.image_not_deferrable', ErrorCategory.Validation, 'a volume from a disk image is filled at once: leave deferCreation out', {
       violations: [{ field: 'data.deferCreation', rule: 'notWithFromImage', message: 'deferCreation cannot be set with fromImage' }],
     }),
-  dataMoverRequired: () =>
+  /** `field`: where the command names the host (fromImage's for CreateVolume, the top level's for ExportVolume). */
+  dataMoverRequired: (field = 'data.fromImage.dataMoverHostId') =>
     new DomainError(
       'volume.data_mover_required',
       ErrorCategory.Validation,
-      'a volume from a disk image is written through a data mover host: name it in fromImage.dataMoverHostId, or set STRATA_DATA_MOVER_HOST_ID',
-      { violations: [{ field: 'data.fromImage.dataMoverHostId', rule: 'requiredForImage', message: 'dataMoverHostId is required to write an image' }] },
+      `a disk image is read or written through a data mover host: name it in ${field.replace(/^data\./, '')}, or set STRATA_DATA_MOVER_HOST_ID`,
+      { violations: [{ field, rule: 'requiredForImage', message: 'dataMoverHostId is required to write an image' }] },
     ),
-  dataMoverUnknown: (hostId: string, reason: string) =>
-    new DomainError('host.not_found', ErrorCategory.NotFound, `data mover host ${hostId} cannot write the image: ${reason}`, {
+  dataMoverUnknown: (hostId: string, reason: string, field = 'data.fromImage.dataMoverHostId') =>
+    new DomainError('host.not_found', ErrorCategory.NotFound, `data mover host ${hostId} cannot move the image: ${reason}`, {
       hostId,
-      violations: [{ field: 'data.fromImage.dataMoverHostId', rule: 'registeredHost', message: `host ${hostId}: ${reason}` }],
+      violations: [{ field, rule: 'registeredHost', message: `host ${hostId}: ${reason}` }],
     }),
+  exportNeedsDetach: (volumeId: string, hostIds: readonly string[]) =>
+    new DomainError(
+      'volume.export_needs_detach',
+      ErrorCategory.IllegalState,
+      `volume ${volumeId} is attached to ${hostIds.join(', ')}: an export would read blocks a guest is writing; detach it first, or export a snapshot of it`,
+      { volumeId, hostIds, violations: [{ field: 'data.volumeId', rule: 'detached', message: `volume ${volumeId} is attached` }] },
+    ),
   smallerThanSnapshot: (sizeBytes: number, snapshotBytes: number) =>
     new DomainError(
       'volume.size_below_snapshot',

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rename, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 /**
@@ -42,6 +43,23 @@ export async function convertImageOnto(path: string, format: DiskImageFormat, ta
   } catch (error) {
     throw new DiskImageError(reasonOf(error));
   }
+}
+
+/**
+ * Writes a raw device's (or file's) bytes into a new image file of the format: into
+ * `<path>.part`, renamed to the path once whole, so a crash never leaves half a file under
+ * the final name (a repeat overwrites the partial one). Returns the file's size in bytes.
+ */
+export async function convertDeviceToImage(device: string, path: string, format: DiskImageFormat, signal?: AbortSignal): Promise<number> {
+  const part = `${path}.part`;
+  try {
+    await run('qemu-img', ['convert', '-f', 'raw', '-O', format, device, part], { maxBuffer: MAX_OUTPUT, signal });
+  } catch (error) {
+    await rm(part, { force: true }).catch(() => undefined);
+    throw new DiskImageError(reasonOf(error));
+  }
+  await rename(part, path);
+  return (await stat(path)).size;
 }
 
 function reasonOf(error: unknown): string {

@@ -1,0 +1,111 @@
+import type { ErrorInfo } from '../storage/events';
+import type { BackupTargetKind } from './commands';
+
+/** Payloads of the events the backup service publishes on the backup events topic. */
+
+export interface BackupTargetAdded {
+  readonly targetId: string;
+  readonly name: string;
+  readonly kind: BackupTargetKind;
+  /** The settings with every credential replaced by "***" (the sealed originals stay in backup.target_secrets). */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+export interface BackupTargetRemoved {
+  readonly targetId: string;
+}
+
+/** Intent: back the volume up. Chunk size and the chain are fixed here, so a resumed backup continues the same one. */
+export interface BackupRequested {
+  readonly backupId: string;
+  readonly volumeId: string;
+  readonly targetId: string;
+  /** The snapshot read; taken for this backup when snapshotTaken. */
+  readonly snapshotId: string;
+  readonly snapshotTaken: boolean;
+  readonly kind: 'full' | 'incremental';
+  /** The backup this one follows in the volume's chain on this target (null for a full one). */
+  readonly parentBackupId: string | null;
+  readonly chunkSizeBytes: number;
+}
+/**
+ * A step of a backup or restore that another service carries out: the command sent (through the
+ * outbox, in the same transaction). step: 'snapshot' (CreateSnapshot), 'clone' (a temporary
+ * volume from the snapshot), 'attach' / 'detach' (to and from the backup host), 'cleanup'
+ * (the temporary volume's deletion), 'release' (DeleteSnapshot of a snapshot taken for the backup).
+ */
+export interface BackupStepRequested {
+  readonly backupId: string;
+  readonly step: 'snapshot' | 'clone' | 'attach' | 'detach' | 'cleanup' | 'release';
+  readonly commandId: string;
+  readonly aggregateId: string;
+}
+export interface BackupProgressed {
+  readonly backupId: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly percent: number;
+}
+export interface BackupCompleted {
+  readonly backupId: string;
+  readonly volumeId: string;
+  readonly sizeBytes: number;
+  /** Chunks in the manifest; of them: written now, already on the target, all-zero (not stored). */
+  readonly chunks: number;
+  readonly newChunks: number;
+  readonly reusedChunks: number;
+  readonly zeroChunks: number;
+  /** Bytes written to the target by this backup (compressed chunks and the manifest). */
+  readonly bytesWritten: number;
+  readonly manifestSha256: string;
+}
+export interface BackupFailed {
+  readonly backupId: string;
+  readonly error: ErrorInfo;
+}
+export interface BackupVerified {
+  readonly backupId: string;
+  readonly chunksChecked: number;
+}
+/** Code backup.corrupt: the chunks that are missing or whose content does not hash to their name. */
+export interface BackupVerificationFailed {
+  readonly backupId: string;
+  readonly error: ErrorInfo;
+  readonly badChunks: readonly string[];
+}
+export interface BackupDeletionRequested {
+  readonly backupId: string;
+}
+export interface BackupDeleted {
+  readonly backupId: string;
+}
+
+export interface RestoreRequested {
+  readonly restoreId: string;
+  readonly backupId: string;
+  /** The volume written: a new one (made by the restore) or the backup's own. */
+  readonly volumeId: string;
+  readonly mode: 'new' | 'original';
+  readonly poolId: string;
+  readonly sizeBytes: number;
+}
+export interface RestoreStepRequested {
+  readonly restoreId: string;
+  readonly step: 'create' | 'attach' | 'detach';
+  readonly commandId: string;
+  readonly aggregateId: string;
+}
+export interface RestoreProgressed {
+  readonly restoreId: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly percent: number;
+}
+export interface RestoreCompleted {
+  readonly restoreId: string;
+  readonly backupId: string;
+  readonly volumeId: string;
+}
+export interface RestoreFailed {
+  readonly restoreId: string;
+  readonly error: ErrorInfo;
+}
