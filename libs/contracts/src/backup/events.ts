@@ -26,6 +26,9 @@ export interface BackupRequested {
   /** The backup this one follows in the volume's chain on this target (null for a full one). */
   readonly parentBackupId: string | null;
   readonly chunkSizeBytes: number;
+  /** The pool of the snapshot read (the temporary clone is made there) and the volume's size: what the backup reads. */
+  readonly poolId: string;
+  readonly sizeBytes: number;
 }
 /**
  * A step of a backup or restore that another service carries out: the command sent (through the
@@ -38,6 +41,25 @@ export interface BackupStepRequested {
   readonly step: 'snapshot' | 'clone' | 'attach' | 'detach' | 'cleanup' | 'release';
   readonly commandId: string;
   readonly aggregateId: string;
+  /** Set on the compensation steps after a failure: the reason BackupFailed will carry once they are done. */
+  readonly failure?: ErrorInfo;
+}
+/** The temporary clone is attached to the backup host: the data step reads devicePath (and is run again from here after a crash). */
+export interface BackupSourceAttached {
+  readonly backupId: string;
+  readonly volumeId: string;
+  readonly hostId: string;
+  readonly devicePath: string;
+}
+/** The data step ended: the engine wrote and verified the manifest and the missing chunks (figures as in BackupCompleted). */
+export interface BackupDataWritten {
+  readonly backupId: string;
+  readonly chunks: number;
+  readonly newChunks: number;
+  readonly reusedChunks: number;
+  readonly zeroChunks: number;
+  readonly bytesWritten: number;
+  readonly manifestSha256: string;
 }
 export interface BackupProgressed {
   readonly backupId: string;
@@ -90,9 +112,19 @@ export interface RestoreRequested {
 }
 export interface RestoreStepRequested {
   readonly restoreId: string;
-  readonly step: 'create' | 'attach' | 'detach';
+  /** 'delete': the new volume of a failed restore is deleted (compensation). */
+  readonly step: 'create' | 'attach' | 'detach' | 'delete';
   readonly commandId: string;
   readonly aggregateId: string;
+  /** Set on the steps after a failure: the reason RestoreFailed will carry once they are done. */
+  readonly failure?: ErrorInfo;
+}
+/** The volume written is attached to the backup host: the data step writes devicePath (and is run again from here after a crash). */
+export interface RestoreTargetAttached {
+  readonly restoreId: string;
+  readonly volumeId: string;
+  readonly hostId: string;
+  readonly devicePath: string;
 }
 export interface RestoreProgressed {
   readonly restoreId: string;

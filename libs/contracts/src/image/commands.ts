@@ -57,6 +57,24 @@ export class ChecksumData {
   value!: string;
 }
 
+/** A template's descriptive settings, shared by registration, creation from a volume and update. */
+export class TemplateSettingsData {
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  osType?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  description?: string;
+
+  /** Visible to every tenant (else only to the registering tenant and operators). */
+  @IsOptional()
+  @IsBoolean()
+  public?: boolean;
+}
+
 /**
  * Register a template (a disk image to make ROOT volumes from) or an ISO (the command's
  * aggregate is the new template's id), kept on the image store of zoneId. Either from an
@@ -64,7 +82,7 @@ export class ChecksumData {
  * (the orchestrator answers with the URL to PUT the bytes to). The checksum, when given, is
  * verified; the real format is read with qemu-img and must be the declared one.
  */
-export class RegisterTemplateData {
+export class RegisterTemplateData extends TemplateSettingsData {
   @IsResourceName()
   name!: string;
 
@@ -110,41 +128,13 @@ export class RegisterTemplateData {
   @Type(() => ChecksumData)
   checksum?: ChecksumData;
 
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  osType?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  description?: string;
-
-  /** Visible to every tenant (else only to the registering tenant and operators). */
-  @IsOptional()
-  @IsBoolean()
-  public?: boolean;
 }
 
 /** Change a template's descriptive settings; only the fields given change. */
-export class UpdateTemplateData {
+export class UpdateTemplateData extends TemplateSettingsData {
   @IsOptional()
   @IsResourceName()
   name?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  osType?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  description?: string;
-
-  @IsOptional()
-  @IsBoolean()
-  public?: boolean;
 }
 
 /** Delete a template: every copy on the image stores, and each pool's cached base once no volume depends on it. */
@@ -183,7 +173,7 @@ export class SpoolTemplateData {
  * or, with snapshotId, from that snapshot of the volume (the way to take a template of a
  * running VM's disk).
  */
-export class CreateTemplateFromVolumeData {
+export class CreateTemplateFromVolumeData extends TemplateSettingsData {
   @IsResourceName()
   name!: string;
 
@@ -198,20 +188,6 @@ export class CreateTemplateFromVolumeData {
   @IsOptional()
   @IsUUID('all')
   snapshotId?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  osType?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  description?: string;
-
-  @IsOptional()
-  @IsBoolean()
-  public?: boolean;
 }
 
 export interface ImageCommandDataMap {

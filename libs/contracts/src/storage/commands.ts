@@ -176,7 +176,7 @@ export class VolumeImageData {
   @IsIn(['qcow2', 'raw'], { message: 'format must be qcow2 or raw' })
   format!: 'qcow2' | 'raw';
 
-  /** The registered host that writes the image; defaults to STRATA_DATA_MOVER_HOST_ID. */
+  /** The registered host that reads or writes the volume's device; defaults to STRATA_DATA_MOVER_HOST_ID. */
   @IsOptional()
   @IsUUID('4')
   dataMoverHostId?: string;
@@ -417,22 +417,9 @@ export class CancelPoolMaintenanceData {}
  * qemu-img convert into the path, which must be writable on that host (an image store). How
  * the image service makes a template from a volume or a snapshot.
  */
-export class ExportVolumeData {
+export class ExportVolumeData extends VolumeImageData {
   @IsUUID('all')
   volumeId!: string;
-
-  @IsString()
-  @MaxLength(2048)
-  @Matches(/^\/[^\0]*$/, { message: 'path must be an absolute file path' })
-  path!: string;
-
-  @IsIn(['qcow2', 'raw'], { message: 'format must be qcow2 or raw' })
-  format!: 'qcow2' | 'raw';
-
-  /** The registered host that reads the volume; defaults to STRATA_DATA_MOVER_HOST_ID. */
-  @IsOptional()
-  @IsUUID('4')
-  dataMoverHostId?: string;
 }
 
 export class EnableStoragePoolData {}
