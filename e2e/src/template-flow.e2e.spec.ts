@@ -135,6 +135,8 @@ describe('templates and ROOT volumes from them, end to end', () => {
   let poolId: string;
   let templateId: string;
   const rootIds: string[] = [];
+  /** The ROOT volume deployed from the template made of a volume (its snapshot makes the next template). */
+  let goldenRoot: { id: string; path: string };
 
   it('registers a QCOW2 from a URL: checksum verified, format and virtual size read with qemu-img', async () => {
     const pool = await http('POST', '/pools', { name: 'tmpl-pool', plugin: 'file', zoneId: 'zone-t', config: { path: path.join(work, 'pool') } });
@@ -207,6 +209,72 @@ describe('templates and ROOT volumes from them, end to end', () => {
       expect(creation.data).toMatchObject({ source: { snapshotId: base.snapshotId, volumeId: base.volumeId } });
     }
     console.log(`ROOT volumes: 2 deployed; template conversions (VolumeCreationRequested with image): ${fromImage.length}`);
+  });
+
+  it('makes a template of a ROOT volume (written to, never attached): exported as QCOW2, verified, and deployed again with the same bytes', async () => {
+    const source = await http('GET', `/volumes/${rootIds[0]}`);
+    const file = source.body.path as string;
+    // The guest's writes, as a VM would leave them on its disk.
+    const handle = await open(file, 'r+');
+    for (const [i, offset] of [4096, 17 * MiB + 5, VIRTUAL + 3 * MiB].entries()) {
+      await handle.write(Buffer.from(`written by the guest ${i} `.repeat(200)).subarray(0, 4096), 0, 4096, offset);
+    }
+    await handle.close();
+    const written = await readFile(file);
+
+    const made = await http('POST', `/volumes/${rootIds[0]}/templates`, { name: 'golden-e2e', zoneId: 'zone-t', osType: 'debian' });
+    expect(made.status).toBe(202);
+    expect(await jobDone(made.body.jobId)).toMatchObject({ status: 'succeeded' });
+    const template = await eventually('the template from the volume ready', async () => {
+      const res = await http('GET', `/templates/${made.body.templateId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    const exported = path.join(work, 'templates', `${made.body.templateId}.qcow2`);
+    expect(template).toMatchObject({
+      detectedFormat: 'qcow2',
+      virtualSizeBytes: written.length,
+      sha256: createHash('sha256').update(await readFile(exported)).digest('hex'),
+      source: { kind: 'volume', volumeId: rootIds[0] },
+    });
+    expect(storageEvents.find((e) => e.type === 'VolumeExported' && (e.data as { volumeId: string }).volumeId === rootIds[0])).toBeDefined();
+
+    const deployed = await http('POST', `/templates/${made.body.templateId}/volumes`, { name: 'root-from-golden', poolId });
+    expect(await jobDone(deployed.body.jobId)).toMatchObject({ status: 'succeeded' });
+    const volume = await eventually('the ROOT volume from the new template ready', async () => {
+      const res = await http('GET', `/volumes/${deployed.body.volumeId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    expect((await readFile(volume.path)).equals(written)).toBe(true);
+    goldenRoot = volume;
+  });
+
+  it('makes a template of a snapshot: a temporary clone exported and deleted; the template holds the bytes of the snapshot, not later writes', async () => {
+    const file = goldenRoot.path as string;
+    const snap = await http('POST', `/volumes/${goldenRoot.id}/snapshots`, { name: 'before-change' });
+    expect(snap.status).toBe(202);
+    expect(await jobDone(snap.body.jobId)).toMatchObject({ status: 'succeeded' });
+    const atSnapshot = await readFile(file);
+    // Written after the snapshot: not in the template.
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from('after the snapshot '.repeat(300)).subarray(0, 4096), 0, 4096, 8192);
+    await handle.close();
+
+    const made = await http('POST', `/snapshots/${snap.body.snapshotId}/templates`, { name: 'golden-snap', zoneId: 'zone-t' });
+    expect(made.status).toBe(202);
+    expect(await jobDone(made.body.jobId)).toMatchObject({ status: 'succeeded' });
+    const template = await eventually('the template from the snapshot ready', async () => {
+      const res = await http('GET', `/templates/${made.body.templateId}`);
+      return res.body?.status === 'ready' ? res.body : undefined;
+    });
+    expect(template).toMatchObject({ detectedFormat: 'qcow2', virtualSizeBytes: atSnapshot.length, source: { kind: 'snapshot', volumeId: goldenRoot.id, snapshotId: snap.body.snapshotId } });
+    // The temporary clone was made, exported and deleted.
+    const exported = storageEvents.find((e) => e.type === 'VolumeExported' && (e.data as { path: string }).path.endsWith(`${made.body.templateId}.qcow2`));
+    expect(exported).toBeDefined();
+    const temporary = (exported!.data as { volumeId: string }).volumeId;
+    await eventually('the temporary volume deleted', async () => storageEvents.find((e) => e.type === 'VolumeDeleted' && e.aggregateId === temporary));
+    const raw = path.join(work, 'from-snapshot.raw');
+    await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', path.join(work, 'templates', `${made.body.templateId}.qcow2`), raw]);
+    expect((await readFile(raw)).equals(atSnapshot)).toBe(true);
   });
 
   it('finishes a spool after the storage service is killed in the middle of it (before the conversion)', async () => {

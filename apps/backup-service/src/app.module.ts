@@ -1,11 +1,34 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@strata/service-kit';
+import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './backup.constants';
+import { BackupCommandIntake } from './infrastructure/backup-command-intake';
+import { PROCESS_MIGRATIONS, PROCESS_PROVIDERS } from './processes.providers';
+import { TARGETS_MIGRATIONS, TARGETS_PROVIDERS } from './targets/targets.providers';
 
 /**
- * The backup service: backup targets, backups, restores and schedules. This stage gives it its own schema with the
- * event store, its Kafka connection and /health; its aggregates come with their own issue.
+ * The backup service: backup targets (a directory or an S3 bucket) and the chunk engine
+ * (targets/, engine/); backups and restores of volumes, processes across the storage and
+ * snapshot services (backups/, restores/), and its view of their volumes and snapshots
+ * (volume-view/).
  */
 @Module({
-  imports: [PlatformModule.forService({ serviceName: 'backup-service', defaultPort: 8083, schema: 'backup' })],
+  imports: [
+    PlatformModule.forService({
+      serviceName: SERVICE_NAME,
+      defaultPort: DEFAULT_PORT,
+      schema: SCHEMA,
+      topics: [
+        { key: 'backupCommands' },
+        { key: 'backupEvents' },
+        { key: 'storageCommands' },
+        { key: 'storageEvents' },
+        { key: 'snapshotCommands' },
+        { key: 'snapshotEvents' },
+        { key: 'deadLetter' },
+      ],
+      migrations: [...TARGETS_MIGRATIONS, ...PROCESS_MIGRATIONS],
+    }),
+  ],
+  providers: [...TARGETS_PROVIDERS, ...PROCESS_PROVIDERS, BackupCommandIntake],
 })
 export class AppModule {}

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { bootstrapService } from '@strata/service-kit';
 import { AppModule } from './app.module';
+import { DEFAULT_PORT, SERVICE_NAME } from './backup.constants';
 
-void bootstrapService(AppModule, { serviceName: 'backup-service', defaultPort: 8083 });
+void bootstrapService(AppModule, { serviceName: SERVICE_NAME, defaultPort: DEFAULT_PORT });

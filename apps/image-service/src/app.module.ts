@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@strata/service-kit';
 import { BASES_MIGRATIONS, BASES_PROVIDERS } from './bases/bases.providers';
+import { TEMPLATE_EXPORTS_MIGRATIONS, TEMPLATE_EXPORTS_PROVIDERS } from './template-exports/template-exports.providers';
 import { DEFAULT_PORT, SCHEMA, SERVICE_NAME } from './image.constants';
 import { ImageStoreCatalog } from './image-stores/application/image-store-catalog';
 import { AddImageStoreHandler, ImageStoreCommandRunner, RemoveImageStoreHandler } from './image-stores/application/image-store.handlers';
@@ -19,7 +20,8 @@ import { CopyTemplateHandler, DeleteTemplateHandler, RegisterTemplateHandler, Up
 /**
  * The image service: image stores (a directory per zone), templates and ISOs on them
  * (downloaded or uploaded, verified with qemu-img, copied between zones), and spooling
- * templates onto primary storage pools as cached bases (bases/).
+ * templates onto primary storage pools as cached bases (bases/); templates made from volumes and
+ * snapshots through the storage service's exports (template-exports/).
  */
 @Module({
   imports: [
@@ -37,7 +39,7 @@ import { CopyTemplateHandler, DeleteTemplateHandler, RegisterTemplateHandler, Up
         { key: 'deadLetter' },
       ],
       // The image stores and templates are read from the log; no table of their own.
-      migrations: [...BASES_MIGRATIONS],
+      migrations: [...BASES_MIGRATIONS, ...TEMPLATE_EXPORTS_MIGRATIONS],
     }),
   ],
   controllers: [TemplateUploadController],
@@ -58,6 +60,7 @@ import { CopyTemplateHandler, DeleteTemplateHandler, RegisterTemplateHandler, Up
     CopyTemplateHandler,
     { provide: TemplateSources, useClass: TemplateSourcesFromLog },
     ...BASES_PROVIDERS,
+    ...TEMPLATE_EXPORTS_PROVIDERS,
     ImageCommandIntake,
   ],
 })

@@ -198,6 +198,7 @@ describe('orchestrator: images and template deployments on real Kafka and Postgr
       description: null,
       public: false,
       error: null,
+      source: { kind: 'url', url: 'https://images.example/debian-12.qcow2' },
       tenant: 'acme',
       bases: [],
       createdAt: expect.any(String),
@@ -298,6 +299,67 @@ describe('orchestrator: images and template deployments on real Kafka and Postgr
     // Either url or upload.
     const both = (await http().post('/templates').send({ name: 'x', kind: 'template', format: 'raw', zoneId: 'zone-1', upload: true, url: 'https://x.example/a' }).expect(400)).body;
     expect(both.violations).toEqual([expect.objectContaining({ field: 'url', rule: 'urlOrUpload' })]);
+  });
+
+  it('POST /volumes/:id/templates and POST /snapshots/:id/templates publish CreateTemplateFromVolume; the source shows on the template', async () => {
+    const emitSnapshot = (type: string, aggregateId: string, version: number, causationId: string | null, data: object) =>
+      emit(topics.snapshotEvents, type, aggregateId, version, causationId, data, 'acme');
+    const volumeId = randomUUID();
+    await emitStorage('VolumeCreationRequested', volumeId, 1, null, { volumeId, name: 'web-root', poolId, sizeBytes: 10 * GiB, volumeType: 'ROOT', backendName: `vol-${volumeId}` }, 'acme');
+    await emitStorage('VolumeCreated', volumeId, 2, null, { volumeId, poolId, backendName: `vol-${volumeId}`, sizeBytes: 10 * GiB, path: null }, 'acme');
+    await until('the volume', async () => ((await http().get(`/volumes/${volumeId}`).set('X-Tenant', 'acme')).status === 200 ? true : undefined));
+
+    const fromVolume = await http().post(`/volumes/${volumeId}/templates`).set('X-Tenant', 'acme').send({ name: 'golden-web', zoneId: 'zone-1', osType: 'debian12' }).expect(202);
+    expect(fromVolume.body).toEqual({ jobId: expect.any(String), templateId: expect.any(String) });
+    const command = await commandFor(fromVolume.body.jobId);
+    expect([command.topic, command.key]).toEqual([topics.imageCommands, fromVolume.body.templateId]);
+    expect(command.envelope).toMatchObject({
+      type: 'CreateTemplateFromVolume',
+      aggregateId: fromVolume.body.templateId,
+      tenant: 'acme',
+      data: { name: 'golden-web', zoneId: 'zone-1', osType: 'debian12', volumeId },
+    });
+    expect(command.envelope.data).not.toHaveProperty('snapshotId');
+
+    const snapshotId = randomUUID();
+    await emitSnapshot('SnapshotRequested', snapshotId, 1, null, { snapshotId, volumeId, name: 'nightly', poolId, volumeBackendName: `vol-${volumeId}`, backendName: `snap-${snapshotId}`, policyId: null, dueAt: null });
+    await emitSnapshot('SnapshotCreated', snapshotId, 2, null, { snapshotId, volumeId, sizeBytes: 10 * GiB });
+    await until('the snapshot ready', async () => ((await http().get(`/snapshots/${snapshotId}`).set('X-Tenant', 'acme')).body?.status === 'ready' ? true : undefined));
+    const fromSnapshot = await http().post(`/snapshots/${snapshotId}/templates`).set('X-Tenant', 'acme').send({ name: 'golden-nightly', zoneId: 'zone-1' }).expect(202);
+    const snapshotCommand = await commandFor(fromSnapshot.body.jobId);
+    expect(snapshotCommand.envelope).toMatchObject({
+      type: 'CreateTemplateFromVolume',
+      aggregateId: fromSnapshot.body.templateId,
+      tenant: 'acme',
+      data: { name: 'golden-nightly', zoneId: 'zone-1', volumeId, snapshotId },
+    });
+
+    // The path names the source; unknown ones (or another tenant's) are 404; the body's rules are the image service's.
+    expect((await http().post(`/volumes/${volumeId}/templates`).set('X-Tenant', 'acme').send({ name: 'x', zoneId: 'zone-1', volumeId }).expect(400)).body.violations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'volumeId' })]),
+    );
+    await http().post(`/volumes/${volumeId}/templates`).set('X-Tenant', 'other').send({ name: 'x', zoneId: 'zone-1' }).expect(404);
+    await http().post(`/snapshots/${randomUUID()}/templates`).send({ name: 'x', zoneId: 'zone-1' }).expect(404);
+    await http().post(`/volumes/${volumeId}/templates`).set('X-Tenant', 'acme').send({ name: '-bad' }).expect(400);
+
+    // The image service's answer: the source and the job move as for any registration.
+    const templateId = fromSnapshot.body.templateId as string;
+    await emitImage('TemplateRegistrationRequested', templateId, 1, fromSnapshot.body.jobId, {
+      templateId, name: 'golden-nightly', kind: 'template', format: 'qcow2', zoneId: 'zone-1', imageStoreId: storeId,
+      source: { kind: 'volume', volumeId, snapshotId }, checksum: null, osType: null, description: null, public: false,
+    }, 'acme');
+    await emitImage('TemplateExportStepRequested', templateId, 2, fromSnapshot.body.jobId, { templateId, step: 'clone', commandId: randomUUID(), aggregateId: randomUUID() }, 'acme');
+    await jobStatus(fromSnapshot.body.jobId, 'running');
+    await emitImage('TemplateRegistered', templateId, 3, fromSnapshot.body.jobId, {
+      templateId, imageStoreId: storeId, zoneId: 'zone-1', file: `templates/${templateId}.qcow2`, format: 'qcow2', virtualSizeBytes: 10 * GiB, physicalSizeBytes: GiB, sha256: 'cd'.repeat(32),
+    }, 'acme');
+    expect(await jobStatus(fromSnapshot.body.jobId, 'succeeded')).toMatchObject({ commandType: 'CreateTemplateFromVolume', result: { templateId } });
+    expect((await http().get(`/templates/${templateId}`).set('X-Tenant', 'acme').expect(200)).body).toMatchObject({ status: 'ready', source: { kind: 'snapshot', volumeId, snapshotId } });
+    expect((await http().get(`/templates/${templateId}/events`).set('X-Tenant', 'acme').expect(200)).body.items.map((e: Envelope) => e.type)).toEqual([
+      'TemplateRegistrationRequested',
+      'TemplateExportStepRequested',
+      'TemplateRegistered',
+    ]);
   });
 
   it('documents the image endpoints in its OpenAPI document', async () => {

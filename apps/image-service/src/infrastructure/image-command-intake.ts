@@ -7,6 +7,7 @@ import { Clock, IdGenerator, MESSAGE_BUS, ServiceCommandIntake, TOPICS } from '@
 import { SpoolTemplateHandler } from '../bases/bases.providers';
 import { AddImageStoreHandler, RemoveImageStoreHandler } from '../image-stores/application/image-store.handlers';
 import { CONSUMER_GROUP } from '../image.constants';
+import { CreateTemplateFromVolumeHandler } from '../template-exports/template-exports.providers';
 import { CopyTemplateHandler, DeleteTemplateHandler, RegisterTemplateHandler, UpdateTemplateHandler } from '../templates/application/template.handlers';
 
 /**
@@ -30,6 +31,7 @@ export class ImageCommandIntake extends ServiceCommandIntake<ImageCommand> {
     private readonly deleteTemplate: DeleteTemplateHandler,
     private readonly copyTemplate: CopyTemplateHandler,
     private readonly spoolTemplate: SpoolTemplateHandler,
+    private readonly createFromVolume: CreateTemplateFromVolumeHandler,
   ) {
     super(
       { bus, store, relay, clock, ids },
@@ -59,6 +61,8 @@ export class ImageCommandIntake extends ServiceCommandIntake<ImageCommand> {
         return this.copyTemplate.handle(command);
       case 'SpoolTemplate':
         return this.spoolTemplate.handle(command);
+      case 'CreateTemplateFromVolume':
+        return this.createFromVolume.handle(command);
       default:
         return assertUnreachable(command);
     }

@@ -21,7 +21,7 @@ export interface ImageHarness {
   /** http://127.0.0.1:<port> of the running service (a new port after restart). */
   readonly baseUrl: string;
   /** Stops the service and starts it again on the same database and topics, as after a crash or an upgrade. */
-  restart(): Promise<void>;
+  restart(whileDown?: () => Promise<unknown>): Promise<void>;
   readonly topics: Topics;
   readonly events: Envelope[];
   readonly deadLetters: IncomingMessage[];
@@ -66,8 +66,9 @@ export async function startImageHarness(label: string): Promise<ImageHarness> {
     get baseUrl() {
       return `http://127.0.0.1:${portOf(app)}`;
     },
-    async restart() {
+    async restart(whileDown) {
       await app.close();
+      await whileDown?.();
       app = await startApp();
     },
     topics,

@@ -12,5 +12,6 @@ import { SnapshotLookup } from './application/snapshot-lookup';
   imports: [CommandsModule, HistoryModule, VolumesModule],
   controllers: [SnapshotsController, VolumeSnapshotsController],
   providers: [SnapshotCommandsHandler, ListSnapshotsQuery, SnapshotLookup],
+  exports: [SnapshotLookup],
 })
 export class SnapshotsModule {}

@@ -15,7 +15,8 @@ const envelope = (type: string, data: Record<string, unknown>) => ({
   data,
 });
 const register = { name: 'debian-12', kind: 'template', format: 'qcow2', zoneId: 'zone-1', url: 'https://images.example/debian-12.qcow2' };
-const rulesOf = (result: ReturnType<typeof validateImageCommand>) => (result.ok ? [] : result.violations.map((v) => `${v.field}:${v.rule}`));
+// Either service's validation: ExportVolume is checked with the storage rules below.
+const rulesOf = (result: ReturnType<typeof validateImageCommand> | ReturnType<typeof validateStorageCommand>) => (result.ok ? [] : result.violations.map((v) => `${v.field}:${v.rule}`));
 
 describe('image command validation', () => {
   it('accepts a registration from a URL, with a name-based message id', () => {

@@ -88,7 +88,7 @@ export class BaseDecisions {
 }
 
 /** The command envelope as any publisher puts it on the receiving service's command topic; its id is deterministic. */
-export function outgoingEnvelope(out: OutgoingCommand, meta: CommandMeta, now: Date): Envelope {
+export function outgoingEnvelope(out: Pick<OutgoingCommand, 'commandId' | 'aggregateId' | 'data'> & { readonly type: string }, meta: CommandMeta, now: Date): Envelope {
   return {
     messageId: out.commandId,
     kind: 'command',
@@ -99,7 +99,7 @@ export function outgoingEnvelope(out: OutgoingCommand, meta: CommandMeta, now: D
     occurredAt: now.toISOString(),
     correlationId: meta.correlationId,
     causationId: meta.causationId,
-    // Bases are the platform's, not a tenant's.
+    // Bases and templates made from volumes are the platform's, not a tenant's.
     tenant: null,
     data: out.data,
   };

@@ -1,15 +1,14 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { decodeMessage, type CommandRejected, type Envelope, type ErrorInfo, type Topics } from '@strata/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import type { CommandRejected, Envelope, Topics } from '@strata/contracts';
 import { DuplicateMessageError, PgEventStore } from '@strata/event-store';
-import type { IncomingMessage, MessageBus, Subscription } from '@strata/messaging';
+import type { MessageBus } from '@strata/messaging';
 import { MESSAGE_BUS, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { errorOf, StorageEventsConsumer, type EventData as Data } from '../../infrastructure/storage-events-consumer';
 import { BASES_CONSUMER } from '../bases.constants';
 import type { TemplateBaseCommand } from '../domain/template-base';
 import { BasesStore } from '../infrastructure/bases.store';
 import { BaseDecisions } from './base-decisions';
 import { TemplateBases } from './template-bases';
-
-type Data = Record<string, unknown>;
 
 /**
  * Feeds the bases from the storage and snapshot events, in a consumer group of its own:
@@ -20,39 +19,16 @@ type Data = Record<string, unknown>;
  * for another attempt decides nothing. Events of other volumes and snapshots are skipped.
  */
 @Injectable()
-export class BaseOutcomesConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger('BaseOutcomes');
-  private subscription?: Subscription;
-
+export class BaseOutcomesConsumer extends StorageEventsConsumer {
   constructor(
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @Inject(TOPICS) private readonly topics: Topics,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
+    @Inject(TOPICS) topics: Topics,
     private readonly store: PgEventStore,
     private readonly bases: BasesStore,
     private readonly decisions: BaseDecisions,
     private readonly templateBases: TemplateBases,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({
-      groupId: BASES_CONSUMER,
-      topics: [this.topics.storageEvents, this.topics.snapshotEvents],
-      fromBeginning: true,
-      partitionsConsumedConcurrently: 3,
-      handle: (message) => this.receive(message),
-    });
-  }
-
-  // Before PlatformModule closes the bus (beforeApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
-    await this.subscription?.stop();
-  }
-
-  async receive(message: IncomingMessage): Promise<void> {
-    const decoded = decodeMessage(message.value);
-    // Unreadable messages are the dead-letter business of the topic's main consumers; the bases only skip them.
-    if (!decoded.ok || decoded.envelope.kind !== 'event' || typeof decoded.envelope.data !== 'object' || decoded.envelope.data === null) return;
-    await this.apply(decoded.envelope as Envelope<string, Data>);
+  ) {
+    super(bus, topics, BASES_CONSUMER, 'BaseOutcomes');
   }
 
   async apply(envelope: Envelope<string, Data>): Promise<void> {
@@ -112,9 +88,4 @@ export class BaseOutcomesConsumer implements OnApplicationBootstrap, OnModuleDes
     }
     if (events.length > 0) this.log.log(`base ${baseId}: ${envelope.type} of ${memberId} -> ${events.map((e) => e.type).join(', ')}`);
   }
-}
-
-function errorOf(d: Data): ErrorInfo {
-  const e = d.error as Partial<ErrorInfo> | undefined;
-  return { code: e?.code ?? 'unknown', category: e?.category ?? 'backend', message: e?.message ?? 'no reason given' };
 }

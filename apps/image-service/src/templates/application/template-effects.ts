@@ -108,6 +108,8 @@ export class TemplateEffects {
     switch (pendingWork(state)) {
       case 'download':
         return this.download(state as Registering, intent, signal);
+      case 'verify-export':
+        return this.verifyExport(state as Registering, intent);
       case 'copy':
         return this.copy(state as Copying, intent, signal);
       case 'delete':
@@ -140,6 +142,24 @@ export class TemplateEffects {
       return 'done';
     }
     return this.finishRegistration(t, paths.part, paths, meta);
+  }
+
+  /**
+   * A template made from a volume: the storage service wrote the file under its final name
+   * (through a partial file of its own), so it is verified where it is, as a download is.
+   */
+  private async verifyExport(t: Registering, meta: CommandMeta): Promise<RecoveryOutcome> {
+    const paths = await this.pathsOn(t.imageStoreId, t);
+    const error = !paths
+      ? failure('image.store_unavailable', `image store ${t.imageStoreId} is unknown`)
+      : !(await exists(paths.file))
+        ? failure('image.unreadable', `the exported file ${paths.file} is not on the image store (is it mounted at the same path on the data mover?)`)
+        : null;
+    if (error || !paths) {
+      await this.templates.record(t.templateId, { type: 'RecordRegistrationFailed', error: error as ErrorInfo }, meta);
+      return 'done';
+    }
+    return this.finishRegistration(t, paths.file, paths, meta);
   }
 
   /** From the existing copy, never downloaded again: copied to a partial file, checked against the recorded sha256, renamed. */

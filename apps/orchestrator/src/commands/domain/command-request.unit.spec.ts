@@ -143,7 +143,8 @@ describe('REST request to snapshot command', () => {
       'snapshotCommands',
       'snapshotCommands',
     ]);
-    expect(['CreateVolume', 'DeleteVolume', 'AddStoragePool'].map((t) => commandRouteOf(t as CommandType).topic)).toEqual([
+    expect(['CreateVolume', 'DeleteVolume', 'AddStoragePool', 'ExportVolume'].map((t) => commandRouteOf(t as CommandType).topic)).toEqual([
+      'storageCommands',
       'storageCommands',
       'storageCommands',
       'storageCommands',
@@ -178,7 +179,7 @@ describe('REST request to snapshot command', () => {
 
 describe('REST request to image command', () => {
   it('routes every image command to the image commands topic, with the image service as their checker', () => {
-    const types = ['AddImageStore', 'RemoveImageStore', 'RegisterTemplate', 'UpdateTemplate', 'DeleteTemplate', 'CopyTemplate', 'SpoolTemplate'];
+    const types = ['AddImageStore', 'RemoveImageStore', 'RegisterTemplate', 'UpdateTemplate', 'DeleteTemplate', 'CopyTemplate', 'SpoolTemplate', 'CreateTemplateFromVolume'];
     expect(types.map((t) => commandRouteOf(t as CommandType).topic)).toEqual(types.map(() => 'imageCommands'));
   });
 

@@ -10,6 +10,7 @@ import type {
   TemplateCopyRequested,
   TemplateDeleted,
   TemplateDeletionRequested,
+  TemplateExportStepRequested,
   TemplateRegistered,
   TemplateRegistrationFailed,
   TemplateRegistrationRequested,
@@ -39,6 +40,7 @@ export interface ImageEventDataMap {
   TemplateCopyFailed: TemplateCopyFailed;
   TemplateDeletionRequested: TemplateDeletionRequested;
   TemplateDeleted: TemplateDeleted;
+  TemplateExportStepRequested: TemplateExportStepRequested;
   TemplateSpoolRequested: TemplateSpoolRequested;
   TemplateSpoolJoined: TemplateSpoolJoined;
   TemplateBaseVolumeCreated: TemplateBaseVolumeCreated;
@@ -72,7 +74,8 @@ const isChanges = (v: unknown) =>
   orNull(isString)(v.osType) &&
   orNull(isString)(v.description) &&
   orNull((p) => typeof p === 'boolean')(v.public);
-const isSource = (v: unknown) => isObject(v) && (v.kind === 'upload' || (v.kind === 'url' && isString(v.url)));
+const isSource = (v: unknown) =>
+  isObject(v) && (v.kind === 'upload' || (v.kind === 'url' && isString(v.url)) || (v.kind === 'volume' && isUuid(v.volumeId) && orNull(isUuid)(v.snapshotId)));
 const isChecksum = (v: unknown) => isObject(v) && isString(v.algorithm) && isString(v.value);
 
 const base: Readonly<Record<string, Check>> = { baseId: uuid, templateId: uuid, poolId: uuid };
@@ -88,7 +91,7 @@ export const imageEventFields: { readonly [K in ProjectedImageEventType]: Readon
     format: text,
     zoneId: text,
     imageStoreId: uuid,
-    source: [isSource, 'a source {kind: url, url} or {kind: upload}'],
+    source: [isSource, 'a source {kind: url, url}, {kind: upload} or {kind: volume, volumeId, snapshotId}'],
     checksum: [orNull(isChecksum), 'a checksum {algorithm, value} or null'],
     osType: optionalText,
     description: optionalText,
@@ -118,6 +121,7 @@ export const imageEventFields: { readonly [K in ProjectedImageEventType]: Readon
   TemplateCopyFailed: { templateId: uuid, imageStoreId: uuid, error },
   TemplateDeletionRequested: { templateId: uuid },
   TemplateDeleted: { templateId: uuid },
+  TemplateExportStepRequested: { templateId: uuid, step: [(v) => v === 'clone' || v === 'export' || v === 'cleanup', 'clone, export or cleanup'], commandId: uuid, aggregateId: uuid },
   TemplateSpoolRequested: { ...base, volumeId: uuid, snapshotId: uuid, sizeBytes: bytes, attempt: [(v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'] },
   TemplateSpoolJoined: base,
   TemplateBaseVolumeCreated: { baseId: uuid, volumeId: uuid },

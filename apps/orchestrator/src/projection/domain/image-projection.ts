@@ -1,4 +1,5 @@
-import type { ErrorDetails, ImageStoreRow, TemplateBaseRow, TemplateCopyRow, TemplateRow } from '../../read-model/domain/rows';
+import type { TemplateRegistrationRequested } from '@strata/contracts';
+import type { ErrorDetails, ImageStoreRow, TemplateBaseRow, TemplateCopyRow, TemplateRow, TemplateSourceRow } from '../../read-model/domain/rows';
 import { imageEventKindOf, type ProjectedImageEventType } from './image-event';
 import type { TypedEvent } from './storage-event';
 
@@ -89,6 +90,7 @@ export function applyTemplateEvent(current: TemplateRow | null, event: TemplateE
       description: d.description ?? null,
       public: d.public ?? false,
       error: null,
+      source: sourceRow(d.source),
       // The RegisterTemplate's owner.
       tenant: meta.tenant,
       version: meta.streamVersion,
@@ -154,6 +156,21 @@ export function applyTemplateEvent(current: TemplateRow | null, event: TemplateE
       return { ...next, status: 'deleting' };
     case 'TemplateDeleted':
       return { ...next, status: 'deleted', copies: [] };
+    case 'TemplateExportStepRequested':
+      // A step of a template made from a volume: in its history; the row moves with the registration's events.
+      return next;
+  }
+}
+
+/** A volume source names the snapshot when there is one: kind snapshot, so a listing tells the two apart. */
+function sourceRow(source: TemplateRegistrationRequested['source']): TemplateSourceRow {
+  switch (source.kind) {
+    case 'url':
+      return { kind: 'url', url: source.url };
+    case 'upload':
+      return { kind: 'upload' };
+    case 'volume':
+      return source.snapshotId ? { kind: 'snapshot', volumeId: source.volumeId, snapshotId: source.snapshotId } : { kind: 'volume', volumeId: source.volumeId };
   }
 }
 

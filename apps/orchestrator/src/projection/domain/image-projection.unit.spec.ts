@@ -165,6 +165,7 @@ describe('image projections', () => {
       description: null,
       public: false,
       error: null,
+      source: { kind: 'url', url: 'https://images.example/debian.qcow2' },
       tenant: 'acme',
       version: 1,
       createdAt: requested.occurredAt,
@@ -185,6 +186,41 @@ describe('image projections', () => {
       copies: [{ imageStoreId: STORE, zoneId: 'zone-1', status: 'ready', file: `templates/${TEMPLATE}.qcow2`, error: null }],
     });
     expect(models.jobs.get(job)).toMatchObject({ status: 'succeeded', progress: 100, result: { templateId: TEMPLATE, virtualSizeBytes: 10 * GiB } });
+  });
+
+  it('a template made from a volume or a snapshot: its source in the row; the export steps are history only; the job ends with the registration', () => {
+    const VOLUME = randomUUID();
+    const SNAPSHOT = randomUUID();
+    const job = randomUUID();
+    const models = new ImageReadModels();
+    models.jobs.set(job, acceptedJob(job, 'CreateTemplateFromVolume', TEMPLATE));
+    const fromVolume = { checksum: null, source: { kind: 'volume', volumeId: VOLUME, snapshotId: SNAPSHOT } };
+    models.apply(registrationRequested(job, fromVolume));
+    expect(models.templates.get(TEMPLATE)).toMatchObject({ status: 'registering', source: { kind: 'snapshot', volumeId: VOLUME, snapshotId: SNAPSHOT }, checksumDeclared: null });
+    const step = (version: number, name: string, aggregateId: string) =>
+      event('TemplateExportStepRequested', TEMPLATE, version, { templateId: TEMPLATE, step: name, commandId: randomUUID(), aggregateId }, job, 'acme');
+    models.apply(step(2, 'clone', randomUUID()), step(3, 'export', randomUUID()));
+    expect(models.templates.get(TEMPLATE)).toMatchObject({ status: 'registering', version: 3 });
+    expect(models.jobs.get(job)).toMatchObject({ status: 'running' });
+    models.apply(event('TemplateTransferProgressed', TEMPLATE, 4, { templateId: TEMPLATE, imageStoreId: STORE, bytesDone: GiB, bytesTotal: GiB, percent: 100 }, job), step(5, 'cleanup', randomUUID()));
+    models.apply(registered(job, 6));
+    expect(models.templates.get(TEMPLATE)).toMatchObject({ status: 'ready', version: 6, source: { kind: 'snapshot' } });
+    expect(models.jobs.get(job)).toMatchObject({ status: 'succeeded', result: { templateId: TEMPLATE } });
+    expect(models.history.map((h) => h.type)).toEqual([
+      'TemplateRegistrationRequested',
+      'TemplateExportStepRequested',
+      'TemplateExportStepRequested',
+      'TemplateTransferProgressed',
+      'TemplateExportStepRequested',
+      'TemplateRegistered',
+    ]);
+
+    // From the volume itself: kind volume, no snapshot.
+    const other = new ImageReadModels();
+    other.apply(registrationRequested(randomUUID(), { checksum: null, source: { kind: 'volume', volumeId: VOLUME, snapshotId: null } }));
+    expect(other.templates.get(TEMPLATE)?.source).toEqual({ kind: 'volume', volumeId: VOLUME });
+    // A source of no known shape is not projected.
+    expect(() => registrationRequested(randomUUID(), { source: { kind: 'volume', volumeId: 'not-a-uuid', snapshotId: null } })).toThrow();
   });
 
   it('progress without a known total, or behind the last report, or after the job ended, moves no job', () => {

@@ -249,8 +249,12 @@ const COMMAND_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
  */
 function commandTypeOf(event: TypedEvent, volume: VolumeRow | null | undefined): string {
   if (event.type === 'VolumeCreationRequested' && volume?.status === 'allocated') return 'AttachVolume';
+  if (event.type === 'TemplateRegistrationRequested' && event.data.source.kind === 'volume') return 'CreateTemplateFromVolume';
   return commandOf[event.type] ?? 'unknown';
 }
+
+/** Commands whose template ends with TemplateRegistered or TemplateRegistrationFailed (events that do not say which made it). */
+const REGISTRATIONS: ReadonlySet<string> = new Set(['RegisterTemplate', 'CreateTemplateFromVolume']);
 
 /**
  * The job update an event carries; undefined when it moves no job. `volume` is the event's
@@ -287,7 +291,10 @@ const rank: Readonly<Record<JobStatus, number>> = { accepted: 0, running: 1, suc
  * of a pool entering maintenance) would otherwise end the job with someone else's outcome.
  */
 const sameCommand = (job: JobRow, update: JobUpdate) =>
-  job.commandType === update.commandType || job.commandType === 'unknown' || update.commandType === 'unknown';
+  job.commandType === update.commandType ||
+  job.commandType === 'unknown' ||
+  update.commandType === 'unknown' ||
+  (REGISTRATIONS.has(job.commandType) && REGISTRATIONS.has(update.commandType));
 
 /**
  * The job after an update. Status only moves forward (a late 'running' after 'succeeded'

@@ -398,6 +398,13 @@ export interface TemplateCopyRow {
   readonly error: ErrorDetails | null;
 }
 
+/** Where a template's file came from; a template made from a volume names it (and the snapshot, when made from one). */
+export type TemplateSourceRow =
+  | { kind: 'url'; url: string }
+  | { kind: 'upload' }
+  | { kind: 'volume'; volumeId: string }
+  | { kind: 'snapshot'; volumeId: string; snapshotId: string };
+
 export interface TemplateRow {
   id: string;
   name: string;
@@ -420,6 +427,8 @@ export interface TemplateRow {
   public: boolean;
   /** Why the registration failed. */
   error: ErrorDetails | null;
+  /** Null on rows projected before sources were kept. */
+  source: TemplateSourceRow | null;
   tenant: string | null;
   version: number;
   createdAt: Date;

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from './bigint.transformer';
 import { numericAsNumber } from './numeric.transformer';
-import type { ErrorDetails, TemplateCopyRow, TemplateRow, TemplateStatus } from '../domain/rows';
+import type { ErrorDetails, TemplateCopyRow, TemplateRow, TemplateSourceRow, TemplateStatus } from '../domain/rows';
 
 @Entity({ name: 'templates' })
 export class TemplateEntity implements TemplateRow {
@@ -56,6 +56,9 @@ export class TemplateEntity implements TemplateRow {
 
   @Column({ type: 'jsonb', nullable: true })
   error!: ErrorDetails | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  source!: TemplateSourceRow | null;
 
   @Column({ type: 'text', nullable: true })
   tenant!: string | null;

@@ -37,3 +37,11 @@ export class DeployTemplateVolumeRequest {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_VOLUME_BYTES, description: "The template's virtual size when left out; never smaller" }) sizeBytes?: number;
   @ApiPropertyOptional({ enum: HYPERVISOR_NAMES }) hypervisor?: string;
 }
+
+export class TemplateFromVolumeRequest {
+  @ApiProperty({ example: 'golden-web', maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) name!: string;
+  @ApiProperty({ example: 'zone-1', description: "Kept on this zone's image store (the data mover must reach it at the same path)" }) zoneId!: string;
+  @ApiPropertyOptional({ maxLength: 128 }) osType?: string;
+  @ApiPropertyOptional({ maxLength: 1024 }) description?: string;
+  @ApiPropertyOptional({ default: false, description: 'Visible to every tenant' }) public?: boolean;
+}

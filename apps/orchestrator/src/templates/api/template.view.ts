@@ -24,6 +24,13 @@ export class TemplateCopyView {
   @ApiProperty({ type: VolumeErrorView, nullable: true }) error!: VolumeErrorView | null;
 }
 
+export class TemplateSourceView {
+  @ApiProperty({ enum: ['url', 'upload', 'volume', 'snapshot'] }) kind!: string;
+  @ApiPropertyOptional({ description: 'kind url' }) url?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'kind volume or snapshot: the volume exported (or the one the snapshot is of)' }) volumeId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'kind snapshot' }) snapshotId?: string;
+}
+
 export class TemplateView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -42,6 +49,8 @@ export class TemplateView {
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ description: 'Visible to every tenant' }) public!: boolean;
   @ApiProperty({ type: VolumeErrorView, nullable: true, description: 'Why the registration failed' }) error!: VolumeErrorView | null;
+  @ApiProperty({ type: TemplateSourceView, nullable: true, description: 'Where its file came from; null for templates registered before sources were kept' })
+  source!: TemplateSourceView | null;
   @ApiProperty({ type: String, nullable: true }) tenant!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -106,6 +115,7 @@ export function toTemplateView(row: TemplateRow): TemplateView {
     description: row.description,
     public: row.public,
     error: errorView(row.error),
+    source: row.source ? { ...row.source } : null,
     tenant: row.tenant,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

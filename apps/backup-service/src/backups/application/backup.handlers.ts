@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import type { CreateBackupData, DeleteBackupData, Envelope, VerifyBackupData } from '@strata/contracts';
+import { commandMeta } from '@strata/service-kit';
+import { CONSUMER_GROUP } from '../../backup.constants';
+import { BackupEngine, ChunkStores } from '../../engine/ports';
+import { BackupHost } from '../../infrastructure/backup-host';
+import { BackupTargetReader } from '../../targets/targets.providers';
+import { VolumeViewStore } from '../../volume-view/infrastructure/volume-view.store';
+import { checkVerifiable } from '../domain/backup';
+import { ProcessesStore } from '../infrastructure/processes.store';
+import { BackupDecisions } from './backup-decisions';
+import { BackupDeletion } from './backup-deletion';
+
+/**
+ * CreateBackup: the facts the decider needs (the view of the volume and snapshot, the
+ * target, the chain's newest completed backup, the backup host), then one transaction that
+ * records the request and sends its first step.
+ */
+@Injectable()
+export class CreateBackupHandler {
+  constructor(
+    private readonly decisions: BackupDecisions,
+    private readonly view: VolumeViewStore,
+    private readonly targets: BackupTargetReader,
+    private readonly processes: ProcessesStore,
+    private readonly host: BackupHost,
+  ) {}
+
+  async handle(command: Envelope<'CreateBackup', CreateBackupData>): Promise<void> {
+    const { volumeId, targetId, snapshotId, full } = command.data;
+    const backupId = command.aggregateId;
+    const [volume, snapshot, target, latest] = await Promise.all([
+      this.view.volume(volumeId),
+      snapshotId ? this.view.snapshot(snapshotId) : Promise.resolve(null),
+      this.targets.get(targetId),
+      this.processes.latestCompleted(volumeId, targetId),
+    ]);
+    await this.decisions.execute(
+      backupId,
+      {
+        type: 'CreateBackup',
+        backupId,
+        volumeId,
+        targetId,
+        ...(snapshotId !== undefined ? { snapshotId } : {}),
+        ...(full !== undefined ? { full } : {}),
+        volume,
+        snapshot,
+        targetExists: target.status === 'active',
+        latestCompletedBackupId: latest,
+        hostId: this.host.hostId,
+      },
+      commandMeta(command),
+      { consumer: CONSUMER_GROUP, messageId: command.messageId },
+    );
+  }
+}
+
+/**
+ * VerifyBackup: every chunk of the manifest read back and hashed. Run in the handler (the
+ * command is redelivered if the process dies meanwhile, and nothing is recorded twice).
+ */
+@Injectable()
+export class VerifyBackupHandler {
+  constructor(
+    private readonly decisions: BackupDecisions,
+    private readonly engine: BackupEngine,
+    private readonly stores: ChunkStores,
+  ) {}
+
+  async handle(command: Envelope<'VerifyBackup', VerifyBackupData>): Promise<void> {
+    const backupId = command.aggregateId;
+    const state = await this.decisions.load(backupId);
+    checkVerifiable(state, backupId);
+    if (state.status === 'absent') return;
+    const result = await this.engine.verify(backupId, await this.stores.storeFor(state.targetId));
+    await this.decisions.execute(
+      backupId,
+      { type: 'RecordVerification', ok: result.ok, chunksChecked: result.chunksChecked, badChunks: result.badChunks },
+      commandMeta(command),
+      { consumer: CONSUMER_GROUP, messageId: command.messageId },
+    );
+  }
+}
+
+/** DeleteBackup: recorded (with the inbox mark), then the manifest deleted and BackupDeleted; the recovery finishes it after a crash. */
+@Injectable()
+export class DeleteBackupHandler {
+  constructor(
+    private readonly decisions: BackupDecisions,
+    private readonly deletion: BackupDeletion,
+  ) {}
+
+  async handle(command: Envelope<'DeleteBackup', DeleteBackupData>): Promise<void> {
+    const backupId = command.aggregateId;
+    const meta = commandMeta(command);
+    const { events } = await this.decisions.execute(backupId, { type: 'DeleteBackup', backupId }, meta, { consumer: CONSUMER_GROUP, messageId: command.messageId });
+    if (events.some((e) => e.type === 'BackupDeletionRequested')) await this.deletion.finish(backupId, meta);
+  }
+}
