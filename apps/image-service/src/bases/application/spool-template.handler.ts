@@ -48,6 +48,7 @@ export class SpoolTemplateHandler {
           copyInZone: copy ? { path: copy.path, format: copy.format, virtualSizeBytes: copy.virtualSizeBytes } : null,
         },
         pool,
+        dataMoverHostId: command.data.dataMoverHostId ?? null,
       },
       commandMeta(command),
       { consumer: CONSUMER_GROUP, messageId: command.messageId },

@@ -76,6 +76,8 @@ export type TemplateBaseCommand =
       readonly poolId: string;
       readonly template: TemplateFacts;
       readonly pool: PoolFacts | null;
+      /** The host to convert through, when the request names one (else the storage service's default). */
+      readonly dataMoverHostId?: string | null;
     }
   /** Outcomes, as the storage and snapshot services report them; one for another attempt (or a repeat) decides nothing. */
   | { readonly type: 'RecordVolumeCreated'; readonly volumeId: string }
@@ -288,14 +290,15 @@ export function commandsFor(before: TemplateBaseState, event: TemplateBaseEvent,
       const d = event.data;
       const copy = cause.type === 'SpoolTemplate' ? cause.template.copyInZone : null;
       if (!copy || copy.format === 'iso') throw new Error(`TemplateSpoolRequested for base ${d.baseId} needs the image to convert`);
-      const image = { path: copy.path, format: copy.format };
+      const dataMover = cause.type === 'SpoolTemplate' && cause.dataMoverHostId ? { dataMoverHostId: cause.dataMoverHostId } : {};
+      const image = { path: copy.path, format: copy.format, ...dataMover };
       return [
         {
           route: 'storage',
           type: 'CreateVolume',
           commandId: baseIds.createVolumeCommand(d.baseId, d.attempt),
           aggregateId: d.volumeId,
-          data: { name: baseVolumeName(d.templateId), poolId: d.poolId, sizeBytes: d.sizeBytes, volumeType: 'ROOT', fromImage: { path: image.path, format: image.format } },
+          data: { name: baseVolumeName(d.templateId), poolId: d.poolId, sizeBytes: d.sizeBytes, volumeType: 'ROOT', fromImage: image },
         },
       ];
     }

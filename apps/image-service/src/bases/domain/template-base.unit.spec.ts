@@ -76,6 +76,11 @@ describe('template base decider', () => {
         },
       ]);
     });
+    it('converts through the data mover host the request names', () => {
+      const mover = '4f7c2a10-93b1-4d52-8e6f-0a1b2c3d4e5f';
+      const [create] = commandsFor({ status: 'absent' }, requested(1), { ...spool, dataMoverHostId: mover });
+      expect(create.data).toMatchObject({ fromImage: { path: '/store/z1/t.qcow2', format: 'qcow2', dataMoverHostId: mover } });
+    });
     it('a spool under way is joined, not repeated (and the join sends nothing)', () => {
       spec.given([requested(1)]).when(spool).then([{ type: 'TemplateSpoolJoined', data: { baseId, templateId, poolId } }]);
       spec.given([requested(1), volumeCreated]).when(spool).then([{ type: 'TemplateSpoolJoined', data: { baseId, templateId, poolId } }]);

@@ -25,6 +25,8 @@ export interface DeploymentPlan {
   readonly name: string;
   readonly sizeBytes: number;
   readonly hypervisor: string | null;
+  /** The host that writes the template into the base (absent in sagas started before it existed). */
+  readonly dataMoverHostId?: string | null;
   /** The REST call's job: this saga moves it. */
   readonly jobId: string;
   readonly tenant: string | null;
@@ -208,7 +210,7 @@ export function deploymentEffects(state: DeploymentState, event: DeploymentEvent
           type: 'SpoolTemplate',
           messageId: deploymentCommandId(plan.volumeId, 'spool'),
           aggregateId: plan.baseId,
-          data: { templateId: plan.templateId, poolId: plan.poolId },
+          data: { templateId: plan.templateId, poolId: plan.poolId, ...(plan.dataMoverHostId ? { dataMoverHostId: plan.dataMoverHostId } : {}) },
         },
         job: { status: 'running', progress: 10 },
       };

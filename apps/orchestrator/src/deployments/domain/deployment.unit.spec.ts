@@ -70,6 +70,12 @@ describe('deploy-ROOT saga decider', () => {
       });
     });
 
+    it('passes the data mover host the request named on to SpoolTemplate', () => {
+      const mover = '4f7c2a10-93b1-4d52-8e6f-0a1b2c3d4e5f';
+      const withMover = { ...started, data: { ...plan, dataMoverHostId: mover } };
+      expect(deploymentEffects(stateAfter([withMover]), withMover).command).toMatchObject({ data: { templateId: TEMPLATE, poolId: POOL, dataMoverHostId: mover } });
+    });
+
     it('derives the same name-based (v5) command id for a step every time, a different one per step and saga', () => {
       expect(deploymentCommandId(VOLUME, 'spool')).toBe(spoolId);
       expect(spoolId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

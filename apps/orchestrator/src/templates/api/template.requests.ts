@@ -36,6 +36,7 @@ export class DeployTemplateVolumeRequest {
   @ApiProperty({ format: 'uuid', description: "The pool to make it on (the template's cached base there is made on first use)" }) poolId!: string;
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_VOLUME_BYTES, description: "The template's virtual size when left out; never smaller" }) sizeBytes?: number;
   @ApiPropertyOptional({ enum: HYPERVISOR_NAMES }) hypervisor?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: "The registered host that writes the template into the pool's cached base (first deployment on a pool); default: the storage service's STRATA_DATA_MOVER_HOST_ID" }) dataMoverHostId?: string;
 }
 
 export class TemplateFromVolumeRequest {

@@ -48,6 +48,7 @@ export class DeployTemplateVolumeHandler {
       name: request.name,
       sizeBytes: request.sizeBytes,
       hypervisor: request.hypervisor,
+      dataMoverHostId: request.dataMoverHostId,
       jobId,
       // The volume is the caller's.
       tenant: context.tenant,

@@ -3,16 +3,20 @@ import { buildCommandEnvelope, checkCommand } from '../../commands/domain/comman
 import type { TemplateRow } from '../../read-model/domain/rows';
 
 /** What POST /templates/{id}/volumes takes. */
-const FIELDS = ['name', 'poolId', 'sizeBytes', 'hypervisor'] as const;
+const FIELDS = ['name', 'poolId', 'sizeBytes', 'hypervisor', 'dataMoverHostId'] as const;
 
 export interface DeployRequest {
   readonly name: string;
   readonly poolId: string;
   readonly sizeBytes: number;
   readonly hypervisor: string | null;
+  /** The host that writes the template into the pool's cached base; null: the storage service's default. */
+  readonly dataMoverHostId: string | null;
 }
 
 export type DeployRequestCheck = { readonly ok: true; readonly request: DeployRequest } | { readonly ok: false; readonly violations: FieldViolation[] };
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 // Stands in for the base's ids, known only once it is spooled: the rest of the CreateVolume is checked now.
 const PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
@@ -54,6 +58,9 @@ export function checkDeployRequest(body: unknown, template: Pick<TemplateRow, 'v
   if (!check.ok) violations.push(...check.violations);
   // CreateVolume fromSnapshot may leave the pool out (the snapshot's); a deployment names it.
   if (given.poolId === undefined) violations.push({ field: 'poolId', rule: 'isUuid', message: 'poolId must be the pool to deploy on (a UUID)' });
+  if (given.dataMoverHostId !== undefined && (typeof given.dataMoverHostId !== 'string' || !UUID_V4.test(given.dataMoverHostId))) {
+    violations.push({ field: 'dataMoverHostId', rule: 'isUuid', message: 'dataMoverHostId must be a registered host id (a UUID v4)' });
+  }
   if (typeof sizeBytes === 'number' && Number.isSafeInteger(sizeBytes) && sizeBytes < minimum) {
     violations.push({ field: 'sizeBytes', rule: 'notBelowVirtualSize', message: `sizeBytes must not be less than the template's virtual size (${minimum})` });
   }
@@ -65,6 +72,7 @@ export function checkDeployRequest(body: unknown, template: Pick<TemplateRow, 'v
       poolId: (given.poolId as string).toLowerCase(),
       sizeBytes: sizeBytes as number,
       hypervisor: typeof given.hypervisor === 'string' ? given.hypervisor : null,
+      dataMoverHostId: typeof given.dataMoverHostId === 'string' ? given.dataMoverHostId.toLowerCase() : null,
     },
   };
 }

@@ -9,15 +9,17 @@ const template = { virtualSizeBytes: 10 * GiB };
 const fields = (r: ReturnType<typeof checkDeployRequest>) => (r.ok ? [] : r.violations.map((v) => [v.field, v.rule]));
 
 describe('POST /templates/{id}/volumes body', () => {
-  it("takes name, poolId, sizeBytes (the template's virtual size when left out) and hypervisor", () => {
+  it("takes name, poolId, sizeBytes (the template's virtual size when left out), hypervisor and dataMoverHostId", () => {
     expect(checkDeployRequest({ name: 'vm-1-root', poolId: POOL }, template)).toEqual({
       ok: true,
-      request: { name: 'vm-1-root', poolId: POOL, sizeBytes: 10 * GiB, hypervisor: null },
+      request: { name: 'vm-1-root', poolId: POOL, sizeBytes: 10 * GiB, hypervisor: null, dataMoverHostId: null },
     });
-    expect(checkDeployRequest({ name: 'vm-1-root', poolId: POOL.toUpperCase(), sizeBytes: 20 * GiB, hypervisor: 'kvm' }, template)).toEqual({
+    const mover = '4F7C2A10-93B1-4D52-8E6F-0A1B2C3D4E5F';
+    expect(checkDeployRequest({ name: 'vm-1-root', poolId: POOL.toUpperCase(), sizeBytes: 20 * GiB, hypervisor: 'kvm', dataMoverHostId: mover }, template)).toEqual({
       ok: true,
-      request: { name: 'vm-1-root', poolId: POOL, sizeBytes: 20 * GiB, hypervisor: 'kvm' },
+      request: { name: 'vm-1-root', poolId: POOL, sizeBytes: 20 * GiB, hypervisor: 'kvm', dataMoverHostId: mover.toLowerCase() },
     });
+    expect(fields(checkDeployRequest({ name: 'r', poolId: POOL, dataMoverHostId: 'mover-1' }, template))).toEqual([['dataMoverHostId', 'isUuid']]);
   });
 
   it('refuses sizeBytes below the virtual size, naming sizeBytes', () => {
