@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,45 @@ import { KafkaMessageBus, type Subscription } from '@strata/messaging';
 import { commandEnvelope, createTestInfra, eventually, infraEnv, type TestInfra } from '@strata/testing';
 
 const run = promisify(execFile);
+
+interface SimulatorCall {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+interface StorPoolProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** The driver's devicePath setting: a volume's sparse file, with {name} for its backend name. */
+  readonly devicePath: string;
+  calls(): Promise<SimulatorCall[]>;
+}
+
+/** The StorPool simulator as its own process (`npm run sim:storpool`), logging every API call it serves. */
+async function startStorPool(dataDir: string, token: string): Promise<StorPoolProcess> {
+  const callLog = path.join(dataDir, 'calls.jsonl');
+  const main = path.join(__dirname, '..', '..', 'libs', 'backends', 'dist', 'storpool', 'simulator', 'main.js');
+  const child = spawn(process.execPath, [main, '--port', '0', '--data-dir', dataDir, '--token', token, '--call-log', callLog], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const started = await eventually('the StorPool simulator to print its URL and device path', async () => {
+    const url = /^(http:\/\/\S+)$/m.exec(out)?.[1];
+    const devicePath = /devicePath (\S+);/.exec(err)?.[1];
+    return url && devicePath ? { url, devicePath } : undefined;
+  });
+  return {
+    child,
+    port: Number(new URL(started.url).port),
+    devicePath: started.devicePath,
+    calls: async () =>
+      (await readFile(callLog, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as SimulatorCall),
+  };
+}
 
 interface RunningService {
   name: string;
@@ -45,6 +84,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
   let qcow2: Buffer;
   let expectedRaw: Buffer;
   const storageEvents: Envelope[] = [];
+  let storpool: StorPoolProcess;
   const imageEvents: Envelope[] = [];
   const dataMoverHostId = randomUUID();
   const api = `http://127.0.0.1:${PORT_BASE}`;
@@ -117,8 +157,11 @@ describe('templates and ROOT volumes from them, end to end', () => {
         (m.topic === names.imageEvents ? imageEvents : storageEvents).push(envelope);
       },
     });
-    // The data mover: this machine, as a registered host of the zone (a file pool needs no identity).
-    const register = commandEnvelope('RegisterHost', dataMoverHostId, { name: 'data-mover', zoneId: 'zone-t', hypervisor: 'kvm' });
+    // A StorPool array (the vendor API simulator) whose API calls the test sees.
+    await mkdir(path.join(work, 'storpool'));
+    storpool = await startStorPool(path.join(work, 'storpool'), 'sp-e2e-token');
+    // The data mover: this machine, as a registered host of the zone (a file pool needs no identity; StorPool its client id).
+    const register = commandEnvelope('RegisterHost', dataMoverHostId, { name: 'data-mover', zoneId: 'zone-t', hypervisor: 'kvm', identities: { storpoolClientId: 1 } });
     await bus.publish([{ topic: names.storageCommands, key: dataMoverHostId, value: JSON.stringify(register) }]);
     await eventually('the data mover registered', async () => storageEvents.find((e) => e.type === 'HostRegistered' && e.aggregateId === dataMoverHostId));
   });
@@ -127,6 +170,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
     await sub?.stop();
     await bus?.close();
     if (lib) await lib.stopServices(services);
+    storpool?.child.kill('SIGTERM');
     await infra?.dispose();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     if (work) await rm(work, { recursive: true, force: true });
@@ -305,6 +349,38 @@ describe('templates and ROOT volumes from them, end to end', () => {
     expect(basesOnPool).toHaveLength(1);
   });
 
+  it('on StorPool, the second ROOT volume is one VolumeCreate on the base snapshot: no attach, no data written', async () => {
+    const pool = await http('POST', '/pools', {
+      name: 'tmpl-storpool', plugin: 'storpool', zoneId: 'zone-t',
+      config: { host: '127.0.0.1', port: storpool.port, authToken: 'sp-e2e-token', template: 'nvme', devicePath: storpool.devicePath },
+    });
+    expect((await jobDone(pool.body.jobId)).status).toBe('succeeded');
+    const deploy = async (name: string) => {
+      // The data mover named in the request this time (the services also have it as their default).
+      const deployed = await http('POST', `/templates/${templateId}/volumes`, { name, poolId: pool.body.poolId, dataMoverHostId });
+      expect(deployed.status).toBe(202);
+      rootIds.push(deployed.body.volumeId);
+      expect(await jobDone(deployed.body.jobId)).toMatchObject({ status: 'succeeded' });
+      return eventually(`${name} ready`, async () => {
+        const res = await http('GET', `/volumes/${deployed.body.volumeId}`);
+        return res.body?.status === 'ready' ? (res.body as { id: string; backendName: string }) : undefined;
+      });
+    };
+    const volumeBytes = (v: { backendName: string }) => readFile(storpool.devicePath.replace('{name}', v.backendName));
+
+    const first = await deploy('root-sp-1');
+    expect((await volumeBytes(first)).subarray(0, VIRTUAL).equals(expectedRaw)).toBe(true);
+    const before = (await storpool.calls()).length;
+    const second = await deploy('root-sp-2');
+    expect((await volumeBytes(second)).subarray(0, VIRTUAL).equals(expectedRaw)).toBe(true);
+
+    // What Strata asked the array to do for the second one: read-only listings and one clone.
+    const changes = (await storpool.calls()).slice(before).filter((c) => c.method === 'POST');
+    console.log(`second ROOT volume on StorPool: ${changes.length} changing API call(s): ${changes.map((c) => c.path.split('/')[0]).join(', ')}`);
+    expect(changes.map((c) => c.path.split('/')[0])).toEqual(['VolumeCreate']);
+    expect(changes[0].body).toMatchObject({ parent: expect.any(String) });
+  });
+
   it('deletes the template; its cached base stays while ROOT volumes are cloned from it, and goes with the last', async () => {
     const del = await http('DELETE', `/templates/${templateId}`);
     expect((await jobDone(del.body.jobId)).status).toBe('succeeded');
@@ -317,14 +393,14 @@ describe('templates and ROOT volumes from them, end to end', () => {
     await eventually('the base retirement blocked by its clones', async () => imageEvents.find((e) => e.type === 'TemplateBaseRetirementBlocked'));
 
     // Every ROOT volume deleted: the next sweep removes each base (volume and snapshot).
-    expect(rootIds).toHaveLength(3);
+    expect(rootIds).toHaveLength(5);
     for (const root of rootIds) {
       const gone = await http('DELETE', `/volumes/${root}`);
       expect((await jobDone(gone.body.jobId)).status).toBe('succeeded');
     }
-    const removed = await eventually('both bases removed', async () => {
+    const removed = await eventually('the three bases removed (two file pools, StorPool)', async () => {
       const found = imageEvents.filter((e) => e.type === 'TemplateBaseRemoved');
-      return found.length === 2 ? found : undefined;
+      return found.length === 3 ? found : undefined;
     }, 60_000);
     for (const event of removed) {
       const baseVolume = (event.data as { volumeId: string }).volumeId;

@@ -5,5 +5,6 @@ export {
   type StorPoolSimulator,
   type StorPoolSimulatorOptions,
   type StorPoolSimulatorFault,
+  type StorPoolSimulatorCall,
 } from './simulator';
 export { StorPoolState, SimError, type TemplateSpec } from './state';

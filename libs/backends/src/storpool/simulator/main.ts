@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startStorPoolSimulator } from './simulator';
 import type { TemplateSpec } from './state';
@@ -7,6 +8,7 @@ import type { TemplateSpec } from './state';
  *   node dist/storpool/simulator/main.js --port 81 --data-dir /var/lib/storpool-sim \
  *     [--host 127.0.0.1] [--token <SP_AUTH_TOKEN>] \
  *     [--template nvme:1024:3 --template hdd:4096:2 (name:GiB[:replication])] [--clients 1,2]
+ *     [--call-log <file>: every API call served, one JSON line each, for tests that check what a client asked]
  * Prints the API URL, then the templates and clients; the token is not printed.
  */
 async function main(): Promise<void> {
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       template: { type: 'string', multiple: true },
       clients: { type: 'string' },
+      'call-log': { type: 'string' },
     },
   });
   const dataDir = values['data-dir'];
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
     ...(values.token === undefined ? {} : { authToken: values.token }),
     ...(templates === undefined ? {} : { templates }),
     ...(clients === undefined ? {} : { clients }),
+    ...(values['call-log'] === undefined ? {} : { onCall: (call) => appendFileSync(values['call-log'] as string, `${JSON.stringify(call)}\n`) }),
   });
   // The URL on stdout is what scripts read; the rest helps a person set up a pool.
   process.stdout.write(`${sim.url}\n`);

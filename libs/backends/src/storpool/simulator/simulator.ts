@@ -26,6 +26,16 @@ export interface StorPoolSimulatorOptions {
   readonly clients?: readonly number[];
   /** How long an injected 'timeout' holds the answer; longer than the client's timeout. */
   readonly timeoutFaultMs?: number;
+  /** Told of every API call served (after authentication), in order: a test's log of what the client asked the array to do. */
+  readonly onCall?: (call: StorPoolSimulatorCall) => void;
+}
+
+export interface StorPoolSimulatorCall {
+  readonly method: string;
+  /** The path after /ctrl/1.0/, e.g. VolumeCreate or VolumeReassign. */
+  readonly path: string;
+  readonly body: unknown;
+  readonly status: number;
 }
 
 export interface StorPoolSimulator {
@@ -119,6 +129,7 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
       () => api(state, request.method, url, body),
       () => api(state, request.method, url, body),
     ));
+    options.onCall?.({ method: request.method ?? '', path: url.pathname.slice('/ctrl/1.0/'.length), body: parseOrRaw(body), status: result.status });
     send(response, result.status, result.body);
   };
 
@@ -158,6 +169,15 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
       });
     },
   };
+}
+
+function parseOrRaw(body: string): unknown {
+  if (body === '') return null;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
 }
 
 async function api(state: StorPoolState, method: string | undefined, url: URL, body: string): Promise<{ status: number; body: unknown }> {
