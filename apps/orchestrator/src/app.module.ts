@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@strata/service-kit';
+import { BackupsModule } from './backups/backups.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { ImageStoresModule } from './image-stores/image-stores.module';
 import { HostsModule } from './hosts/hosts.module';
@@ -16,7 +17,7 @@ import { VmSnapshotsModule } from './vm-snapshots/vm-snapshots.module';
 import { VolumesModule } from './volumes/volumes.module';
 
 @Module({
-  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, SnapshotsModule, SnapshotPoliciesModule, VmSnapshotsModule, ImageStoresModule, TemplatesModule, HostsModule, JobsModule],
+  imports: [PlatformModule.forService(platformOptions), ProjectionModule, PluginsModule, PoolsModule, VolumesModule, SnapshotsModule, SnapshotPoliciesModule, VmSnapshotsModule, ImageStoresModule, TemplatesModule, HostsModule, BackupsModule, JobsModule],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 export class AppModule {}

@@ -65,3 +65,37 @@ export function vmSnapshotNotFound(id: string): DomainError {
 export function vmSnapshotAlreadyDeleted(id: string): DomainError {
   return new DomainError('vm_snapshot.already_deleted', ErrorCategory.Conflict, `VM snapshot ${id} is already deleted`, { id });
 }
+
+export function backupTargetNotFound(id: string): DomainError {
+  return new DomainError('backup_target.not_found', ErrorCategory.NotFound, `backup target ${id} does not exist`, { id });
+}
+
+export function backupTargetAlreadyRemoved(id: string): DomainError {
+  return new DomainError('backup_target.already_removed', ErrorCategory.Conflict, `backup target ${id} is already removed`, { id });
+}
+
+export function backupNotFound(id: string): DomainError {
+  return new DomainError('backup.not_found', ErrorCategory.NotFound, `backup ${id} does not exist`, { id });
+}
+
+export function backupAlreadyDeleted(id: string): DomainError {
+  return new DomainError('backup.already_deleted', ErrorCategory.Conflict, `backup ${id} is already deleted`, { id });
+}
+
+/** Only a completed (or imported) backup can be verified or restored: its status is the field at fault. */
+export function backupNotCompleted(id: string, status: string): DomainError {
+  const message = `backup ${id} is ${status}, not completed`;
+  return new DomainError('backup.not_completed', ErrorCategory.Conflict, message, { id, status, violations: [{ field: 'status', rule: 'backupCompleted', message }] });
+}
+
+export function restoreNotFound(id: string): DomainError {
+  return new DomainError('restore.not_found', ErrorCategory.NotFound, `restore ${id} does not exist`, { id });
+}
+
+export function backupScheduleNotFound(id: string): DomainError {
+  return new DomainError('backup_schedule.not_found', ErrorCategory.NotFound, `backup schedule ${id} does not exist`, { id });
+}
+
+export function backupScheduleAlreadyDeleted(id: string): DomainError {
+  return new DomainError('backup_schedule.already_deleted', ErrorCategory.Conflict, `backup schedule ${id} is already deleted`, { id });
+}

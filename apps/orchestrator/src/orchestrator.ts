@@ -9,6 +9,7 @@ import { SnapshotPolicies1764300000000 } from './read-model/infrastructure/17643
 import { VmSnapshots1764400000000 } from './read-model/infrastructure/1764400000000-vm-snapshots.migration';
 import { Images1764500000000 } from './read-model/infrastructure/1764500000000-images.migration';
 import { TemplateSources1764710000000 } from './read-model/infrastructure/1764710000000-template-sources.migration';
+import { Backups1765200000000 } from './read-model/infrastructure/1765200000000-backups.migration';
 import { ORCHESTRATOR_SCHEMA } from './read-model/infrastructure/schema';
 
 export const SERVICE_NAME = 'orchestrator';
@@ -20,7 +21,7 @@ export const platformOptions: PlatformOptions = {
   defaultPort: DEFAULT_PORT,
   schema: ORCHESTRATOR_SCHEMA,
   entities: readModelEntities,
-  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000, Snapshots1764200000000, SnapshotPolicies1764300000000, VmSnapshots1764400000000, Images1764500000000, TemplateSources1764710000000],
+  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000, Snapshots1764200000000, SnapshotPolicies1764300000000, VmSnapshots1764400000000, Images1764500000000, TemplateSources1764710000000, Backups1765200000000],
   topics: [
     { key: 'storageCommands', partitions: 6 },
     { key: 'storageEvents', partitions: 6 },
@@ -28,6 +29,8 @@ export const platformOptions: PlatformOptions = {
     { key: 'snapshotEvents', partitions: 6 },
     { key: 'imageCommands', partitions: 6 },
     { key: 'imageEvents', partitions: 6 },
+    { key: 'backupCommands', partitions: 6 },
+    { key: 'backupEvents', partitions: 6 },
     { key: 'deadLetter', partitions: 1 },
   ],
 };

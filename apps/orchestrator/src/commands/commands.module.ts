@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CommandSubmitter } from './application/command-submitter';
+import { OutboxSecretScrubber } from './application/outbox-secret-scrubber';
 
-@Module({ providers: [CommandSubmitter], exports: [CommandSubmitter] })
+@Module({ providers: [CommandSubmitter, OutboxSecretScrubber], exports: [CommandSubmitter] })
 export class CommandsModule {}

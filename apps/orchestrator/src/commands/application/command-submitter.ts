@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { FieldViolation } from '@strata/kernel';
@@ -6,6 +6,8 @@ import { Clock, IdGenerator, TOPICS } from '@strata/service-kit';
 import { invalidRequest } from '../../errors';
 import type { RequestContext } from '../../http/request-context';
 import { JobEntity } from '../../read-model/infrastructure/job.entity';
+import { OutboxSecretScrubber } from './outbox-secret-scrubber';
+import { secretsOf } from '../domain/command-secrets';
 import { acceptedJob, buildCommandEnvelope, checkCommand, commandRouteOf, type Command, type CommandType } from '../domain/command-request';
 
 /**
@@ -23,6 +25,7 @@ export class CommandSubmitter {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     @Inject(TOPICS) private readonly topics: Topics,
+    @Optional() private readonly secrets?: OutboxSecretScrubber,
   ) {}
 
   /**
@@ -51,6 +54,8 @@ export class CommandSubmitter {
     const violations = [...(check.ok ? [] : check.violations), ...moreViolations];
     if (!check.ok || violations.length > 0) throw invalidRequest(violations);
     await this.write(check.command);
+    // A credential passes through the outbox only until it is published.
+    if (secretsOf(check.command).length > 0) this.secrets?.watch(commandId);
     this.relay.kick();
     return commandId;
   }

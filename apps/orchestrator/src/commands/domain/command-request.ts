@@ -1,10 +1,14 @@
 import {
+  BACKUP_COMMAND_TYPES,
   ENVELOPE_SCHEMA_VERSION,
   IMAGE_COMMAND_TYPES,
   SNAPSHOT_COMMAND_TYPES,
+  validateBackupCommand,
   validateImageCommand,
   validateSnapshotCommand,
   validateStorageCommand,
+  type BackupCommand,
+  type BackupCommandType,
   type Envelope,
   type ImageCommand,
   type ImageCommandType,
@@ -18,26 +22,29 @@ import {
 import type { FieldViolation } from '@strata/kernel';
 import type { JobRow } from '../../read-model/domain/rows';
 
-/** Every command the orchestrator sends: the storage service's, the snapshot service's and the image service's. */
-export type CommandType = StorageCommandType | SnapshotCommandType | ImageCommandType;
-export type Command = StorageCommand | SnapshotCommand | ImageCommand;
+/** Every command the orchestrator sends: the storage, snapshot, image and backup services'. */
+export type CommandType = StorageCommandType | SnapshotCommandType | ImageCommandType | BackupCommandType;
+export type Command = StorageCommand | SnapshotCommand | ImageCommand | BackupCommand;
 
 const snapshotCommandTypes: ReadonlySet<string> = new Set(SNAPSHOT_COMMAND_TYPES);
 const imageCommandTypes: ReadonlySet<string> = new Set(IMAGE_COMMAND_TYPES);
+const backupCommandTypes: ReadonlySet<string> = new Set(BACKUP_COMMAND_TYPES);
 
 /** The command topic a type belongs on, and the rules its receiver checks it with. */
 export interface CommandRoute {
-  readonly topic: Extract<TopicKey, 'storageCommands' | 'snapshotCommands' | 'imageCommands'>;
+  readonly topic: Extract<TopicKey, 'storageCommands' | 'snapshotCommands' | 'imageCommands' | 'backupCommands'>;
   readonly validate: (envelope: Envelope<string, unknown>) => Validation<Command>;
 }
 
 const storageRoute: CommandRoute = { topic: 'storageCommands', validate: validateStorageCommand };
 const snapshotRoute: CommandRoute = { topic: 'snapshotCommands', validate: validateSnapshotCommand };
 const imageRoute: CommandRoute = { topic: 'imageCommands', validate: validateImageCommand };
+const backupRoute: CommandRoute = { topic: 'backupCommands', validate: validateBackupCommand };
 
-/** Snapshot commands go to the snapshot service, image commands to the image service; every other command to the storage service. */
+/** Snapshot, image and backup commands go to their services; every other command to the storage service. */
 export function commandRouteOf(type: CommandType): CommandRoute {
   if (imageCommandTypes.has(type)) return imageRoute;
+  if (backupCommandTypes.has(type)) return backupRoute;
   return snapshotCommandTypes.has(type) ? snapshotRoute : storageRoute;
 }
 
@@ -107,7 +114,7 @@ export function toRequestViolations(envelope: Envelope<string, unknown>, violati
 }
 
 /**
- * Checks the command with the very rules its receiver (the storage, snapshot or image service)
+ * Checks the command with the very rules its receiver (the storage, snapshot, image or backup service)
  * applies to it, so a request accepted here is not rejected there for its shape.
  */
 export function checkCommand(envelope: Envelope<CommandType, unknown>): CommandCheck {

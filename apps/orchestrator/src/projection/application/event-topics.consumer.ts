@@ -6,7 +6,7 @@ import { PROJECTION_CONSUMER, ProjectStorageEventHandler } from './project-stora
 import { readEvent } from '../domain/storage-event';
 
 /**
- * Feeds the read models from the event topics: the storage, snapshot and image events,
+ * Feeds the read models from the event topics: the storage, snapshot, image and backup events,
  * in one consumer group. Both go through the same projection (an event's type says which
  * rows it touches) and the same inbox, so each event is projected exactly once whichever
  * topic brought it. The topics need no order between them: a snapshot event changes only
@@ -27,7 +27,7 @@ export class EventTopicsConsumer implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const topics = [this.topics.storageEvents, this.topics.snapshotEvents, this.topics.imageEvents];
+    const topics = [this.topics.storageEvents, this.topics.snapshotEvents, this.topics.imageEvents, this.topics.backupEvents];
     this.subscription = await this.bus.subscribe({
       groupId: PROJECTION_CONSUMER,
       topics,

@@ -92,6 +92,23 @@ const commandOf: Readonly<Record<string, string>> = {
   TemplateSpoolJoined: 'SpoolTemplate',
   TemplateSpooled: 'SpoolTemplate',
   TemplateSpoolFailed: 'SpoolTemplate',
+  BackupTargetAdded: 'AddBackupTarget',
+  BackupTargetRemoved: 'RemoveBackupTarget',
+  BackupGarbageCollected: 'CollectBackupGarbage',
+  BackupGarbageCollectionFailed: 'CollectBackupGarbage',
+  BackupRequested: 'CreateBackup',
+  BackupCompleted: 'CreateBackup',
+  BackupFailed: 'CreateBackup',
+  BackupVerified: 'VerifyBackup',
+  BackupVerificationFailed: 'VerifyBackup',
+  BackupDeletionRequested: 'DeleteBackup',
+  BackupDeleted: 'DeleteBackup',
+  BackupImported: 'ImportBackup',
+  RestoreRequested: 'RestoreBackup',
+  RestoreCompleted: 'RestoreBackup',
+  RestoreFailed: 'RestoreBackup',
+  BackupScheduleCreated: 'CreateBackupSchedule',
+  BackupScheduleDeleted: 'DeleteBackupSchedule',
 };
 
 function resultOf(event: TypedEvent): Record<string, unknown> | null {
@@ -195,10 +212,46 @@ function resultOf(event: TypedEvent): Record<string, unknown> | null {
       return { templateId: event.data.templateId };
     case 'TemplateSpooled':
       return { baseId: event.data.baseId, volumeId: event.data.volumeId, snapshotId: event.data.snapshotId };
+    case 'BackupTargetAdded':
+    case 'BackupTargetRemoved':
+      return { targetId: event.data.targetId };
+    case 'BackupGarbageCollected':
+      return {
+        targetId: event.data.targetId,
+        manifests: event.data.manifests,
+        chunksKept: event.data.chunksKept,
+        chunksDeleted: event.data.chunksDeleted,
+        chunksTooYoung: event.data.chunksTooYoung,
+      };
+    case 'BackupCompleted':
+      return {
+        backupId: event.data.backupId,
+        volumeId: event.data.volumeId,
+        sizeBytes: event.data.sizeBytes,
+        chunks: event.data.chunks,
+        newChunks: event.data.newChunks,
+        reusedChunks: event.data.reusedChunks,
+        zeroChunks: event.data.zeroChunks,
+        bytesWritten: event.data.bytesWritten,
+      };
+    case 'BackupVerified':
+      return { backupId: event.data.backupId, chunksChecked: event.data.chunksChecked };
+    case 'BackupDeleted':
+      return { backupId: event.data.backupId };
+    case 'BackupImported':
+      return { backupId: event.data.backupId, targetId: event.data.targetId, volumeId: event.data.volumeId, kind: event.data.kind };
+    case 'RestoreCompleted':
+      return { restoreId: event.data.restoreId, backupId: event.data.backupId, volumeId: event.data.volumeId };
+    case 'BackupScheduleCreated':
+    case 'BackupScheduleDeleted':
+      return { scheduleId: event.data.scheduleId };
     default:
       return null;
   }
 }
+
+/** Only the error's own fields: a backup error's details are the backup service's, not the job's. */
+const errorInfo = (e: { code: string; category: string; message: string }) => ({ code: e.code, category: e.category, message: e.message });
 
 function errorOf(event: TypedEvent): JobError | null {
   switch (event.type) {
@@ -226,6 +279,14 @@ function errorOf(event: TypedEvent): JobError | null {
       return { ...event.data.error, violations: [], details: { templateId: event.data.templateId, imageStoreId: event.data.imageStoreId } };
     case 'TemplateSpoolFailed':
       return { ...event.data.error, violations: [], details: { baseId: event.data.baseId, templateId: event.data.templateId, poolId: event.data.poolId } };
+    case 'BackupFailed':
+      return { ...errorInfo(event.data.error), violations: [], details: { backupId: event.data.backupId } };
+    case 'BackupVerificationFailed':
+      return { ...errorInfo(event.data.error), violations: [], details: { backupId: event.data.backupId, badChunks: [...event.data.badChunks] } };
+    case 'BackupGarbageCollectionFailed':
+      return { ...errorInfo(event.data.error), violations: [], details: { targetId: event.data.targetId } };
+    case 'RestoreFailed':
+      return { ...errorInfo(event.data.error), violations: [], details: { restoreId: event.data.restoreId } };
     case 'CommandRejected':
       return {
         ...event.data.error,
@@ -329,10 +390,13 @@ export function advanceJob(current: JobRow | null, update: JobUpdate): JobRow | 
 
 /**
  * The job a progress report is about (a template transfer names the RegisterTemplate that
- * started it as its cause); undefined when it names no command's job.
+ * started it as its cause, a backup's or restore's data step its CreateBackup or RestoreBackup);
+ * undefined when it names no command's job.
  */
 export function progressJobIdOf(event: ReceivedEvent): string | undefined {
-  if (event.typed?.type !== 'TemplateTransferProgressed' || event.typed.data.percent === null) return undefined;
+  const type = event.typed?.type;
+  const backupProgress = type === 'BackupProgressed' || type === 'RestoreProgressed';
+  if (!backupProgress && (event.typed?.type !== 'TemplateTransferProgressed' || event.typed.data.percent === null)) return undefined;
   return event.causationId && COMMAND_ID.test(event.causationId) ? event.causationId : undefined;
 }
 

@@ -1,5 +1,9 @@
 import type {
   AggregateEventRow,
+  BackupRow,
+  BackupScheduleRow,
+  BackupTargetRow,
+  RestoreRow,
   HostRow,
   ImageStoreRow,
   JobRow,
@@ -12,6 +16,16 @@ import type {
   VmSnapshotRow,
   VolumeRow,
 } from '../../read-model/domain/rows';
+import {
+  applyBackupEvent,
+  applyBackupScheduleEvent,
+  applyBackupTargetEvent,
+  applyRestoreEvent,
+  isBackupEvent,
+  isBackupScheduleEvent,
+  isBackupTargetEvent,
+  isRestoreEvent,
+} from './backup-projection';
 import { adoptOrphan, applyDriftEvent, isDriftEvent, isDriftEventType } from './drift-projection';
 import { applyHostEvent, isHostEvent } from './host-projection';
 import {
@@ -51,6 +65,15 @@ export interface ProjectionTargets {
   readonly imageStoreId?: string;
   readonly templateId?: string;
   readonly templateBaseId?: string;
+  /** A backup event's aggregate (target, backup, restore or schedule): no pool or volume row. */
+  readonly backupTargetId?: string;
+  readonly backupId?: string;
+  readonly restoreId?: string;
+  readonly backupScheduleId?: string;
+  /** A volume whose tenant a backup or schedule takes (read, neither locked nor written). */
+  readonly tenantOfVolumeId?: string;
+  /** A backup whose tenant a restore takes (read, neither locked nor written). */
+  readonly tenantOfBackupId?: string;
   readonly jobId?: string;
 }
 
@@ -79,6 +102,13 @@ export interface ProjectionView {
   readonly imageStore?: ImageStoreRow | null;
   readonly template?: TemplateRow | null;
   readonly templateBase?: TemplateBaseRow | null;
+  /** Only loaded for backup events. */
+  readonly backupTarget?: BackupTargetRow | null;
+  readonly backup?: BackupRow | null;
+  readonly restore?: RestoreRow | null;
+  readonly backupSchedule?: BackupScheduleRow | null;
+  /** The tenant of targets.tenantOfVolumeId / tenantOfBackupId; null when unknown. */
+  readonly ownerTenant?: string | null;
   readonly job: JobRow | null;
 }
 
@@ -95,6 +125,10 @@ export interface ProjectionChanges {
   readonly imageStore?: ImageStoreRow;
   readonly template?: TemplateRow;
   readonly templateBase?: TemplateBaseRow;
+  readonly backupTarget?: BackupTargetRow;
+  readonly backup?: BackupRow;
+  readonly restore?: RestoreRow;
+  readonly backupSchedule?: BackupScheduleRow;
   readonly job?: JobRow;
   readonly history?: AggregateEventRow;
 }
@@ -105,6 +139,17 @@ export function projectionTargets(event: ReceivedEvent): ProjectionTargets {
   if (typed && isImageStoreEvent(typed)) return { imageStoreId: typed.data.imageStoreId, jobId };
   if (typed && isTemplateEvent(typed)) return { templateId: typed.data.templateId, jobId };
   if (typed && isTemplateBaseEvent(typed)) return { templateBaseId: typed.data.baseId, jobId };
+  if (typed && isBackupTargetEvent(typed)) return { backupTargetId: typed.data.targetId, jobId };
+  if (typed && isBackupEvent(typed)) {
+    const first = typed.type === 'BackupRequested' || typed.type === 'BackupImported';
+    return { backupId: typed.data.backupId, ...(first ? { tenantOfVolumeId: typed.data.volumeId } : {}), jobId };
+  }
+  if (typed && isRestoreEvent(typed)) {
+    return { restoreId: typed.data.restoreId, ...(typed.type === 'RestoreRequested' ? { tenantOfBackupId: typed.data.backupId } : {}), jobId };
+  }
+  if (typed && isBackupScheduleEvent(typed)) {
+    return { backupScheduleId: typed.data.scheduleId, ...(typed.type === 'BackupScheduleCreated' ? { tenantOfVolumeId: typed.data.volumeId } : {}), jobId };
+  }
   if (typed?.type === 'StoragePoolAdded') return { poolId: typed.data.poolId, jobId };
   if (typed && isPoolLifecycleEvent(typed)) return { poolId: typed.data.poolId, jobId };
   if (typed?.type === 'VolumeManaged') {
@@ -212,5 +257,21 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
     return { template, job: job ?? progressed, history };
   }
   if (typed && isTemplateBaseEvent(typed)) return { templateBase: applyTemplateBaseEvent(view.templateBase ?? null, typed, meta), job, history };
+  if (typed && isBackupTargetEvent(typed)) return { backupTarget: applyBackupTargetEvent(view.backupTarget ?? null, typed, meta), job, history };
+  const owner = view.ownerTenant ?? null;
+  if (typed && isBackupEvent(typed)) {
+    const backup = applyBackupEvent(view.backup ?? null, typed, meta, { volumeTenant: owner });
+    // The data step's progress moves the CreateBackup's job too (the event moves no job's status).
+    const progressed = typed.type === 'BackupProgressed' ? withProgress(view.job, typed.data.percent, at) : undefined;
+    return { backup, job: job ?? progressed, history };
+  }
+  if (typed && isRestoreEvent(typed)) {
+    const restore = applyRestoreEvent(view.restore ?? null, typed, meta, { backupTenant: owner });
+    const progressed = typed.type === 'RestoreProgressed' ? withProgress(view.job, typed.data.percent, at) : undefined;
+    return { restore, job: job ?? progressed, history };
+  }
+  if (typed && isBackupScheduleEvent(typed)) {
+    return { backupSchedule: applyBackupScheduleEvent(view.backupSchedule ?? null, typed, meta, { volumeTenant: owner }), job, history };
+  }
   return { job, history };
 }

@@ -1,4 +1,5 @@
 import type { Envelope, SnapshotEventDataMap, SnapshotEventType, StorageEventDataMap, StorageEventType } from '@strata/contracts';
+import { backupEventFields, type BackupEventDataMap, type ProjectedBackupEventType } from './backup-event';
 import { imageEventFields, type ImageEventDataMap, type ProjectedImageEventType } from './image-event';
 
 /**
@@ -13,6 +14,7 @@ export type ProjectedEventType =
   | ProjectedSnapshotPolicyEventType
   | ProjectedVmSnapshotEventType
   | ProjectedImageEventType
+  | ProjectedBackupEventType
   | 'SnapshotBackupSet';
 
 /** A VM snapshot's events (stream of the VM snapshot, its id as aggregate). */
@@ -96,7 +98,8 @@ type ProjectedStorageEventType = Extract<
 
 type ProjectedDataMap = Pick<StorageEventDataMap, ProjectedStorageEventType> &
   Pick<SnapshotEventDataMap, ProjectedSnapshotEventType | ProjectedSnapshotPolicyEventType | ProjectedVmSnapshotEventType | 'SnapshotBackupSet'> &
-  ImageEventDataMap;
+  ImageEventDataMap &
+  BackupEventDataMap;
 
 /** An event whose payload has the fields the projection relies on. */
 export type TypedEvent = {
@@ -199,6 +202,7 @@ const snapshotFailure: Readonly<Record<string, [(v: unknown) => boolean, string]
 /** Per known type: the fields the projection reads, and what each must be. */
 const required: { readonly [K in ProjectedEventType]: Readonly<Record<string, [(v: unknown) => boolean, string]>> } = {
   ...imageEventFields,
+  ...backupEventFields,
   StoragePoolAdded: {
     poolId: [isUuid, 'a UUID'],
     name: [isString, 'a string'],

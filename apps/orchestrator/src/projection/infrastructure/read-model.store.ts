@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, ObjectLiteral, EntityTarget } from 'typeorm';
 import { AggregateEventEntity } from '../../read-model/infrastructure/aggregate-event.entity';
+import { BackupEntity, BackupScheduleEntity, BackupTargetEntity, RestoreEntity } from '../../read-model/infrastructure/backup.entities';
 import { HostEntity } from '../../read-model/infrastructure/host.entity';
 import { ImageStoreEntity } from '../../read-model/infrastructure/image-store.entity';
 import { JobEntity } from '../../read-model/infrastructure/job.entity';
@@ -76,11 +77,25 @@ export class ReadModelStore {
     const templateBase = targets.templateBaseId
       ? await m.getRepository(TemplateBaseEntity).findOne({ where: { id: targets.templateBaseId }, lock: { mode: 'pessimistic_write' } })
       : null;
+    // Backup events change only their own aggregate's row (and its job): no pool lock.
+    const backupTarget = targets.backupTargetId
+      ? await m.getRepository(BackupTargetEntity).findOne({ where: { id: targets.backupTargetId }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    const backup = targets.backupId
+      ? await m.getRepository(BackupEntity).findOne({ where: { id: targets.backupId }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    const restore = targets.restoreId
+      ? await m.getRepository(RestoreEntity).findOne({ where: { id: targets.restoreId }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    const backupSchedule = targets.backupScheduleId
+      ? await m.getRepository(BackupScheduleEntity).findOne({ where: { id: targets.backupScheduleId }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    const ownerTenant = await this.ownerTenantOf(m, targets);
     const job = targets.jobId
       ? await m.getRepository(JobEntity).findOne({ where: { id: targets.jobId }, lock: { mode: 'pessimistic_write' } })
       : null;
     const poolUsage = withPoolUsage && poolId && !pool ? await this.usageOf(m, poolId) : NO_USAGE;
-    return { pool, sourcePool, poolUsage, volume, volumeBackupSetting, host, drift, snapshot, policy, vmSnapshot, imageStore, template, templateBase, job };
+    return { pool, sourcePool, poolUsage, volume, volumeBackupSetting, host, drift, snapshot, policy, vmSnapshot, imageStore, template, templateBase, backupTarget, backup, restore, backupSchedule, ownerTenant, job };
   }
 
   async save(m: EntityManager, view: ProjectionView, changes: ProjectionChanges): Promise<void> {
@@ -95,6 +110,10 @@ export class ReadModelStore {
     if (changes.imageStore) await this.write(m, ImageStoreEntity, !!view.imageStore, changes.imageStore);
     if (changes.template) await this.write(m, TemplateEntity, !!view.template, changes.template);
     if (changes.templateBase) await this.write(m, TemplateBaseEntity, !!view.templateBase, changes.templateBase);
+    if (changes.backupTarget) await this.write(m, BackupTargetEntity, !!view.backupTarget, changes.backupTarget);
+    if (changes.backup) await this.write(m, BackupEntity, !!view.backup, changes.backup);
+    if (changes.restore) await this.write(m, RestoreEntity, !!view.restore, changes.restore);
+    if (changes.backupSchedule) await this.write(m, BackupScheduleEntity, !!view.backupSchedule, changes.backupSchedule);
     if (changes.job) await this.write(m, JobEntity, view.job !== null, changes.job);
     if (changes.history) {
       // The primary key (aggregate, version) makes a redelivered event a no-op.
@@ -118,6 +137,19 @@ export class ReadModelStore {
     const { poolId, ...columns } = row;
     if (exists) await m.getRepository(PoolDriftEntity).update({ poolId }, columns as never);
     else await m.getRepository(PoolDriftEntity).insert(row as never);
+  }
+
+  /** The owner a backup takes from its volume, or a restore from its backup; read only (a tenant never changes). */
+  private async ownerTenantOf(m: EntityManager, targets: ProjectionTargets): Promise<string | null> {
+    if (targets.tenantOfVolumeId) {
+      const volume = await m.getRepository(VolumeEntity).findOne({ where: { id: targets.tenantOfVolumeId }, select: { id: true, tenant: true } });
+      return volume?.tenant ?? null;
+    }
+    if (targets.tenantOfBackupId) {
+      const backup = await m.getRepository(BackupEntity).findOne({ where: { id: targets.tenantOfBackupId }, select: { id: true, tenant: true } });
+      return backup?.tenant ?? null;
+    }
+    return null;
   }
 
   private async poolOfVolume(m: EntityManager, volumeId: string): Promise<string | undefined> {

@@ -453,3 +453,122 @@ export interface TemplateBaseRow {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** 'removed' after BackupTargetRemoved; the row stays for the history. */
+export const BACKUP_TARGET_STATUSES = ['active', 'removed'] as const;
+export type BackupTargetStatus = (typeof BACKUP_TARGET_STATUSES)[number];
+
+/** The last garbage collection of a target, as the backup service reported it. */
+export interface BackupGarbageCollectionRow {
+  readonly status: 'succeeded' | 'failed';
+  readonly manifests: number | null;
+  readonly chunksKept: number | null;
+  readonly chunksDeleted: number | null;
+  readonly chunksTooYoung: number | null;
+  readonly error: ErrorDetails | null;
+  readonly at: string;
+}
+
+export interface BackupTargetRow {
+  id: string;
+  name: string;
+  kind: string;
+  /** The settings with every credential shown as "***" (only known fields are kept). */
+  config: Record<string, unknown>;
+  status: BackupTargetStatus;
+  lastGarbageCollection: BackupGarbageCollectionRow | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * A backup: 'requested' from BackupRequested, 'running' once its data is read, 'completed' /
+ * 'failed' at its outcome, 'deleting' / 'deleted', and 'imported' for one read from a target's
+ * manifest (made by another installation, restorable here).
+ */
+export const BACKUP_STATUSES = ['requested', 'running', 'completed', 'failed', 'deleting', 'deleted', 'imported'] as const;
+export type BackupStatus = (typeof BACKUP_STATUSES)[number];
+export const BACKUP_KINDS = ['full', 'incremental'] as const;
+export type BackupKind = (typeof BACKUP_KINDS)[number];
+
+/** The last verification of a backup: every chunk read back and hashed. */
+export interface BackupVerificationRow {
+  readonly result: 'succeeded' | 'failed';
+  readonly chunksChecked: number | null;
+  readonly badChunks: readonly string[];
+  readonly error: ErrorDetails | null;
+  readonly at: string;
+}
+
+export interface BackupRow {
+  id: string;
+  volumeId: string;
+  targetId: string;
+  /** The snapshot read; null for an imported backup (its snapshot is another installation's). */
+  snapshotId: string | null;
+  kind: BackupKind;
+  /** The backup this one follows in its chain (null for a full one). */
+  parentBackupId: string | null;
+  status: BackupStatus;
+  sizeBytes: number;
+  chunks: number | null;
+  newChunks: number | null;
+  reusedChunks: number | null;
+  zeroChunks: number | null;
+  bytesWritten: number | null;
+  /** Of the data step, 0-100; null before the first report. */
+  progressPercent: number | null;
+  lastVerification: BackupVerificationRow | null;
+  error: ErrorDetails | null;
+  /** The volume's owner; null for an operator's volume (and for an imported backup). */
+  tenant: string | null;
+  version: number;
+  createdAt: Date;
+  completedAt: Date | null;
+  updatedAt: Date;
+}
+
+export const RESTORE_STATUSES = ['running', 'completed', 'failed'] as const;
+export type RestoreStatus = (typeof RESTORE_STATUSES)[number];
+export const RESTORE_MODES = ['new', 'original'] as const;
+export type RestoreMode = (typeof RESTORE_MODES)[number];
+
+export interface RestoreRow {
+  id: string;
+  backupId: string;
+  /** The volume written: the new one the restore makes, or the backup's own (mode original). */
+  volumeId: string;
+  mode: RestoreMode;
+  poolId: string;
+  status: RestoreStatus;
+  progressPercent: number | null;
+  error: ErrorDetails | null;
+  /** The RestoreBackup's owner (the backup's tenant). */
+  tenant: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const BACKUP_SCHEDULE_STATUSES = ['active', 'deleted'] as const;
+export type BackupScheduleStatus = (typeof BACKUP_SCHEDULE_STATUSES)[number];
+
+export interface BackupScheduleRow {
+  id: string;
+  volumeId: string;
+  targetId: string;
+  /** As the backup service recorded it (the snapshot policies' shape). */
+  schedule: Record<string, unknown>;
+  retention: number;
+  status: BackupScheduleStatus;
+  lastRunDueAt: Date | null;
+  lastBackupId: string | null;
+  tenant: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The target kinds the API shows and filters by (the contracts' BACKUP_TARGET_KINDS). */
+export const BACKUP_TARGET_KINDS_SHOWN = ['s3', 'directory'] as const;

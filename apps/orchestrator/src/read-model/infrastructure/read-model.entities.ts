@@ -1,4 +1,5 @@
 import { AggregateEventEntity } from './aggregate-event.entity';
+import { BackupEntity, BackupScheduleEntity, BackupTargetEntity, RestoreEntity } from './backup.entities';
 import { DeploymentEntity } from './deployment.entity';
 import { HostEntity } from './host.entity';
 import { ImageStoreEntity } from './image-store.entity';
@@ -12,4 +13,4 @@ import { TemplateEntity } from './template.entity';
 import { VmSnapshotEntity } from './vm-snapshot.entity';
 import { VolumeEntity } from './volume.entity';
 
-export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity, HostEntity, PoolDriftEntity, SnapshotEntity, SnapshotPolicyEntity, VmSnapshotEntity, ImageStoreEntity, TemplateEntity, TemplateBaseEntity, DeploymentEntity];
+export const readModelEntities = [PoolEntity, VolumeEntity, JobEntity, AggregateEventEntity, HostEntity, PoolDriftEntity, SnapshotEntity, SnapshotPolicyEntity, VmSnapshotEntity, ImageStoreEntity, TemplateEntity, TemplateBaseEntity, DeploymentEntity, BackupTargetEntity, BackupEntity, RestoreEntity, BackupScheduleEntity];
