@@ -57,7 +57,7 @@ function readJson(path) {
 
 // ---- Module boundaries (Nx tags) ----------------------------------------
 
-const ALL_NON_APP = ['type:kernel', 'type:contracts', 'type:plugin-sdk', 'type:backend', 'type:infra', 'type:platform', 'type:pool-access'];
+const ALL_NON_APP = ['type:kernel', 'type:scheduling', 'type:contracts', 'type:plugin-sdk', 'type:backend', 'type:infra', 'type:platform', 'type:pool-access'];
 
 /** Who may import whom; tests may also use the shared test helpers (type:testing). */
 function depConstraints({ inTests }) {
@@ -66,6 +66,8 @@ function depConstraints({ inTests }) {
   return [
     { sourceTag: 'type:kernel', onlyDependOnLibsWithTags: withTesting([]) },
     { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: withTesting(['type:kernel']) },
+    // Schedules, due runs and retention: pure like the kernel, and croner (a calculator, no timers) its only outside import.
+    { sourceTag: 'type:scheduling', onlyDependOnLibsWithTags: withTesting(['type:kernel']), allowedExternalImports: ['croner'] },
     // The SDK is what third-party plugins build on: no framework, only the validation library.
     {
       sourceTag: 'type:plugin-sdk',
@@ -229,7 +231,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['**/domain/**/*.ts', 'libs/kernel/**/*.ts', 'libs/plugin-sdk/**/*.ts', 'libs/backends/**/*.ts'],
+    files: ['**/domain/**/*.ts', 'libs/kernel/**/*.ts', 'libs/scheduling/**/*.ts', 'libs/plugin-sdk/**/*.ts', 'libs/backends/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', FRAMEWORK_IMPORTS] },
   },
 

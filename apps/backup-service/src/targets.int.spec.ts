@@ -79,6 +79,11 @@ describe('S3 chunk store on s3rver', () => {
       expect(await store.hasChunk('0'.repeat(64))).toBe(false);
       await expect(store.getChunk('0'.repeat(64))).rejects.toMatchObject({ code: 'backup.chunk_missing' });
       expect((await collect(store.listChunkIds())).sort()).toEqual(ids);
+      // With each object's LastModified (from the listing itself), for garbage collection's grace period.
+      const listed: { id: string; modifiedAt: Date }[] = [];
+      for await (const chunk of store.listChunks()) listed.push(chunk);
+      expect(listed.map((c) => c.id).sort()).toEqual(ids);
+      expect(listed.every((c) => c.modifiedAt instanceof Date && Math.abs(Date.now() - c.modifiedAt.getTime()) < 10 * 60_000)).toBe(true);
 
       await store.deleteChunk(ids[1]);
       expect(await store.hasChunk(ids[1])).toBe(false);

@@ -7,7 +7,7 @@ import { AggregateRunner, Clock } from '@strata/service-kit';
 import { eventually } from '@strata/testing';
 import { SnapshotPolicies } from './policies/application/snapshot-policies';
 import { policyDecider, policyStreamId, type PolicyCommand } from './policies/domain/policy';
-import { runId } from './policies/domain/due-runs';
+import { runId } from '@strata/scheduling';
 import { startSnapshotHarness, type SnapshotHarness, type TestVolume } from './testing/snapshot-harness.spec';
 
 /** The service's clock, set by the test: policies are judged against it. */

@@ -82,6 +82,11 @@ const effects: Readonly<Record<string, JobEffect>> = {
   RestoreRequested: 'running',
   RestoreCompleted: 'succeeded',
   RestoreFailed: 'failed',
+  BackupScheduleCreated: 'succeeded',
+  BackupScheduleDeleted: 'succeeded',
+  BackupGarbageCollected: 'succeeded',
+  BackupGarbageCollectionFailed: 'failed',
+  BackupImported: 'succeeded',
   ImageStoreAdded: 'succeeded',
   ImageStoreRemoved: 'succeeded',
   TemplateRegistrationRequested: 'running',
@@ -98,6 +103,9 @@ const effects: Readonly<Record<string, JobEffect>> = {
   TemplateSpooled: 'succeeded',
   TemplateSpoolFailed: 'failed',
 };
+
+/** Every event type that moves a job (for documents and checks that must list them all). */
+export const JOB_EVENT_TYPES: readonly string[] = Object.keys(effects);
 
 export function jobEffectOf(eventType: string): JobEffect | undefined {
   return effects[eventType];

@@ -48,6 +48,14 @@ describe('ChunkEngine on a directory store', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('lists the stored chunks with their mtime (what garbage collection ages them by)', async () => {
+    const id = 'ab'.repeat(32);
+    await store.putChunk(id, Buffer.from('x'));
+    const listed: { id: string; modifiedAt: Date }[] = [];
+    for await (const chunk of store.listChunks()) listed.push(chunk);
+    expect(listed).toEqual([{ id, modifiedAt: (await stat(join(dir, 'target', 'chunks', 'ab', id))).mtime }]);
+  });
+
   it('backs a sparse volume up: zero chunks not stored, repeated content stored once, the manifest verified', async () => {
     const expected = expectedCounts(layout);
     const progress: Progress[] = [];

@@ -3,6 +3,12 @@
  * processes (backups and restores across services). The processes depend only on these.
  */
 
+export interface StoredChunk {
+  readonly id: string;
+  /** The file's mtime (directory) or the object's LastModified (S3). */
+  readonly modifiedAt: Date;
+}
+
 /** One backup target's storage of content-addressed chunks and per-backup manifests. */
 export interface ChunkStore {
   /** Whether a chunk with this id (sha256 hex of its uncompressed bytes) is stored. */
@@ -12,6 +18,8 @@ export interface ChunkStore {
   getChunk(id: string): Promise<Buffer>;
   deleteChunk(id: string): Promise<void>;
   listChunkIds(): AsyncIterable<string>;
+  /** Every stored chunk with when it was last written: garbage collection spares young ones (a backup writes chunks before its manifest). */
+  listChunks(): AsyncIterable<StoredChunk>;
   putManifest(backupId: string, body: Buffer): Promise<void>;
   /** Null when there is no manifest for the backup. */
   getManifest(backupId: string): Promise<Buffer | null>;

@@ -5,8 +5,10 @@ import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { MessageBus } from '@strata/messaging';
 import { Clock, IdGenerator, MESSAGE_BUS, ServiceCommandIntake, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../backup.constants';
-import { CreateBackupHandler, DeleteBackupHandler, VerifyBackupHandler } from '../backups/application/backup.handlers';
+import { CreateBackupHandler, DeleteBackupHandler, ImportBackupHandler, VerifyBackupHandler } from '../backups/application/backup.handlers';
+import { BackupGarbageCollection } from '../garbage/application/garbage-collection';
 import { RestoreBackupHandler } from '../restores/application/restore-backup.handler';
+import { BackupSchedules } from '../schedules/application/backup-schedules';
 import { AddBackupTargetHandler, RemoveBackupTargetHandler } from '../targets/targets.providers';
 
 /**
@@ -29,6 +31,9 @@ export class BackupCommandIntake extends ServiceCommandIntake<BackupCommand> {
     private readonly verifyBackup: VerifyBackupHandler,
     private readonly deleteBackup: DeleteBackupHandler,
     private readonly restoreBackup: RestoreBackupHandler,
+    private readonly schedules: BackupSchedules,
+    private readonly garbage: BackupGarbageCollection,
+    private readonly importBackup: ImportBackupHandler,
   ) {
     super(
       { bus, store, relay, clock, ids },
@@ -56,6 +61,14 @@ export class BackupCommandIntake extends ServiceCommandIntake<BackupCommand> {
         return this.deleteBackup.handle(command);
       case 'RestoreBackup':
         return this.restoreBackup.handle(command);
+      case 'CreateBackupSchedule':
+        return this.schedules.create(command);
+      case 'DeleteBackupSchedule':
+        return this.schedules.delete(command);
+      case 'CollectBackupGarbage':
+        return this.garbage.handle(command);
+      case 'ImportBackup':
+        return this.importBackup.handle(command);
       default:
         return assertUnreachable(command);
     }

@@ -7,6 +7,7 @@ import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { topics as topicNames, type Envelope, type ErrorInfo, type Topics } from '@strata/contracts';
 import { KafkaMessageBus, type Subscription } from '@strata/messaging';
+import { Clock } from '@strata/service-kit';
 import { commandEnvelope, createTestInfra, eventually, useInfraEnv, type TestInfra } from '@strata/testing';
 import { AppModule } from '../app.module';
 import { ChunkEngine } from '../engine/chunk-engine';
@@ -59,6 +60,24 @@ export class GatedEngine extends BackupEngine {
   }
 }
 
+/** The service's clock, set by the test: schedules are judged against it, garbage collection ages chunks by it. */
+export class ManualClock extends Clock {
+  constructor(private current: Date) {
+    super();
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(iso: string | Date): void {
+    this.current = new Date(iso);
+  }
+}
+
+export interface BackupHarnessOptions {
+  /** Replaces the service's clock. */
+  readonly clock?: Clock;
+}
+
 export interface BackupHarness {
   readonly infra: TestInfra;
   readonly app: INestApplication;
@@ -90,7 +109,7 @@ export interface BackupHarness {
  * reads their command topics and answers each command with the events they would publish,
  * caused by the command (files under `dir` stand for volumes and snapshots).
  */
-export async function startBackupHarness(label: string, dir: string): Promise<BackupHarness> {
+export async function startBackupHarness(label: string, dir: string, options: BackupHarnessOptions = {}): Promise<BackupHarness> {
   const infra = await createTestInfra(label);
   useInfraEnv(infra);
   const hostId = randomUUID();
@@ -98,7 +117,9 @@ export async function startBackupHarness(label: string, dir: string): Promise<Ba
   const topics = topicNames(infra.topicPrefix);
   const engine = new GatedEngine();
   const startApp = async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(BackupEngine).useValue(engine).compile();
+    let builder = Test.createTestingModule({ imports: [AppModule] }).overrideProvider(BackupEngine).useValue(engine);
+    if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+    const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
     await app.init();
     return app;
@@ -242,6 +263,9 @@ export async function startBackupHarness(label: string, dir: string): Promise<Ba
     async restart(whileDown) {
       await app.close();
       await whileDown?.();
+      // Another harness (a second installation) may have set the environment since: this one's database, topics and host again.
+      useInfraEnv(infra);
+      process.env.STRATA_BACKUP_HOST_ID = hostId;
       app = await startApp();
     },
     async close() {

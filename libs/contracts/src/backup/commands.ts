@@ -1,7 +1,7 @@
 // class-validator's decorators read design-time metadata.
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { IsResourceName } from '../storage/commands';
 
 export const BACKUP_TARGET_KINDS = ['s3', 'directory'] as const;
@@ -135,6 +135,44 @@ export class RestoreBackupData {
   name?: string;
 }
 
+/**
+ * Back a volume up on a schedule (the command's aggregate is the new schedule's id): schedule
+ * has the snapshot policies' shape ({kind: hourly | daily | weekly | monthly, ..., timeZone}),
+ * checked by the backup service; retention is how many of the schedule's backups are kept
+ * (beyond it the oldest are deleted; the chunks they alone used are collected later).
+ */
+export class CreateBackupScheduleData {
+  @IsUUID('all')
+  volumeId!: string;
+
+  @IsUUID('all')
+  targetId!: string;
+
+  @IsObject()
+  schedule!: Record<string, unknown>;
+
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  retention!: number;
+}
+
+/** Stop a schedule; the backups it made stay. */
+export class DeleteBackupScheduleData {}
+
+/** Delete the chunks of a target that no manifest on it references (the command's aggregate is the target). */
+export class CollectBackupGarbageData {}
+
+/**
+ * Make a backup found on a target known to this installation (the command's aggregate is the
+ * backup's id, as on the target): its manifest is read and every chunk checked, after which it
+ * can be restored here. How another installation sharing the target restores it.
+ */
+export class ImportBackupData {
+  @IsUUID('all')
+  targetId!: string;
+}
+
 export interface BackupCommandDataMap {
   AddBackupTarget: AddBackupTargetData;
   RemoveBackupTarget: RemoveBackupTargetData;
@@ -142,6 +180,10 @@ export interface BackupCommandDataMap {
   VerifyBackup: VerifyBackupData;
   DeleteBackup: DeleteBackupData;
   RestoreBackup: RestoreBackupData;
+  CreateBackupSchedule: CreateBackupScheduleData;
+  DeleteBackupSchedule: DeleteBackupScheduleData;
+  CollectBackupGarbage: CollectBackupGarbageData;
+  ImportBackup: ImportBackupData;
 }
 export type BackupCommandType = keyof BackupCommandDataMap;
 
@@ -152,4 +194,8 @@ export const backupCommandSchemas: { readonly [K in BackupCommandType]: new () =
   VerifyBackup: VerifyBackupData,
   DeleteBackup: DeleteBackupData,
   RestoreBackup: RestoreBackupData,
+  CreateBackupSchedule: CreateBackupScheduleData,
+  DeleteBackupSchedule: DeleteBackupScheduleData,
+  CollectBackupGarbage: CollectBackupGarbageData,
+  ImportBackup: ImportBackupData,
 };

@@ -141,3 +141,48 @@ export interface RestoreFailed {
   readonly restoreId: string;
   readonly error: ErrorInfo;
 }
+
+/** A schedule's rules as recorded (the snapshot policies' schedule shape, validated). */
+export interface BackupScheduleCreated {
+  readonly scheduleId: string;
+  readonly volumeId: string;
+  readonly targetId: string;
+  readonly schedule: Readonly<Record<string, unknown>>;
+  readonly retention: number;
+  /** When it was created (the service's clock): runs are due only after it. */
+  readonly createdAt: string;
+}
+/** A due run recorded before its backup is asked for (backup id derived from schedule and due time), so a restart neither skips nor doubles it. */
+export interface BackupScheduleRunRecorded {
+  readonly scheduleId: string;
+  readonly dueAt: string;
+  readonly backupId: string;
+}
+export interface BackupScheduleDeleted {
+  readonly scheduleId: string;
+}
+export interface BackupGarbageCollected {
+  readonly targetId: string;
+  readonly manifests: number;
+  readonly chunksKept: number;
+  readonly chunksDeleted: number;
+  /** Unreferenced chunks younger than the grace period, left for a later round (a backup may be writing them). */
+  readonly chunksTooYoung: number;
+}
+export interface BackupGarbageCollectionFailed {
+  readonly targetId: string;
+  readonly error: ErrorInfo;
+}
+/** A backup read from a target's manifest and checked chunk by chunk: restorable here. */
+export interface BackupImported {
+  readonly backupId: string;
+  readonly targetId: string;
+  /** The volume in the installation that made it (may be unknown here). */
+  readonly volumeId: string;
+  readonly kind: 'full' | 'incremental';
+  readonly parentBackupId: string | null;
+  readonly sizeBytes: number;
+  readonly chunks: number;
+  readonly manifestSha256: string;
+  readonly createdAt: string;
+}

@@ -8,6 +8,8 @@ import { enqueueCommand } from '../../infrastructure/outgoing';
 import { backupDecider, backupIds, backupStreamId, commandsFor, type BackupCommand, type BackupEvent, type BackupState } from '../domain/backup';
 import { ProcessesStore } from '../infrastructure/processes.store';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface Inbox {
   readonly consumer: string;
   readonly messageId: string;
@@ -84,6 +86,16 @@ export class BackupDecisions {
         case 'BackupDeleted':
           await this.processes.backupStatus(m, event.data.backupId, 'deleted');
           break;
+        case 'BackupImported': {
+          const d = event.data;
+          await this.processes.start(m, d.backupId, 'backup', meta);
+          // In the catalog like a backup made here (a chain's parent, the target's backups), if its volume id fits the column.
+          if (UUID.test(d.volumeId)) {
+            await this.processes.recordBackup(m, d.backupId, d.volumeId, d.targetId);
+            await this.processes.backupStatus(m, d.backupId, 'completed', new Date(d.createdAt));
+          }
+          break;
+        }
         default:
           break;
       }

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateBackupData, DeleteBackupData, Envelope, VerifyBackupData } from '@strata/contracts';
+import { createHash } from 'node:crypto';
+import type { CreateBackupData, DeleteBackupData, Envelope, ImportBackupData, VerifyBackupData } from '@strata/contracts';
 import { commandMeta } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../backup.constants';
 import { BackupEngine, ChunkStores } from '../../engine/ports';
 import { BackupHost } from '../../infrastructure/backup-host';
 import { BackupTargetReader } from '../../targets/targets.providers';
 import { VolumeViewStore } from '../../volume-view/infrastructure/volume-view.store';
+import { BackupErrors } from '../domain/backup.errors';
 import { checkVerifiable } from '../domain/backup';
 import { ProcessesStore } from '../infrastructure/processes.store';
 import { BackupDecisions } from './backup-decisions';
@@ -96,5 +98,46 @@ export class DeleteBackupHandler {
     const meta = commandMeta(command);
     const { events } = await this.decisions.execute(backupId, { type: 'DeleteBackup', backupId }, meta, { consumer: CONSUMER_GROUP, messageId: command.messageId });
     if (events.some((e) => e.type === 'BackupDeletionRequested')) await this.deletion.finish(backupId, meta);
+  }
+}
+
+/**
+ * ImportBackup: a backup another installation made on a target this one shares. The manifest
+ * is read (its shape checked by the engine) and every chunk it lists read back and hashed
+ * before BackupImported is recorded; from then on it is restored and deleted like a local one.
+ */
+@Injectable()
+export class ImportBackupHandler {
+  constructor(
+    private readonly decisions: BackupDecisions,
+    private readonly targets: BackupTargetReader,
+    private readonly engine: BackupEngine,
+    private readonly stores: ChunkStores,
+  ) {}
+
+  async handle(command: Envelope<'ImportBackup', ImportBackupData>): Promise<void> {
+    const backupId = command.aggregateId;
+    const { targetId } = command.data;
+    // Refused before reading anything: a known backup, an unknown target.
+    if ((await this.decisions.load(backupId)).status !== 'absent') throw BackupErrors.alreadyExists(backupId);
+    const targetExists = (await this.targets.get(targetId)).status === 'active';
+    let manifest = null;
+    let manifestSha256 = '';
+    let verification: { ok: boolean; badChunks: readonly string[] } = { ok: false, badChunks: [] };
+    if (targetExists) {
+      const store = await this.stores.storeFor(targetId);
+      const body = await store.getManifest(backupId);
+      if (body !== null) {
+        manifest = await this.engine.readManifest(backupId, store);
+        manifestSha256 = createHash('sha256').update(body).digest('hex');
+        verification = await this.engine.verify(backupId, store);
+      }
+    }
+    await this.decisions.execute(
+      backupId,
+      { type: 'ImportBackup', backupId, targetId, targetExists, manifest, manifestSha256, verification },
+      commandMeta(command),
+      { consumer: CONSUMER_GROUP, messageId: command.messageId },
+    );
   }
 }

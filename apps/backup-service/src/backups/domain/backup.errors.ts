@@ -46,6 +46,13 @@ export const BackupErrors = {
       status,
       violations: [{ field, rule: 'completed', message: `backup ${backupId} is ${status}, not completed` }],
     }),
+  /** ImportBackup found chunks missing or damaged: the copy on the target cannot be restored. */
+  importCorrupt: (backupId: string, badChunks: readonly string[]) =>
+    new DomainError('backup.corrupt', ErrorCategory.IllegalState, `backup ${backupId} on the target is damaged: ${badChunks.length} chunk(s) missing or not matching their hash`, {
+      backupId,
+      badChunks,
+      violations: [{ field: 'data.targetId', rule: 'intact', message: `${badChunks.length} chunk(s) of backup ${backupId} are missing or damaged on the target` }],
+    }),
   inProgress: (backupId: string) =>
     new DomainError('backup.in_progress', ErrorCategory.IllegalState, `backup ${backupId} is still running`, {
       backupId,

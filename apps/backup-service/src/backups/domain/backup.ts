@@ -5,6 +5,7 @@ import type {
   BackupDeleted,
   BackupDeletionRequested,
   BackupFailed,
+  BackupImported,
   BackupProgressed,
   BackupRequested,
   BackupSourceAttached,
@@ -36,7 +37,8 @@ export type BackupEvent =
   | { type: 'BackupVerified'; data: BackupVerified }
   | { type: 'BackupVerificationFailed'; data: BackupVerificationFailed }
   | { type: 'BackupDeletionRequested'; data: BackupDeletionRequested }
-  | { type: 'BackupDeleted'; data: BackupDeleted };
+  | { type: 'BackupDeleted'; data: BackupDeleted }
+  | { type: 'BackupImported'; data: BackupImported };
 
 export type BackupStep = BackupStepRequested['step'];
 /** Where a running backup is: waiting for a step's outcome, or on the data. */
@@ -81,6 +83,19 @@ export interface BackupFacts {
   readonly result: Omit<BackupDataWritten, 'backupId'> | null;
   /** The last tenth reported by BackupProgressed (0..100). */
   readonly progressed: number;
+  /** Made by another installation and imported from the target (BackupImported): no snapshot, clone or pool here. */
+  readonly imported: boolean;
+}
+
+/** What ImportBackup reads of a manifest on the target (the engine has checked its shape). */
+export interface ManifestFacts {
+  readonly volumeId: string;
+  readonly kind: 'full' | 'incremental';
+  readonly parentBackupId: string | null;
+  readonly sizeBytes: number;
+  readonly chunkSizeBytes: number;
+  readonly chunks: readonly (string | null)[];
+  readonly createdAt: string;
 }
 
 export type BackupStatus = 'running' | 'completed' | 'failed' | 'deleting' | 'deleted';
@@ -108,7 +123,17 @@ export type BackupCommand =
   | { readonly type: 'RecordDataFailed'; readonly error: ErrorInfo }
   | { readonly type: 'RecordVerification'; readonly ok: boolean; readonly chunksChecked: number; readonly badChunks: readonly string[] }
   | { readonly type: 'DeleteBackup'; readonly backupId: string }
-  | { readonly type: 'RecordManifestDeleted' };
+  | { readonly type: 'RecordManifestDeleted' }
+  | {
+      readonly type: 'ImportBackup';
+      readonly backupId: string;
+      readonly targetId: string;
+      /** What the handler found: whether the target is active, its manifest (null: none), its sha256 and every chunk read back. */
+      readonly targetExists: boolean;
+      readonly manifest: ManifestFacts | null;
+      readonly manifestSha256: string;
+      readonly verification: { readonly ok: boolean; readonly badChunks: readonly string[] };
+    };
 
 /** Deterministic ids: a decision replayed after a crash sends the same commands, which the receivers' inboxes drop. */
 export const backupIds = {
@@ -196,6 +221,62 @@ function factsOf(d: BackupRequested): BackupFacts {
     failure: null,
     result: null,
     progressed: 0,
+    imported: false,
+  };
+}
+
+/**
+ * ImportBackup: a backup this installation does not know, whose manifest is on the target and
+ * whose every chunk reads back and hashes right, becomes a completed backup here (so
+ * RestoreBackup and DeleteBackup take it like one made here).
+ */
+function importBackup(c: Extract<BackupCommand, { type: 'ImportBackup' }>, state: BackupState): BackupEvent[] {
+  if (state.status !== 'absent') throw BackupErrors.alreadyExists(c.backupId);
+  if (!c.targetExists) throw BackupErrors.targetNotFound(c.targetId);
+  const m = c.manifest;
+  if (!m) throw BackupErrors.notFound(c.backupId, 'data.targetId');
+  if (!c.verification.ok) throw BackupErrors.importCorrupt(c.backupId, c.verification.badChunks);
+  return [
+    {
+      type: 'BackupImported',
+      data: {
+        backupId: c.backupId,
+        targetId: c.targetId,
+        volumeId: m.volumeId,
+        kind: m.kind,
+        parentBackupId: m.parentBackupId,
+        sizeBytes: m.sizeBytes,
+        chunks: m.chunks.length,
+        manifestSha256: c.manifestSha256,
+        createdAt: m.createdAt,
+      },
+    },
+  ];
+}
+
+function importedFacts(d: BackupImported): BackupFacts {
+  return {
+    backupId: d.backupId,
+    volumeId: d.volumeId,
+    targetId: d.targetId,
+    // Nothing of the making is here: no snapshot, clone or pool of this installation.
+    snapshotId: '',
+    snapshotTaken: false,
+    kind: d.kind,
+    parentBackupId: d.parentBackupId,
+    chunkSizeBytes: 0,
+    poolId: '',
+    sizeBytes: d.sizeBytes,
+    cloneId: '',
+    stage: null,
+    pending: null,
+    cloneMade: false,
+    snapshotMade: false,
+    attached: null,
+    failure: null,
+    result: { chunks: d.chunks, newChunks: 0, reusedChunks: 0, zeroChunks: 0, bytesWritten: 0, manifestSha256: d.manifestSha256 },
+    progressed: 100,
+    imported: true,
   };
 }
 
@@ -289,6 +370,8 @@ export const backupDecider: Decider<BackupState, BackupCommand, BackupEvent> = {
       }
       case 'RecordManifestDeleted':
         return state.status === 'deleting' ? [{ type: 'BackupDeleted', data: { backupId: state.backupId } }] : [];
+      case 'ImportBackup':
+        return importBackup(command, state);
       default:
         return assertUnreachable(command);
     }
@@ -296,6 +379,7 @@ export const backupDecider: Decider<BackupState, BackupCommand, BackupEvent> = {
 
   evolve(state, event) {
     if (event.type === 'BackupRequested') return { status: 'running', ...factsOf(event.data) };
+    if (event.type === 'BackupImported') return { status: 'completed', ...importedFacts(event.data) };
     if (state.status === 'absent') return state;
     switch (event.type) {
       case 'BackupStepRequested': {

@@ -243,3 +243,44 @@ describe('commandsFor: the commands each step sends', () => {
     expect(commandsFor(at([]), requested(), hostId)).toEqual([]);
   });
 });
+
+describe('backup decider: ImportBackup', () => {
+  const manifest = { volumeId, kind: 'incremental' as const, parentBackupId: parentId, sizeBytes: GiB, chunkSizeBytes: CHUNK_SIZE_BYTES, chunks: ['ab'.repeat(32), null], createdAt: '2026-11-20T10:00:00.000Z' };
+  const importing = (over: Partial<Extract<BackupCommand, { type: 'ImportBackup' }>> = {}): BackupCommand => ({
+    type: 'ImportBackup',
+    backupId,
+    targetId,
+    targetExists: true,
+    manifest,
+    manifestSha256: 'cd'.repeat(32),
+    verification: { ok: true, badChunks: [] },
+    ...over,
+  });
+  const imported: BackupEvent = {
+    type: 'BackupImported',
+    data: { backupId, targetId, volumeId, kind: 'incremental', parentBackupId: parentId, sizeBytes: GiB, chunks: 2, manifestSha256: 'cd'.repeat(32), createdAt: '2026-11-20T10:00:00.000Z' },
+  };
+
+  it('records a verified backup found on the target; it is then completed, as RestoreBackup and DeleteBackup need', () => {
+    spec.given([]).when(importing()).then([imported]);
+    expect(fold(backupDecider, [imported])).toMatchObject({ status: 'completed', backupId, volumeId, targetId, sizeBytes: GiB, imported: true, stage: null });
+    spec.given([imported]).when({ type: 'DeleteBackup', backupId }).then([{ type: 'BackupDeletionRequested', data: { backupId } }]);
+    spec.given([imported]).when({ type: 'RecordVerification', ok: true, chunksChecked: 1, badChunks: [] }).then([{ type: 'BackupVerified', data: { backupId, chunksChecked: 1 } }]);
+    // Nothing to send: an imported backup has no steps.
+    expect(commandsFor(fold(backupDecider, []), imported, hostId)).toEqual([]);
+  });
+
+  it('refuses a backup this installation knows (made here or imported), an unknown target, a missing manifest (naming data.targetId) and damaged chunks', () => {
+    spec.given([imported]).when(importing()).thenThrows('backup.already_exists');
+    spec.given([requested()]).when(importing()).thenThrows('backup.already_exists');
+    spec.given([]).when(importing({ targetExists: false })).thenThrows('backup.target_not_found');
+    let caught: unknown;
+    try {
+      backupDecider.decide(importing({ manifest: null }), { status: 'absent' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'backup.not_found', details: { violations: [{ field: 'data.targetId' }] } });
+    spec.given([]).when(importing({ verification: { ok: false, badChunks: ['ab'.repeat(32)] } })).thenThrows('backup.corrupt');
+  });
+});

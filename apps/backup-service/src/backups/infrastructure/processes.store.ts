@@ -54,6 +54,12 @@ export class ProcessesStore {
     await m.query(`UPDATE "backup".backups SET status = $2, completed_at = coalesce($3, completed_at) WHERE backup_id = $1`, [backupId, status, completedAt ?? null]);
   }
 
+  /** How many of this installation's backups are running on the target (garbage collection waits for them). */
+  async runningOn(targetId: string): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM "backup".backups WHERE target_id = $1 AND status = 'running'`, [targetId]);
+    return n;
+  }
+
   /** The newest completed (and kept) backup of the volume on the target: an incremental backup's parent. */
   async latestCompleted(volumeId: string, targetId: string): Promise<string | null> {
     const rows: { backup_id: string }[] = await this.dataSource.query(

@@ -7,7 +7,7 @@ export abstract class BackupsOnTarget {
 }
 
 /**
- * Read from the backup event log: backups requested on the target that have not failed and
+ * Read from the backup event log: backups requested on (or imported from) the target that have not failed and
  * are not deleted. A running backup counts too: removing its target would pull the ground
  * from under it.
  */
@@ -21,7 +21,7 @@ export class BackupsOnTargetFromLog extends BackupsOnTarget {
     const [{ n }]: { n: number }[] = await this.dataSource.query(
       `SELECT count(DISTINCT r.data->>'backupId')::int AS n
          FROM "backup".events r
-        WHERE r.type = 'BackupRequested' AND r.data->>'targetId' = $1
+        WHERE r.type IN ('BackupRequested', 'BackupImported') AND r.data->>'targetId' = $1
           AND NOT EXISTS (SELECT 1 FROM "backup".events e
                            WHERE e.type IN ('BackupFailed', 'BackupDeleted') AND e.data->>'backupId' = r.data->>'backupId')`,
       [targetId],

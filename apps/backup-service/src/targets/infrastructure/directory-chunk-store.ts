@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkMissingError, CHUNK_ID } from '../../engine/chunk-errors';
-import type { ChunkStore } from '../../engine/ports';
+import type { ChunkStore, StoredChunk } from '../../engine/ports';
 
 /** Backup ids become file names: only what a UUID (or a similar plain id) may contain. */
 const BACKUP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -52,6 +52,17 @@ export class DirectoryChunkStore implements ChunkStore {
       for (const name of (await readdirOrEmpty(join(chunks, dir))).sort()) {
         // Temporary files of unfinished writes are not chunks.
         if (CHUNK_ID.test(name) && name.startsWith(dir)) yield name;
+      }
+    }
+  }
+
+  async *listChunks(): AsyncIterable<StoredChunk> {
+    for await (const id of this.listChunkIds()) {
+      try {
+        yield { id, modifiedAt: (await stat(this.chunkPath(id))).mtime };
+      } catch (error) {
+        // Deleted between the listing and the stat (another collector): not there any more.
+        if (!isNotFound(error)) throw error;
       }
     }
   }

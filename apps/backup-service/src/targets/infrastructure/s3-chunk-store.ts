@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import pRetry from 'p-retry';
 import { ChunkMissingError, CHUNK_ID } from '../../engine/chunk-errors';
-import type { ChunkStore } from '../../engine/ports';
+import type { ChunkStore, StoredChunk } from '../../engine/ports';
 
 /** An S3 target's settings with the secret opened (never recorded, never logged). */
 export interface S3TargetSettings {
@@ -130,10 +130,14 @@ export class S3ChunkStore implements ChunkStore {
   }
 
   async *listChunkIds(): AsyncIterable<string> {
+    for await (const chunk of this.listChunks()) yield chunk.id;
+  }
+
+  async *listChunks(): AsyncIterable<StoredChunk> {
     const base = `${this.settings.prefix}chunks/`;
-    for await (const key of this.listKeys(base)) {
+    for await (const { key, modifiedAt } of this.listObjects(base)) {
       const [dir, id] = key.slice(base.length).split('/');
-      if (id !== undefined && CHUNK_ID.test(id) && id.startsWith(dir)) yield id;
+      if (id !== undefined && CHUNK_ID.test(id) && id.startsWith(dir)) yield { id, modifiedAt };
     }
   }
 
@@ -188,12 +192,18 @@ export class S3ChunkStore implements ChunkStore {
   }
 
   private async *listKeys(prefix: string): AsyncIterable<string> {
+    for await (const object of this.listObjects(prefix)) yield object.key;
+  }
+
+  /** LastModified is in every listing entry, so garbage collection needs no HEAD per chunk. */
+  private async *listObjects(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }> {
     let token: string | undefined;
     do {
       const page = await withS3Retry(() =>
         this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 })),
       );
-      for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+      // A listing without LastModified (not seen in practice) counts as just written: garbage collection then spares it.
+      for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, modifiedAt: object.LastModified ?? new Date() };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

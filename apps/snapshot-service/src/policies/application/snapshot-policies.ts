@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { CreateSnapshotPolicyData, DeleteSnapshotPolicyData, Envelope, Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { fold, isDomainError, uuidFromName } from '@strata/kernel';
+import { runsBeyondRetention, type RetainedRun } from '@strata/scheduling';
 import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
 import { DataSource } from 'typeorm';
 import { CONSUMER_GROUP, SCHEMA } from '../../snapshot.constants';
@@ -9,7 +10,7 @@ import { CreateSnapshotHandler, DeleteSnapshotHandler } from '../../snapshots/ap
 import { snapshotDecider, snapshotStreamId, type SnapshotEvent } from '../../snapshots/domain/snapshot';
 import { StorageViewStore } from '../../storage-view/infrastructure/storage-view.store';
 import { policyDecider, policyStreamId, POLICY_STREAM_PREFIX, type PolicyCommand, type PolicyState } from '../domain/policy';
-import { snapshotsToDelete, type RetainedSnapshot } from '../domain/retention';
+
 
 /** How often the scheduler looks for due runs; a run is taken within this much of its due time. */
 const TICK_MS = intervalFromEnv('STRATA_POLICY_TICK_MS', 30_000, 100);
@@ -164,7 +165,7 @@ export class SnapshotPolicies implements OnApplicationBootstrap, OnApplicationSh
 
   private async applyRetention(policy: ActivePolicy, tenant: string | null): Promise<void> {
     const kept = await this.snapshotsOf(policy.policyId);
-    for (const snapshotId of snapshotsToDelete(kept, policy.policyId, policy.retention)) {
+    for (const snapshotId of runsBeyondRetention(kept, policy.policyId, policy.retention)) {
       const command = internalCommand('DeleteSnapshot', snapshotId, uuidFromName(`policy-retention:${snapshotId}`), {}, policy.policyId, tenant);
       try {
         await this.deleteSnapshot.handle(command);
@@ -177,7 +178,7 @@ export class SnapshotPolicies implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** The policy's snapshots that still count (made or being made), from the log. */
-  private async snapshotsOf(policyId: string): Promise<RetainedSnapshot[]> {
+  private async snapshotsOf(policyId: string): Promise<RetainedRun[]> {
     const rows: { stream_id: string; type: string; data: unknown; recorded_at: Date }[] = await this.dataSource.query(
       `SELECT e.stream_id, e.type, e.data, e.recorded_at FROM "${SCHEMA}".events e
         WHERE e.stream_id IN (SELECT r.stream_id FROM "${SCHEMA}".events r WHERE r.type = 'SnapshotRequested' AND r.data->>'policyId' = $1)
@@ -191,11 +192,11 @@ export class SnapshotPolicies implements OnApplicationBootstrap, OnApplicationSh
       if (row.type === 'SnapshotRequested') entry.dueAt = (row.data as { dueAt: string | null }).dueAt;
       streams.set(row.stream_id, entry);
     }
-    const out: RetainedSnapshot[] = [];
+    const out: RetainedRun[] = [];
     for (const { events, takenAt, dueAt } of streams.values()) {
       const state = fold(snapshotDecider, events);
       if (state.status === 'absent' || !KEPT.has(state.status)) continue;
-      out.push({ snapshotId: state.snapshotId, policyId, takenAt, dueAt });
+      out.push({ id: state.snapshotId, scheduleId: policyId, takenAt, dueAt });
     }
     return out;
   }

@@ -1,9 +1,7 @@
 import { assertUnreachable, type Decider } from '@strata/kernel';
 import type { SnapshotPolicyCreated, SnapshotPolicyDeleted, SnapshotPolicyRunTaken } from '@strata/contracts';
-import { dueRun, runId } from './due-runs';
+import { checkRetention, checkSchedule, dueRun, runId, type Schedule as PolicySchedule } from '@strata/scheduling';
 import { PolicyErrors } from './policy.errors';
-import { checkRetention } from './retention';
-import { checkSchedule, type PolicySchedule } from './schedule';
 
 export type PolicyEvent =
   | { type: 'SnapshotPolicyCreated'; data: SnapshotPolicyCreated }

@@ -1,5 +1,5 @@
 import { deciderSpec, fold } from '@strata/kernel';
-import { runId } from './due-runs';
+import { runId } from '@strata/scheduling';
 import { policyDecider, type PolicyEvent } from './policy';
 
 const policyId = '2b7c9d1e-4f5a-4b6c-8d7e-9f0a1b2c3d4e';

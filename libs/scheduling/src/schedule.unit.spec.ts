@@ -1,11 +1,11 @@
 import { isDomainError } from '@strata/kernel';
 import { nextDue } from './due-runs';
-import { checkSchedule, cronPatterns, parseSchedule, type PolicySchedule } from './schedule';
+import { checkSchedule, cronPatterns, parseSchedule, type Schedule } from './schedule';
 
 const berlin = 'Europe/Berlin';
 
 /** Every due time in [from, to), by walking nextDue: what a scheduler would see. */
-function dueTimesBetween(schedule: PolicySchedule, from: string, to: string): string[] {
+function dueTimesBetween(schedule: Schedule, from: string, to: string): string[] {
   const out: string[] = [];
   const end = new Date(to).getTime();
   for (let at = nextDue(schedule, new Date(new Date(from).getTime() - 1)); at.getTime() < end; at = nextDue(schedule, at)) {
@@ -22,7 +22,7 @@ function violationsOf(input: unknown): { field: string; rule: string; message: s
 
 describe('checkSchedule', () => {
   it('accepts each kind and returns it unchanged', () => {
-    const schedules: PolicySchedule[] = [
+    const schedules: Schedule[] = [
       { kind: 'hourly', minute: 0, timeZone: 'UTC' },
       { kind: 'daily', time: '23:59', timeZone: berlin },
       { kind: 'weekly', dayOfWeek: 6, time: '00:00', timeZone: 'America/New_York' },
@@ -114,7 +114,7 @@ describe('checkSchedule', () => {
     ]);
   });
 
-  it('parseSchedule throws policy.invalid_schedule (validation) carrying the violations', () => {
+  it('parseSchedule throws schedule.invalid (validation) carrying the violations', () => {
     let thrown: unknown;
     try {
       parseSchedule({ kind: 'hourly', minute: 60, timeZone: 'UTC' });
@@ -123,7 +123,7 @@ describe('checkSchedule', () => {
     }
     expect(isDomainError(thrown)).toBe(true);
     expect(thrown).toMatchObject({
-      code: 'policy.invalid_schedule',
+      code: 'schedule.invalid',
       category: 'validation',
       details: { violations: [{ field: 'schedule.minute', rule: 'max' }] },
     });

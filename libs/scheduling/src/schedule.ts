@@ -1,13 +1,13 @@
 import { Cron } from 'croner';
 import type { FieldViolation } from '@strata/kernel';
-import { PolicyErrors } from './policy.errors';
+import { ScheduleErrors } from './schedule.errors';
 
 /**
- * When a snapshot policy runs, in the policy's own time zone. `time` is 'HH:MM' (24 h);
+ * When a recurring job runs (a snapshot policy, a backup schedule), in its own time zone. `time` is 'HH:MM' (24 h);
  * `dayOfWeek` is 0-6 with 0 = Sunday (names are accepted on input and stored as numbers);
  * `dayOfMonth` 29-31 runs on the last day of months that are shorter (see `cronPatterns`).
  */
-export type PolicySchedule = HourlySchedule | DailySchedule | WeeklySchedule | MonthlySchedule;
+export type Schedule = HourlySchedule | DailySchedule | WeeklySchedule | MonthlySchedule;
 
 export interface HourlySchedule {
   readonly kind: 'hourly';
@@ -32,7 +32,7 @@ export interface MonthlySchedule {
   readonly timeZone: string;
 }
 
-export type ScheduleKind = PolicySchedule['kind'];
+export type ScheduleKind = Schedule['kind'];
 export type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
 export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['hourly', 'daily', 'weekly', 'monthly'];
@@ -49,7 +49,7 @@ const FIELDS_OF_KIND: { readonly [K in ScheduleKind]: readonly string[] } = {
 const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 export type ScheduleCheck =
-  | { readonly ok: true; readonly schedule: PolicySchedule }
+  | { readonly ok: true; readonly schedule: Schedule }
   | { readonly ok: false; readonly violations: FieldViolation[] };
 
 /**
@@ -112,7 +112,7 @@ export function checkSchedule(input: unknown, field = 'schedule'): ScheduleCheck
     return day;
   };
 
-  let schedule: PolicySchedule | undefined;
+  let schedule: Schedule | undefined;
   const zone = timeZone as string;
   switch (kind as ScheduleKind) {
     case 'hourly': {
@@ -141,10 +141,10 @@ export function checkSchedule(input: unknown, field = 'schedule'): ScheduleCheck
   return violations.length === 0 && schedule ? { ok: true, schedule } : { ok: false, violations };
 }
 
-/** `checkSchedule` for callers that want the domain error (`policy.invalid_schedule`, validation). */
-export function parseSchedule(input: unknown, field = 'schedule'): PolicySchedule {
+/** `checkSchedule` for callers that want the domain error (`schedule.invalid`, validation). */
+export function parseSchedule(input: unknown, field = 'schedule'): Schedule {
   const check = checkSchedule(input, field);
-  if (!check.ok) throw PolicyErrors.invalidSchedule(check.violations);
+  if (!check.ok) throw ScheduleErrors.invalid(check.violations);
   return check.schedule;
 }
 
@@ -154,7 +154,7 @@ export function parseSchedule(input: unknown, field = 'schedule'): PolicySchedul
  * "day N or the last day if the month is shorter", so those months take the last day (`L`)
  * in a second pattern. Day 31 is simply `L`, the last day of every month.
  */
-export function cronPatterns(schedule: PolicySchedule): string[] {
+export function cronPatterns(schedule: Schedule): string[] {
   if (schedule.kind === 'hourly') return [`${schedule.minute} * * * *`];
   const [hour, minute] = schedule.time.split(':').map(Number);
   const at = `${minute} ${hour}`;
@@ -179,7 +179,7 @@ export function cronPatterns(schedule: PolicySchedule): string[] {
  * `fixedTimeRule` is croner's default, spelled out because the DST behaviour rests on it:
  * daily/weekly/monthly (one hour, one minute) are fixed-time jobs, hourly is an interval job.
  */
-export function scheduleCrons(schedule: PolicySchedule): Cron[] {
+export function scheduleCrons(schedule: Schedule): Cron[] {
   return cronPatterns(schedule).map(
     (pattern) => new Cron(pattern, { timezone: schedule.timeZone, paused: true, mode: '5-part', fixedTimeRule: 'single-value' }),
   );
@@ -187,7 +187,7 @@ export function scheduleCrons(schedule: PolicySchedule): Cron[] {
 
 /**
  * An IANA zone name the runtime knows. Intl also takes UTC offsets ('+01:00'); those are
- * refused because a policy in an offset would silently stop following daylight saving.
+ * refused because a schedule in an offset would silently stop following daylight saving.
  */
 function isTimeZone(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || /^[+-]/.test(value)) return false;
