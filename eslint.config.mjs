@@ -68,11 +68,12 @@ function depConstraints({ inTests }) {
     { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: withTesting(['type:kernel']) },
     // Schedules, due runs and retention: pure like the kernel, and croner (a calculator, no timers) its only outside import.
     { sourceTag: 'type:scheduling', onlyDependOnLibsWithTags: withTesting(['type:kernel']), allowedExternalImports: ['croner'] },
-    // The SDK is what third-party plugins build on: no framework, only the validation library.
+    // The SDK is what third-party plugins build on: no framework, only the validation library and
+    // undici (its fetch: Node's bundled one can crash the process, see libs/plugin-sdk/src/http.ts).
     {
       sourceTag: 'type:plugin-sdk',
       onlyDependOnLibsWithTags: withTesting([]),
-      allowedExternalImports: ['class-validator', 'class-transformer'],
+      allowedExternalImports: ['class-validator', 'class-transformer', 'undici'],
     },
     // Backends see the SDK and node built-ins, nothing else (the SDK re-exports the
     // class-validator decorators, so the SDK alone decides the validation library).

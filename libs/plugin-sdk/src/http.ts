@@ -1,3 +1,6 @@
+// undici's own fetch, not Node's bundled one: Node 24's crashes the process when a server closes
+// the connection while a response is held back (nodejs/undici#5360, fixed in undici 8.x).
+import { fetch, type Response } from 'undici';
 import { BackendError } from './errors';
 
 /**

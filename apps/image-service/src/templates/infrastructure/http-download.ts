@@ -1,5 +1,8 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import pRetry, { AbortError } from 'p-retry';
+// undici's own fetch, not Node's bundled one: Node 24's crashes the whole process when a server
+// closes the connection while the body is held back by a slow disk (nodejs/undici#5360, fixed in 8.x).
+import { fetch, type Response } from 'undici';
 
 /** A download that will not succeed by trying again (4xx) or that retries could not save. */
 export class DownloadFailed extends Error {

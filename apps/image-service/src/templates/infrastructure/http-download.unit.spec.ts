@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DownloadFailed, downloadToPart } from './http-download';
@@ -45,6 +45,32 @@ describe('downloadToPart', () => {
     else res.writeHead(200, { 'content-length': body.length });
     res.end(body.subarray(start));
   };
+
+  // Node's bundled fetch crashed the whole process here (nodejs/undici#5360: the server's FIN
+  // reaching a parser paused by backpressure); python's http.server answers this way.
+  it.each([
+    ['with a length', true],
+    ['delimited by the close', false],
+  ])('takes a body sent at once and closed (%s), as HTTP/1.0 servers do', async (_, withLength) => {
+    const big = Buffer.alloc(8 * 2 ** 20, 7);
+    const closer = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.write(`HTTP/1.1 200 OK\r\n${withLength ? `Content-Length: ${big.length}\r\n` : ''}Connection: close\r\n\r\n`);
+        socket.write(big);
+        socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve));
+    try {
+      const part = path.join(dir, `closed-${withLength}.part`);
+      // A slow consumer (a progress event recorded per chunk) makes the parser pause before the FIN.
+      const slow = { ...options(), onProgress: () => new Promise<void>((resolve) => setTimeout(resolve, 5)) };
+      await downloadToPart(`http://127.0.0.1:${(closer.address() as AddressInfo).port}/f`, part, slow);
+      expect(sha(await readFile(part))).toBe(sha(big));
+    } finally {
+      await new Promise((r) => closer.close(r));
+    }
+  });
 
   it('continues a partial file with a Range request (206)', async () => {
     const part = path.join(dir, 'a.part');
