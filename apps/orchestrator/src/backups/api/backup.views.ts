@@ -28,6 +28,19 @@ class ErrorDetailsView {
 const errorView = (e: ErrorDetails | null): ErrorDetailsView | null => (e ? { code: e.code, category: e.category, message: e.message } : null);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** The filters backups and schedules are both listed by: the volume backed up and the target written to. */
+class VolumeAndTargetPageParams extends PageParams {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  volumeId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  targetId?: string;
+}
+
 // ---- targets ----
 
 class GarbageCollectionView {
@@ -200,17 +213,7 @@ export class CreateBackupRequest {
   @ApiPropertyOptional({ description: 'A full backup even when an earlier one on the target would make it incremental' }) full?: boolean;
 }
 
-export class ListBackupsParams extends PageParams {
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all')
-  volumeId?: string;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all')
-  targetId?: string;
-
+export class ListBackupsParams extends VolumeAndTargetPageParams {
   @ApiPropertyOptional({ enum: BACKUP_STATUSES, description: 'Deleted backups are listed only when asked for' })
   @IsOptional()
   @IsIn(BACKUP_STATUSES)
@@ -311,17 +314,7 @@ export class CreateBackupScheduleRequest {
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 1000 }) retention!: number;
 }
 
-export class ListBackupSchedulesParams extends PageParams {
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all')
-  volumeId?: string;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all')
-  targetId?: string;
-
+export class ListBackupSchedulesParams extends VolumeAndTargetPageParams {
   @ApiPropertyOptional({ enum: BACKUP_SCHEDULE_STATUSES, description: 'Deleted schedules are listed only when asked for' })
   @IsOptional()
   @IsIn(BACKUP_SCHEDULE_STATUSES)

@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { EventHistoryView, toEventHistory } from '../../history/api/event.view';
 import { AggregateHistoryQuery } from '../../history/application/aggregate-history.query';
 import { mapPage } from '../../http/cursor';
-import { CommandEndpoint, ReadEndpoint } from '../../http/endpoint-decorators';
+import { CommandEndpoint, type CommandEndpointOptions, ReadEndpoint } from '../../http/endpoint-decorators';
 import { ErrorView } from '../../http/error.view';
 import { pageRequestOf } from '../../http/list-params';
 import { QueryPipe } from '../../http/query-pipe';
@@ -37,6 +37,13 @@ import {
   toBackupView,
   toRestoreView,
 } from './backup.views';
+
+/** The operator's commands on a known target that is not removed (the handler's activeTarget check), documented alike. */
+const ON_ACTIVE_TARGET: Pick<CommandEndpointOptions, 'operatorOnly' | 'notFound' | 'conflict'> = {
+  operatorOnly: true,
+  notFound: 'backup_target.not_found',
+  conflict: 'backup_target.already_removed',
+};
 
 @ApiTags('backup-targets')
 @ApiHeader({ name: 'X-Tenant', required: false, description: 'Tenants may read backup targets (to back up to one); only operators add, remove, collect or import' })
@@ -86,9 +93,7 @@ export class BackupTargetsController {
   @CommandEndpoint({
     summary: 'Remove a backup target (RemoveBackupTarget command); refused by the backup service while backups are kept on it; operators only',
     accepted: TargetAcceptedView,
-    operatorOnly: true,
-    notFound: 'backup_target.not_found',
-    conflict: 'backup_target.already_removed',
+    ...ON_ACTIVE_TARGET,
   })
   remove(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<TargetAcceptedView> {
     return this.commands.removeTarget(id, context);
@@ -98,9 +103,7 @@ export class BackupTargetsController {
   @CommandEndpoint({
     summary: 'Delete the chunks no manifest on the target references (CollectBackupGarbage command); operators only',
     accepted: TargetAcceptedView,
-    operatorOnly: true,
-    notFound: 'backup_target.not_found',
-    conflict: 'backup_target.already_removed',
+    ...ON_ACTIVE_TARGET,
   })
   collectGarbage(@Param('id', UuidParamPipe) id: string, @Ctx() context: RequestContext): Promise<TargetAcceptedView> {
     return this.commands.collectGarbage(id, context);
@@ -111,10 +114,8 @@ export class BackupTargetsController {
     summary: "Make a backup found on the target (another installation's) restorable here: its manifest read and every chunk checked (ImportBackup command); operators only",
     accepted: BackupAcceptedView,
     body: { type: ImportBackupRequest },
-    operatorOnly: true,
     badRequest: 'request.invalid: backupId a UUID, no other field',
-    notFound: 'backup_target.not_found',
-    conflict: 'backup_target.already_removed',
+    ...ON_ACTIVE_TARGET,
   })
   importBackup(@Param('id', UuidParamPipe) id: string, @Body() body: unknown, @Ctx() context: RequestContext): Promise<BackupAcceptedView> {
     return this.commands.importBackup(id, body, context);

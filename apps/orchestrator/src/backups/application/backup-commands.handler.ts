@@ -14,7 +14,7 @@ import {
 } from '../../errors';
 import type { RequestContext } from '../../http/request-context';
 import { PoolLookup } from '../../pools/application/pool-lookup';
-import type { BackupTargetRow } from '../../read-model/domain/rows';
+import type { BackupRow, BackupTargetRow, VolumeRow } from '../../read-model/domain/rows';
 import { SnapshotEntity } from '../../read-model/infrastructure/snapshot.entity';
 import { VolumeLookup } from '../../volumes/application/volume-lookup';
 import { createBackupData, createBackupScheduleData, importBackupRequest, restoreBackupData } from '../domain/backup-request';
@@ -94,8 +94,7 @@ export class BackupCommandsHandler {
 
   /** POST /volumes/{id}/backups {targetId, snapshotId?, full?}. */
   async createBackup(volumeId: string, body: unknown, context: RequestContext): Promise<BackupAccepted> {
-    const volume = await this.volumes.visible(volumeId, context);
-    if (volume.status === 'deleted') throw volumeAlreadyDeleted(volumeId);
+    const volume = await this.liveVolume(volumeId, context);
     const { data, violations } = createBackupData(body, volumeId);
     await this.bodyTarget(body);
     const snapshotViolations = await this.snapshotOf(body, volumeId, context);
@@ -106,8 +105,7 @@ export class BackupCommandsHandler {
 
   /** POST /backups/{id}/verify: every chunk read back and hashed. */
   async verify(backupId: string, context: RequestContext): Promise<BackupAccepted> {
-    const backup = await this.lookups.backup(backupId, context);
-    if (!READABLE.has(backup.status)) throw backupNotCompleted(backupId, backup.status);
+    const backup = await this.readableBackup(backupId, context);
     const jobId = await this.commands.submit('VerifyBackup', backupId, {}, { ...context, tenant: backup.tenant });
     return { jobId, backupId };
   }
@@ -122,8 +120,7 @@ export class BackupCommandsHandler {
 
   /** POST /backups/{id}/restore {poolId, name} | {overOriginal: true}. */
   async restore(backupId: string, body: unknown, context: RequestContext): Promise<RestoreAccepted> {
-    const backup = await this.lookups.backup(backupId, context);
-    if (!READABLE.has(backup.status)) throw backupNotCompleted(backupId, backup.status);
+    const backup = await this.readableBackup(backupId, context);
     const poolId = uuidFieldOf(body, 'poolId');
     if (poolId) await this.pools.live(poolId);
     const { data, violations } = restoreBackupData(body, backupId);
@@ -135,8 +132,7 @@ export class BackupCommandsHandler {
 
   /** POST /volumes/{id}/backup-schedules {targetId, schedule, retention}. */
   async createSchedule(volumeId: string, body: unknown, context: RequestContext): Promise<ScheduleAccepted> {
-    const volume = await this.volumes.visible(volumeId, context);
-    if (volume.status === 'deleted') throw volumeAlreadyDeleted(volumeId);
+    const volume = await this.liveVolume(volumeId, context);
     await this.bodyTarget(body);
     const { data, violations } = createBackupScheduleData(body, volumeId);
     const scheduleId = this.ids.newId();
@@ -150,6 +146,20 @@ export class BackupCommandsHandler {
     if (schedule.status === 'deleted') throw backupScheduleAlreadyDeleted(scheduleId);
     const jobId = await this.commands.submit('DeleteBackupSchedule', scheduleId, {}, { ...context, tenant: schedule.tenant });
     return { jobId, scheduleId };
+  }
+
+  /** A volume to back up: the caller's (404) and not deleted (409). */
+  private async liveVolume(volumeId: string, context: RequestContext): Promise<VolumeRow> {
+    const volume = await this.volumes.visible(volumeId, context);
+    if (volume.status === 'deleted') throw volumeAlreadyDeleted(volumeId);
+    return volume;
+  }
+
+  /** A backup to read back (verify, restore): the caller's (404) and all on the target (409). */
+  private async readableBackup(backupId: string, context: RequestContext): Promise<BackupRow> {
+    const backup = await this.lookups.backup(backupId, context);
+    if (!READABLE.has(backup.status)) throw backupNotCompleted(backupId, backup.status);
+    return backup;
   }
 
   private async activeTarget(targetId: string): Promise<BackupTargetRow> {

@@ -22,6 +22,7 @@ import type {
   RestoreProgressed,
   RestoreRequested,
 } from '@strata/contracts';
+import { type Check, count, error, isObject, isPercent, isString, isUuid, text, uuid } from './event-field-checks';
 
 /**
  * The backup service's events this version projects (the contracts name their payloads but
@@ -54,21 +55,8 @@ export interface BackupEventDataMap {
 }
 export type ProjectedBackupEventType = keyof BackupEventDataMap;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type Data = Record<string, unknown>;
-type Check = [(v: unknown) => boolean, string];
-const isObject = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
-const isString = (v: unknown) => typeof v === 'string';
-const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isErrorInfo = (v: unknown) => isObject(v) && isString(v.code) && isString(v.category) && isString(v.message);
-const isPercent = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100;
 const isTimestamp = (v: unknown) => isString(v) && !Number.isNaN(Date.parse(v as string));
 
-const uuid: Check = [isUuid, 'a UUID'];
-const text: Check = [isString, 'a string'];
-const count: Check = [isCount, 'a non-negative integer'];
-const error: Check = [isErrorInfo, 'an error {code, category, message}'];
 const kind: Check = [(v) => v === 'full' || v === 'incremental', '"full" or "incremental"'];
 const parent: Check = [(v) => v === null || isUuid(v), 'a UUID or null'];
 const chunkFigures: Readonly<Record<string, Check>> = { chunks: count, newChunks: count, reusedChunks: count, zeroChunks: count, bytesWritten: count };

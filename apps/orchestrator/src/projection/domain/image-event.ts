@@ -21,6 +21,7 @@ import type {
   TemplateTransferProgressed,
   TemplateUpdated,
 } from '@strata/contracts';
+import { type Check, count, error, isCount, isObject, isPercent, isString, isUuid, text, uuid } from './event-field-checks';
 
 /**
  * The image service's events this version projects (the contracts name their payloads but
@@ -52,21 +53,9 @@ export interface ImageEventDataMap {
 }
 export type ProjectedImageEventType = keyof ImageEventDataMap;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type Data = Record<string, unknown>;
-type Check = [(v: unknown) => boolean, string];
-const isObject = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
-const isString = (v: unknown) => typeof v === 'string';
-const isBytes = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isErrorInfo = (v: unknown) => isObject(v) && isString(v.code) && isString(v.category) && isString(v.message);
 const orNull = (check: (v: unknown) => boolean) => (v: unknown) => v === null || v === undefined || check(v);
-const isPercent = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100;
 
-const uuid: Check = [isUuid, 'a UUID'];
-const text: Check = [isString, 'a string'];
-const bytes: Check = [isBytes, 'a non-negative integer'];
-const error: Check = [isErrorInfo, 'an error {code, category, message}'];
+const bytes = count;
 const optionalText: Check = [orNull(isString), 'a string or null'];
 const isChanges = (v: unknown) =>
   isObject(v) &&
@@ -101,7 +90,7 @@ export const imageEventFields: { readonly [K in ProjectedImageEventType]: Readon
     templateId: uuid,
     imageStoreId: uuid,
     bytesDone: bytes,
-    bytesTotal: [orNull(isBytes), 'a non-negative integer or null'],
+    bytesTotal: [orNull(isCount), 'a non-negative integer or null'],
     percent: [orNull(isPercent), 'a number 0-100 or null'],
   },
   TemplateRegistered: {

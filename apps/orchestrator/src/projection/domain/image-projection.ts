@@ -174,6 +174,24 @@ function sourceRow(source: TemplateRegistrationRequested['source']): TemplateSou
   }
 }
 
+type BaseState = Pick<TemplateBaseRow, 'volumeId' | 'snapshotId' | 'status' | 'attempt' | 'error'>;
+
+/** The whole row from an event that names the base (template and pool): the spool's request, its success or its failure. */
+const baseRow = (
+  d: { baseId: string; templateId: string; poolId: string },
+  state: BaseState,
+  current: TemplateBaseRow | null,
+  meta: ImageEventMeta,
+): TemplateBaseRow => ({
+  id: d.baseId,
+  templateId: d.templateId,
+  poolId: d.poolId,
+  ...state,
+  version: meta.streamVersion,
+  createdAt: current?.createdAt ?? meta.occurredAt,
+  updatedAt: meta.occurredAt,
+});
+
 /** A cached base's row after one of its events; undefined when it changes nothing. */
 export function applyTemplateBaseEvent(current: TemplateBaseRow | null, event: TemplateBaseEvent, meta: ImageEventMeta): TemplateBaseRow | undefined {
   if (stale(current, meta)) return undefined;
@@ -181,52 +199,17 @@ export function applyTemplateBaseEvent(current: TemplateBaseRow | null, event: T
   switch (event.type) {
     case 'TemplateSpoolRequested': {
       const d = event.data;
-      return {
-        id: d.baseId,
-        templateId: d.templateId,
-        poolId: d.poolId,
-        volumeId: d.volumeId,
-        snapshotId: d.snapshotId,
-        status: 'spooling',
-        attempt: d.attempt,
-        error: null,
-        version: meta.streamVersion,
-        createdAt: current?.createdAt ?? at,
-        updatedAt: at,
-      };
+      return baseRow(d, { volumeId: d.volumeId, snapshotId: d.snapshotId, status: 'spooling', attempt: d.attempt, error: null }, current, meta);
     }
     case 'TemplateSpooled': {
       // Complete in itself: a base first seen here (its request not projected) is shown too.
       const d = event.data;
-      return {
-        id: d.baseId,
-        templateId: d.templateId,
-        poolId: d.poolId,
-        volumeId: d.volumeId,
-        snapshotId: d.snapshotId,
-        status: 'ready',
-        attempt: current?.attempt ?? 1,
-        error: null,
-        version: meta.streamVersion,
-        createdAt: current?.createdAt ?? at,
-        updatedAt: at,
-      };
+      return baseRow(d, { volumeId: d.volumeId, snapshotId: d.snapshotId, status: 'ready', attempt: current?.attempt ?? 1, error: null }, current, meta);
     }
     case 'TemplateSpoolFailed': {
       const d = event.data;
-      return {
-        id: d.baseId,
-        templateId: d.templateId,
-        poolId: d.poolId,
-        volumeId: current?.volumeId ?? null,
-        snapshotId: current?.snapshotId ?? null,
-        status: 'failed',
-        attempt: current?.attempt ?? 1,
-        error: errorDetails(d.error),
-        version: meta.streamVersion,
-        createdAt: current?.createdAt ?? at,
-        updatedAt: at,
-      };
+      const state: BaseState = { volumeId: current?.volumeId ?? null, snapshotId: current?.snapshotId ?? null, status: 'failed', attempt: current?.attempt ?? 1, error: errorDetails(d.error) };
+      return baseRow(d, state, current, meta);
     }
     default:
       break;

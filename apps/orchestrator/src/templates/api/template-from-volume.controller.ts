@@ -1,6 +1,6 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { CommandEndpoint } from '../../http/endpoint-decorators';
+import { CommandEndpoint, type CommandEndpointOptions } from '../../http/endpoint-decorators';
 import { ErrorView } from '../../http/error.view';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { UuidParamPipe } from '../../http/uuid-param.pipe';
@@ -8,7 +8,12 @@ import { TemplateFromVolumeHandler } from '../application/template-from-volume.h
 import { TemplateFromVolumeRequest } from './template.requests';
 import { TemplateAccepted } from './template.view';
 
-const BAD_REQUEST = 'request.invalid: the CreateTemplateFromVolume rules for name, zoneId, osType, description, public';
+/** What both endpoints document alike: one CreateTemplateFromVolume command, from a volume or from a snapshot. */
+const FROM_VOLUME: Pick<CommandEndpointOptions, 'accepted' | 'body' | 'badRequest'> = {
+  accepted: { type: TemplateAccepted, description: 'templateId is the id the new template will have' },
+  body: { type: TemplateFromVolumeRequest },
+  badRequest: 'request.invalid: the CreateTemplateFromVolume rules for name, zoneId, osType, description, public',
+};
 
 /** Templates made from a volume or a snapshot of it, beside the volume and snapshot endpoints they start from. */
 @ApiTags('templates')
@@ -21,9 +26,7 @@ export class TemplateFromVolumeController {
   @Post('volumes/:id/templates')
   @CommandEndpoint({
     summary: "Make a QCOW2 template of a detached volume's content, exported to the zone's image store (CreateTemplateFromVolume command)",
-    accepted: { type: TemplateAccepted, description: 'templateId is the id the new template will have' },
-    body: { type: TemplateFromVolumeRequest },
-    badRequest: BAD_REQUEST,
+    ...FROM_VOLUME,
     notFound: 'volume.not_found',
     conflict: 'volume.already_deleted',
   })
@@ -34,9 +37,7 @@ export class TemplateFromVolumeController {
   @Post('snapshots/:id/templates')
   @CommandEndpoint({
     summary: "Make a QCOW2 template of a snapshot's content (a temporary clone exported to the zone's image store; CreateTemplateFromVolume command)",
-    accepted: { type: TemplateAccepted, description: 'templateId is the id the new template will have' },
-    body: { type: TemplateFromVolumeRequest },
-    badRequest: BAD_REQUEST,
+    ...FROM_VOLUME,
     notFound: 'snapshot.not_found',
     conflict: 'snapshot.not_ready, snapshot.already_deleted',
   })
