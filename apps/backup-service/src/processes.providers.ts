@@ -15,7 +15,7 @@ import { RestoreDecisions } from './restores/application/restore-decisions';
 import { RestoreRecovery } from './restores/application/restore-recovery';
 import { RestoreRuns } from './restores/application/restore-runs';
 import { BackupSchedules } from './schedules/application/backup-schedules';
-import { StorageEventsConsumer } from './volume-view/application/storage-events.consumer';
+import { BackupStorageEventsConsumer } from './volume-view/application/storage-events.consumer';
 import { BackupVolumeView1765100000000 } from './volume-view/infrastructure/1765100000000-volume-view.migration';
 import { VolumeViewStore } from './volume-view/infrastructure/volume-view.store';
 
@@ -43,6 +43,6 @@ export const PROCESS_PROVIDERS: Provider[] = [
   RestoreRuns,
   RestoreRecovery,
   RestoreBackupHandler,
-  StorageEventsConsumer,
+  BackupStorageEventsConsumer,
 ];
 export const PROCESS_MIGRATIONS: (new () => MigrationInterface)[] = [BackupVolumeView1765100000000, BackupProcesses1765100000001];

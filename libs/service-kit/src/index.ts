@@ -11,3 +11,5 @@ export * from './secret-box';
 export * from './crash-points';
 export * from './periodic';
 export * from './intent-recovery';
+export * from './storage-events-consumer';
+export * from './outgoing-commands';

@@ -1,34 +1,8 @@
-import { ENVELOPE_SCHEMA_VERSION, type Envelope, type Topics } from '@strata/contracts';
-import type { PgEventStore } from '@strata/event-store';
-import type { CommandMeta } from '@strata/service-kit';
-import type { EntityManager } from 'typeorm';
+import type { CommandToSend } from '@strata/service-kit';
 
 /** A command to the storage or snapshot service, decided by a backup or restore. */
-export interface Outgoing {
+export interface Outgoing extends CommandToSend {
   readonly route: 'storage' | 'snapshot';
-  readonly type: string;
-  readonly commandId: string;
-  readonly aggregateId: string;
-  readonly data: Record<string, unknown>;
-}
-
-/** Into the outbox, in the caller's transaction: under its derived id, so a resend is dropped by the receiver's inbox. */
-export async function enqueueCommand(store: PgEventStore, topics: Topics, m: EntityManager, out: Outgoing, meta: CommandMeta, now: Date): Promise<void> {
-  const envelope: Envelope = {
-    messageId: out.commandId,
-    kind: 'command',
-    type: out.type,
-    schemaVersion: ENVELOPE_SCHEMA_VERSION,
-    aggregateId: out.aggregateId,
-    streamVersion: null,
-    occurredAt: now.toISOString(),
-    correlationId: meta.correlationId,
-    causationId: meta.causationId,
-    tenant: meta.tenant,
-    data: out.data,
-  };
-  const topic = out.route === 'storage' ? topics.storageCommands : topics.snapshotCommands;
-  await store.enqueue(m, { topic, key: out.aggregateId, payload: envelope });
 }
 
 /** An error as events carry it: code, category and message only (never a stack, nor a store's settings). */

@@ -15,7 +15,7 @@ import type {
   ErrorInfo,
 } from '@strata/contracts';
 import { BackupErrors } from './backup.errors';
-import { reasonOf, verdictOf, type PendingStep, type StepCommandType, type StepOutcome } from './step-outcomes';
+import { dataStage, ENDED, newProgress, NO_DEVICE, reasonOf, stepPending, tenthOf, verdictOf, type PendingStep, type StepCommandType, type StepOutcome } from './step-outcomes';
 
 /**
  * One backup of a volume to a target (stream backup-<backupId>): a process across services.
@@ -298,7 +298,7 @@ function outcome(s: Present, o: StepOutcome): BackupEvent[] {
     case 'attach':
       if (verdict === 'ok') {
         // Attached, but with nothing to read: detached again on the way out.
-        if (!o.devicePath) return windDown(s, 'attach', { ...exists, attached: true }, { code: 'backup.no_device', category: 'backend', message: 'VolumeAttached named no devicePath' });
+        if (!o.devicePath) return windDown(s, 'attach', { ...exists, attached: true }, NO_DEVICE);
         return [{ type: 'BackupSourceAttached', data: { backupId: s.backupId, volumeId: s.cloneId, hostId: o.hostId ?? '', devicePath: o.devicePath } }];
       }
       return windDown(s, 'attach', { ...exists, attached: false }, reasonOf(o, 'attaching the clone'));
@@ -322,10 +322,9 @@ export const backupDecider: Decider<BackupState, BackupCommand, BackupEvent> = {
       case 'RecordStepOutcome':
         return state.status === 'absent' ? [] : outcome(state, command.outcome);
       case 'RecordProgress': {
-        if (state.status !== 'running' || state.stage !== 'data' || command.bytesTotal <= 0) return [];
-        const percent = Math.min(100, Math.floor((command.bytesDone * 100) / command.bytesTotal));
-        // At most every tenth: only a new tenth is reported.
-        if (Math.floor(percent / 10) * 10 <= state.progressed) return [];
+        if (state.status !== 'running' || state.stage !== 'data') return [];
+        const percent = newProgress(command.bytesDone, command.bytesTotal, state.progressed);
+        if (percent === null) return [];
         return [{ type: 'BackupProgressed', data: { backupId: state.backupId, bytesDone: command.bytesDone, bytesTotal: command.bytesTotal, percent } }];
       }
       case 'RecordDataWritten': {
@@ -386,9 +385,7 @@ export const backupDecider: Decider<BackupState, BackupCommand, BackupEvent> = {
         const d = event.data;
         return {
           ...state,
-          stage: d.step,
-          pending: { step: d.step, commandId: d.commandId, aggregateId: d.aggregateId },
-          failure: state.failure ?? d.failure ?? null,
+          ...stepPending(d, state.failure),
           // The step before a clone is the snapshot's; the clone may exist once asked for (a refusal goes straight past cleanup).
           snapshotMade: state.snapshotMade || d.step === 'clone',
           cloneMade: state.cloneMade || d.step === 'attach' || d.step === 'cleanup',
@@ -396,17 +393,17 @@ export const backupDecider: Decider<BackupState, BackupCommand, BackupEvent> = {
         };
       }
       case 'BackupSourceAttached':
-        return { ...state, stage: 'data', pending: null, attached: { hostId: event.data.hostId, devicePath: event.data.devicePath } };
+        return { ...state, ...dataStage(event.data) };
       case 'BackupProgressed':
-        return { ...state, progressed: Math.floor(event.data.percent / 10) * 10 };
+        return { ...state, progressed: tenthOf(event.data.percent) };
       case 'BackupDataWritten': {
         const { backupId: _b, ...result } = event.data;
         return { ...state, result };
       }
       case 'BackupCompleted':
-        return { ...state, status: 'completed', stage: null, pending: null, attached: null };
+        return { ...state, status: 'completed', ...ENDED };
       case 'BackupFailed':
-        return { ...state, status: 'failed', stage: null, pending: null, attached: null, failure: event.data.error };
+        return { ...state, status: 'failed', ...ENDED, failure: event.data.error };
       case 'BackupVerified':
       case 'BackupVerificationFailed':
         return state;

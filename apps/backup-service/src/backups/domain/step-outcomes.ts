@@ -58,3 +58,32 @@ export function reasonOf(outcome: StepOutcome, what: string): ErrorInfo {
 
 /** Codes of a refused DeleteVolume/DeleteSnapshot/DetachVolume that mean there is nothing left to undo. */
 export const NOTHING_TO_UNDO = new Set(['volume.not_found', 'snapshot.not_found', 'volume.not_attached']);
+
+/** The attach step succeeded but named no device to read or write: the process winds down with this. */
+export const NO_DEVICE: ErrorInfo = { code: 'backup.no_device', category: 'backend', message: 'VolumeAttached named no devicePath' };
+
+/** Progress is kept by the tenth it last reported. */
+export const tenthOf = (percent: number): number => Math.floor(percent / 10) * 10;
+
+/** The percent to report for the bytes written so far, or null when it is no new tenth (so at most every tenth is reported) or the total is unknown. */
+export function newProgress(bytesDone: number, bytesTotal: number, progressed: number): number | null {
+  if (bytesTotal <= 0) return null;
+  const percent = Math.min(100, Math.floor((bytesDone * 100) / bytesTotal));
+  return tenthOf(percent) <= progressed ? null : percent;
+}
+
+/** A step's command is sent: the process waits for its outcome; the first failure is kept, as the one the process ends with. */
+export function stepPending<S extends string>(
+  d: { readonly step: S; readonly commandId: string; readonly aggregateId: string; readonly failure?: ErrorInfo },
+  failure: ErrorInfo | null,
+): { stage: S; pending: PendingStep<S>; failure: ErrorInfo | null } {
+  return { stage: d.step, pending: { step: d.step, commandId: d.commandId, aggregateId: d.aggregateId }, failure: failure ?? d.failure ?? null };
+}
+
+/** The volume is attached to the backup host: the data stage, nothing pending. */
+export function dataStage(d: { readonly hostId: string; readonly devicePath: string }): { stage: 'data'; pending: null; attached: { hostId: string; devicePath: string } } {
+  return { stage: 'data', pending: null, attached: { hostId: d.hostId, devicePath: d.devicePath } };
+}
+
+/** Completed or failed: no step, nothing pending, nothing attached. */
+export const ENDED = { stage: null, pending: null, attached: null } as const;

@@ -1,7 +1,7 @@
 import { assertUnreachable, DomainError, ErrorCategory, uuidFromName, type Decider } from '@strata/kernel';
 import type { ErrorInfo, RestoreCompleted, RestoreFailed, RestoreProgressed, RestoreRequested, RestoreStepRequested, RestoreTargetAttached } from '@strata/contracts';
 import { BackupErrors } from '../../backups/domain/backup.errors';
-import { reasonOf, verdictOf, type PendingStep, type StepCommandType, type StepOutcome } from '../../backups/domain/step-outcomes';
+import { dataStage, ENDED, newProgress, NO_DEVICE, reasonOf, stepPending, tenthOf, verdictOf, type PendingStep, type StepCommandType, type StepOutcome } from '../../backups/domain/step-outcomes';
 
 /**
  * One restore of a backup (stream restore-<restoreId>). To a new volume: create it → attach
@@ -149,7 +149,7 @@ function outcome(s: Present, o: StepOutcome): RestoreEvent[] {
       if (verdict === 'ok' && o.devicePath) {
         return [{ type: 'RestoreTargetAttached', data: { restoreId: s.restoreId, volumeId: s.volumeId, hostId: o.hostId ?? '', devicePath: o.devicePath } }];
       }
-      return windDown(s, 'attach', { attached: verdict === 'ok', volume: true }, verdict === 'ok' ? { code: 'backup.no_device', category: 'backend', message: 'VolumeAttached named no devicePath' } : reasonOf(o, 'attaching the volume'));
+      return windDown(s, 'attach', { attached: verdict === 'ok', volume: true }, verdict === 'ok' ? NO_DEVICE : reasonOf(o, 'attaching the volume'));
     case 'detach':
     case 'delete':
       // Best effort: the restore's own outcome is decided already.
@@ -169,9 +169,9 @@ export const restoreDecider: Decider<RestoreState, RestoreCommand, RestoreEvent>
       case 'RecordStepOutcome':
         return state.status === 'absent' ? [] : outcome(state, command.outcome);
       case 'RecordProgress': {
-        if (state.status !== 'running' || state.stage !== 'data' || command.bytesTotal <= 0) return [];
-        const percent = Math.min(100, Math.floor((command.bytesDone * 100) / command.bytesTotal));
-        if (Math.floor(percent / 10) * 10 <= state.progressed) return [];
+        if (state.status !== 'running' || state.stage !== 'data') return [];
+        const percent = newProgress(command.bytesDone, command.bytesTotal, state.progressed);
+        if (percent === null) return [];
         return [{ type: 'RestoreProgressed', data: { restoreId: state.restoreId, bytesDone: command.bytesDone, bytesTotal: command.bytesTotal, percent } }];
       }
       case 'RecordDataWritten':
@@ -193,20 +193,18 @@ export const restoreDecider: Decider<RestoreState, RestoreCommand, RestoreEvent>
         const d = event.data;
         return {
           ...state,
-          stage: d.step,
-          pending: { step: d.step, commandId: d.commandId, aggregateId: d.aggregateId },
-          failure: state.failure ?? d.failure ?? null,
+          ...stepPending(d, state.failure),
           attached: d.step === 'detach' ? state.attached : d.step === 'delete' ? null : state.attached,
         };
       }
       case 'RestoreTargetAttached':
-        return { ...state, stage: 'data', pending: null, attached: { hostId: event.data.hostId, devicePath: event.data.devicePath } };
+        return { ...state, ...dataStage(event.data) };
       case 'RestoreProgressed':
-        return { ...state, progressed: Math.floor(event.data.percent / 10) * 10 };
+        return { ...state, progressed: tenthOf(event.data.percent) };
       case 'RestoreCompleted':
-        return { ...state, status: 'completed', stage: null, pending: null, attached: null };
+        return { ...state, status: 'completed', ...ENDED };
       case 'RestoreFailed':
-        return { ...state, status: 'failed', stage: null, pending: null, attached: null, failure: event.data.error };
+        return { ...state, status: 'failed', ...ENDED, failure: event.data.error };
       default:
         return assertUnreachable(event);
     }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { decodeMessage, type CommandRejected, type Envelope, type ErrorInfo, type Topics } from '@strata/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import type { CommandRejected, Envelope, Topics } from '@strata/contracts';
 import { DuplicateMessageError, PgEventStore } from '@strata/event-store';
-import type { IncomingMessage, MessageBus, Subscription } from '@strata/messaging';
-import { MESSAGE_BUS, TOPICS, type CommandMeta } from '@strata/service-kit';
+import type { MessageBus } from '@strata/messaging';
+import { errorOf, MESSAGE_BUS, StorageEventsConsumer, TOPICS, type CommandMeta, type EventData as Data } from '@strata/service-kit';
 import { BackupDecisions } from '../../backups/application/backup-decisions';
 import { BackupRuns } from '../../backups/application/backup-runs';
 import type { StepOutcome } from '../../backups/domain/step-outcomes';
@@ -12,8 +12,6 @@ import { RestoreRuns } from '../../restores/application/restore-runs';
 import { VolumeViewStore } from '../infrastructure/volume-view.store';
 import { outcomesConsumer, VOLUME_VIEW_CONSUMER } from '../volume-view.constants';
 
-type Data = Record<string, unknown>;
-
 /**
  * Reads strata.storage.events and strata.snapshot.events in a consumer group of its own:
  * first into the view of volumes and snapshots (claimed in the inbox with the rows), then,
@@ -22,13 +20,10 @@ type Data = Record<string, unknown>;
  * nothing twice; events of other volumes are only viewed.
  */
 @Injectable()
-export class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger('BackupStorageEvents');
-  private subscription?: Subscription;
-
+export class BackupStorageEventsConsumer extends StorageEventsConsumer {
   constructor(
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @Inject(TOPICS) private readonly topics: Topics,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
+    @Inject(TOPICS) topics: Topics,
     private readonly store: PgEventStore,
     private readonly view: VolumeViewStore,
     private readonly processes: ProcessesStore,
@@ -36,28 +31,8 @@ export class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDe
     private readonly restores: RestoreDecisions,
     private readonly backupRuns: BackupRuns,
     private readonly restoreRuns: RestoreRuns,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({
-      groupId: VOLUME_VIEW_CONSUMER,
-      topics: [this.topics.storageEvents, this.topics.snapshotEvents],
-      fromBeginning: true,
-      partitionsConsumedConcurrently: 3,
-      handle: (message) => this.receive(message),
-    });
-  }
-
-  // Before PlatformModule closes the bus (beforeApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
-    await this.subscription?.stop();
-  }
-
-  async receive(message: IncomingMessage): Promise<void> {
-    const decoded = decodeMessage(message.value);
-    // Unreadable messages are the dead-letter business of the topics' own consumers; here they are skipped.
-    if (!decoded.ok || decoded.envelope.kind !== 'event' || typeof decoded.envelope.data !== 'object' || decoded.envelope.data === null) return;
-    await this.apply(decoded.envelope as Envelope<string, Data>);
+  ) {
+    super(bus, topics, VOLUME_VIEW_CONSUMER, 'BackupStorageEvents');
   }
 
   async apply(envelope: Envelope<string, Data>): Promise<void> {
@@ -103,9 +78,4 @@ export class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDe
       }
     }
   }
-}
-
-function errorOf(d: Data): ErrorInfo {
-  const e = d.error as Partial<ErrorInfo> | undefined;
-  return { code: e?.code ?? 'unknown', category: e?.category ?? 'backend', message: e?.message ?? 'no reason given' };
 }

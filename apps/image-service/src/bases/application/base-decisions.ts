@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENVELOPE_SCHEMA_VERSION, type Envelope, type Topics } from '@strata/contracts';
+import type { Envelope, Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { AggregateRunner, Clock, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, Clock, commandEnvelope, enqueueCommand, TOPICS, type CommandMeta } from '@strata/service-kit';
 import type { EntityManager } from 'typeorm';
 import {
   commandsFor,
@@ -81,26 +81,12 @@ export class BaseDecisions {
   }
 
   private async send(m: EntityManager, out: OutgoingCommand, meta: CommandMeta): Promise<void> {
-    const envelope = outgoingEnvelope(out, meta, this.clock.now());
     const topic = out.route === 'storage' ? this.topics.storageCommands : this.topics.snapshotCommands;
-    await this.store.enqueue(m, { topic, key: out.aggregateId, payload: envelope });
+    await enqueueCommand(m, this.store, topic, outgoingEnvelope(out, meta, this.clock.now()));
   }
 }
 
-/** The command envelope as any publisher puts it on the receiving service's command topic; its id is deterministic. */
+/** As commandEnvelope, but never a tenant's: bases and templates made from volumes are the platform's. */
 export function outgoingEnvelope(out: Pick<OutgoingCommand, 'commandId' | 'aggregateId' | 'data'> & { readonly type: string }, meta: CommandMeta, now: Date): Envelope {
-  return {
-    messageId: out.commandId,
-    kind: 'command',
-    type: out.type,
-    schemaVersion: ENVELOPE_SCHEMA_VERSION,
-    aggregateId: out.aggregateId,
-    streamVersion: null,
-    occurredAt: now.toISOString(),
-    correlationId: meta.correlationId,
-    causationId: meta.causationId,
-    // Bases and templates made from volumes are the platform's, not a tenant's.
-    tenant: null,
-    data: out.data,
-  };
+  return commandEnvelope(out, { ...meta, tenant: null }, now);
 }

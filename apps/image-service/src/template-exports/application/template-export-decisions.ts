@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { AggregateRunner, Clock, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, Clock, enqueueCommand, TOPICS, type CommandMeta } from '@strata/service-kit';
 import type { EntityManager } from 'typeorm';
 import { outgoingEnvelope } from '../../bases/application/base-decisions';
 import { ImageStoreCatalog } from '../../image-stores/application/image-store-catalog';
@@ -59,7 +59,7 @@ export class TemplateExportDecisions {
       if (event.type !== 'TemplateExportStepRequested' || state.status === 'absent') continue;
       const exportPath = event.data.step === 'export' ? await this.exportPath(state.imageStoreId, state.templateId) : '';
       for (const out of commandsFor(state, event, command, exportPath)) {
-        await this.store.enqueue(m, { topic: this.topics.storageCommands, key: out.aggregateId, payload: outgoingEnvelope(out, meta, this.clock.now()) });
+        await enqueueCommand(m, this.store, this.topics.storageCommands, outgoingEnvelope(out, meta, this.clock.now()));
       }
     }
   }

@@ -70,7 +70,8 @@ describe('downloadToPart', () => {
     } finally {
       await new Promise((r) => closer.close(r));
     }
-  });
+    // Slow by design (a delay per chunk); a loaded machine must not turn it into a timeout.
+  }, 30_000);
 
   it('continues a partial file with a Range request (206)', async () => {
     const part = path.join(dir, 'a.part');

@@ -5,10 +5,10 @@ import type { IncomingMessage, MessageBus, Subscription } from '@strata/messagin
 export type EventData = Record<string, unknown>;
 
 /**
- * A consumer group of the image service's own on the storage and snapshot event topics (the
- * bases' and the template exports' processes each read them in their group, so neither
- * waits for the other). Subclasses say what an event does; unreadable messages are the
- * dead-letter business of the topics' main consumers, so they are only skipped here.
+ * A consumer group of a service's own on the storage and snapshot event topics, for the
+ * processes that wait for the outcomes of the commands they sent there (each in its own
+ * group, so none waits for another). Subclasses say what an event does; unreadable messages
+ * are the dead-letter business of the topics' main consumers, so they are only skipped here.
  */
 export abstract class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   protected readonly log: Logger;
