@@ -1,6 +1,10 @@
-// undici's own fetch, not Node's bundled one: Node 24's crashes the process when a server closes
-// the connection while a response is held back (nodejs/undici#5360, fixed in undici 8.x).
-import { fetch, type Response } from 'undici';
+// undici's own fetch and connection pool, not Node's bundled ones: Node 24's parser crashes the
+// process when a server closes the connection while a response is held back (nodejs/undici#5360,
+// fixed in undici 8.x). The agent is our own: undici's fetch otherwise takes the global dispatcher,
+// which Node's bundled fetch installs once anything in the process has used it.
+import { Agent, fetch, type Response } from 'undici';
+
+const backendConnections = new Agent();
 import { BackendError } from './errors';
 
 /**
@@ -74,6 +78,7 @@ export class JsonHttpClient {
           headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
           body,
           signal: AbortSignal.timeout(this.options.timeoutMs),
+          dispatcher: backendConnections,
         });
         return { status: response.status, headers: response.headers, text: await response.text() };
       } catch (error) {

@@ -1,8 +1,12 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import pRetry, { AbortError } from 'p-retry';
-// undici's own fetch, not Node's bundled one: Node 24's crashes the whole process when a server
-// closes the connection while the body is held back by a slow disk (nodejs/undici#5360, fixed in 8.x).
-import { fetch, type Response } from 'undici';
+// undici's own fetch and connection pool, not Node's bundled ones: Node 24's parser crashes the whole
+// process when a server closes the connection while the body is held back by a slow disk
+// (nodejs/undici#5360, fixed in 8.x). The agent must be our own too: undici's fetch otherwise
+// takes the global dispatcher, which Node's bundled fetch installs once anything has used it.
+import { Agent, fetch, type Response } from 'undici';
+
+const downloads = new Agent();
 
 /** A download that will not succeed by trying again (4xx) or that retries could not save. */
 export class DownloadFailed extends Error {
@@ -85,7 +89,7 @@ export async function downloadToPart(url: string, part: string, options: Downloa
     const have = await sizeOf(part);
     let response: Response;
     try {
-      response = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal, redirect: 'follow' });
+      response = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal, redirect: 'follow', dispatcher: downloads });
     } catch (error) {
       if (options.signal.aborted) throw error;
       if (stalled()) throw new TransientDownloadFailure(`the server did not answer within ${idleMs} ms`, null);

@@ -48,6 +48,11 @@ describe('downloadToPart', () => {
 
   // Node's bundled fetch crashed the whole process here (nodejs/undici#5360: the server's FIN
   // reaching a parser paused by backpressure); python's http.server answers this way.
+  beforeAll(async () => {
+    // As in a service: once Node's bundled fetch has run, it owns the process's global dispatcher.
+    await fetch('http://127.0.0.1:1/').catch(() => undefined);
+    expect(Object.getOwnPropertySymbols(globalThis).map(String)).toContain('Symbol(undici.globalDispatcher.2)');
+  });
   it.each([
     ['with a length', true],
     ['delimited by the close', false],
