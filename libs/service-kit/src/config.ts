@@ -48,6 +48,10 @@ export function loadServiceConfig(
   if (secretKey !== null && Buffer.from(secretKey, 'base64').length !== 32) {
     problems.push('STRATA_SECRET_KEY: 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
   }
+  const logFormat = env.STRATA_LOG_FORMAT?.trim();
+  if (logFormat && logFormat !== 'json' && logFormat !== 'text') problems.push(`STRATA_LOG_FORMAT: "${logFormat}" is neither json nor text`);
+  // Settings read when modules load (periods, host ids) are reported here with the rest.
+  if (env === process.env) problems.push(...settingProblems.values());
   if (problems.length) throw new ConfigError(problems);
   return {
     serviceName,
@@ -65,6 +69,45 @@ export function loadServiceConfig(
 /** The URL with its password masked, for logs. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+/**
+ * Problems of the settings read when a module loads (`intervalSetting`, `uuidSetting`,
+ * `checkedSetting`), by variable. They are not thrown at import, where a stack trace would
+ * hide them and only the first would show: `loadServiceConfig` (which `bootstrapService`
+ * calls before anything connects) reports them all at once with the common variables.
+ */
+const settingProblems = new Map<string, string>();
+
+/** A module-level setting: parsed now; a bad value is recorded for the start check and the fallback returned meanwhile. */
+export function checkedSetting<T>(name: string, parse: (raw: string) => T, fallback: T, env: NodeJS.ProcessEnv = process.env): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  try {
+    return parse(raw.trim());
+  } catch (error) {
+    settingProblems.set(name, error instanceof ConfigError ? error.problems.join('; ') : `${name}: ${(error as Error).message}`);
+    return fallback;
+  }
+}
+
+/** A period in milliseconds read when a module loads; see `intervalFromEnv` for the rule. */
+export function intervalSetting(name: string, fallback: number, min = 1): number {
+  return checkedSetting(name, () => intervalFromEnv(name, fallback, min), fallback);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The id (a UUID) of a registered thing, or null when unset; read when a module loads. */
+export function uuidSetting(name: string, what: string): string | null {
+  return checkedSetting(
+    name,
+    (raw) => {
+      if (!UUID.test(raw)) throw new ConfigError([`${name}: must be the id (a UUID) of ${what}, got ${JSON.stringify(raw)}`]);
+      return raw;
+    },
+    null,
+  );
 }
 
 /**

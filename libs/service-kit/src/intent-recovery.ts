@@ -2,12 +2,12 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from 
 import type { PgEventStore } from '@strata/event-store';
 import type { CommandMeta } from './aggregate-runner';
 import type { Clock } from './clock';
-import { intervalFromEnv } from './config';
+import { intervalSetting } from './config';
 import { Periodic } from './periodic';
 
-const SWEEP_INTERVAL_MS = intervalFromEnv('STRATA_RECOVERY_INTERVAL_MS', 30_000);
+const SWEEP_INTERVAL_MS = intervalSetting('STRATA_RECOVERY_INTERVAL_MS', 30_000);
 /** Work younger than this is probably still in the hands of a live handler. */
-const GRACE_MS = intervalFromEnv('STRATA_RECOVERY_GRACE_MS', 30_000, 0);
+const GRACE_MS = intervalSetting('STRATA_RECOVERY_GRACE_MS', 30_000, 0);
 
 /** What finishing one aggregate's pending work came to; only 'done' and 'started' are logged. */
 export type RecoveryOutcome = 'done' | 'started' | 'nothing_to_do' | 'retry_later';

@@ -1,4 +1,5 @@
-import { intervalFromEnv } from './config';
+import { isPermanentDataError } from './command-intake';
+import { checkedSetting, ConfigError, intervalFromEnv, loadServiceConfig } from './config';
 import { Periodic } from './periodic';
 import { SecretBox } from './secret-box';
 
@@ -32,6 +33,50 @@ describe('intervalFromEnv', () => {
   it('stops with the variable named when the value is not one', () => {
     expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: 'ten' })).toThrow(/X_MS: "ten"/);
     expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: '0' })).toThrow(/X_MS/);
+  });
+});
+
+describe('configuration at start', () => {
+  const good = { DATABASE_URL: 'postgres://u:p@db/strata', KAFKA_BROKERS: 'kafka:9092' };
+  it('reports every bad or missing common value at once, each naming its variable', () => {
+    let error: unknown;
+    try {
+      loadServiceConfig('storage-service', 8081, { STORAGE_SERVICE_PORT: '99999', KAFKA_BROKERS: 'kafka', STRATA_INSTALLATION_ID: 'X', STRATA_LOG_FORMAT: 'xml' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'STORAGE_SERVICE_PORT: "99999" is not a TCP port (0-65535)',
+      'DATABASE_URL: required, a postgres:// URL',
+      'KAFKA_BROKERS: "kafka" is not host:port',
+      'STRATA_INSTALLATION_ID: exactly 4 lowercase letters or digits',
+      'STRATA_LOG_FORMAT: "xml" is neither json nor text',
+    ]);
+    expect(loadServiceConfig('storage-service', 8081, good).kafkaBrokers).toEqual(['kafka:9092']);
+  });
+  it('a module-level setting keeps its fallback when bad and is reported by the start check', () => {
+    const name = 'STRATA_TEST_SETTING_MS';
+    const before = { ...process.env };
+    process.env[name] = 'soon';
+    try {
+      expect(checkedSetting(name, (raw) => intervalFromEnv(name, 5, 1, { [name]: raw }), 5)).toBe(5);
+      expect(() => loadServiceConfig('storage-service', 8081, Object.assign(process.env, good))).toThrow(/STRATA_TEST_SETTING_MS: "soon" is not a whole number/);
+    } finally {
+      for (const key of [name, ...Object.keys(good)]) if (!(key in before)) delete process.env[key];
+    }
+  });
+});
+
+describe('isPermanentDataError', () => {
+  it('is true for PostgreSQL data exceptions (class 22), directly or inside a TypeORM error', () => {
+    expect(isPermanentDataError({ code: '22P05' })).toBe(true);
+    expect(isPermanentDataError({ driverError: { code: '22003' } })).toBe(true);
+  });
+  it('is false for what a redelivery may cure: connections, serialization, deadlocks, unknown errors', () => {
+    for (const code of ['08006', '40001', '40P01', '23505', '57P01']) expect(isPermanentDataError({ code })).toBe(false);
+    expect(isPermanentDataError(new Error('boom'))).toBe(false);
+    expect(isPermanentDataError(null)).toBe(false);
   });
 });
 

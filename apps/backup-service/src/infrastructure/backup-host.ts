@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigError } from '@strata/service-kit';
+import { ConfigError, uuidSetting } from '@strata/service-kit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Checked at start with the other settings; read again per instance (tests set it).
+uuidSetting('STRATA_BACKUP_HOST_ID', 'the registered host this service runs on');
 
 /**
  * The registered host the backup service runs on (STRATA_BACKUP_HOST_ID): volumes are

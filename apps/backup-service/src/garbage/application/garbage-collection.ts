@@ -2,13 +2,17 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { CollectBackupGarbageData, Envelope, Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { isDomainError } from '@strata/kernel';
-import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalFromEnv, intervalSetting, Periodic, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../backup.constants';
 import { ProcessesStore } from '../../backups/infrastructure/processes.store';
 import { BackupEngine, ChunkStores, type StoredChunk } from '../../engine/ports';
 import { errorInfoOf } from '../../infrastructure/outgoing';
 import { BackupTargetReader } from '../../targets/targets.providers';
 import { checkCollectable, garbageDecider, garbageStreamId, GarbageErrors, selectGarbage, type GarbageCommand } from '../domain/garbage';
+
+// Checked at start with the other settings; read again per instance (tests change them).
+intervalSetting('STRATA_BACKUP_GC_GRACE_MS', 6 * 3_600_000, 0);
+intervalSetting('STRATA_BACKUP_GC_INTERVAL_MS', 24 * 3_600_000, 1000);
 
 const TARGET_STREAM_PREFIX = 'backup-target-';
 

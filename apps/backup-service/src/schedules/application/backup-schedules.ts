@@ -3,8 +3,11 @@ import type { CreateBackupScheduleData, DeleteBackupScheduleData, Envelope, Topi
 import { PgEventStore } from '@strata/event-store';
 import { isDomainError, uuidFromName } from '@strata/kernel';
 import { runsBeyondRetention, type RetainedRun } from '@strata/scheduling';
-import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalFromEnv, intervalSetting, Periodic, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../backup.constants';
+
+// Checked at start with the other settings; read again per instance (tests change it).
+intervalSetting('STRATA_BACKUP_SCHEDULE_TICK_MS', 60_000, 100);
 import { BackupDecisions } from '../../backups/application/backup-decisions';
 import { CreateBackupHandler, DeleteBackupHandler } from '../../backups/application/backup.handlers';
 import { internalCommand } from '../../infrastructure/internal-command';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@strata/service-kit';
+import { checkedSetting, ConfigError } from '@strata/service-kit';
 
 /** DI token: the image service's base URL, where upload URLs point (STRATA_IMAGE_SERVICE_URL). */
 export const IMAGE_SERVICE_URL = Symbol('IMAGE_SERVICE_URL');
@@ -25,3 +25,6 @@ export function imageServiceUrlFromEnv(env: NodeJS.ProcessEnv = process.env): st
   if (problems.length) throw new ConfigError(problems);
   return url.toString().replace(/\/+$/, '');
 }
+
+// Checked at start with the other settings (the provider reads it again when the module starts).
+checkedSetting('STRATA_IMAGE_SERVICE_URL', (raw) => imageServiceUrlFromEnv({ STRATA_IMAGE_SERVICE_URL: raw }), DEFAULT_IMAGE_SERVICE_URL);

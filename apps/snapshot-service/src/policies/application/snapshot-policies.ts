@@ -3,7 +3,7 @@ import type { CreateSnapshotPolicyData, DeleteSnapshotPolicyData, Envelope, Topi
 import { PgEventStore } from '@strata/event-store';
 import { fold, isDomainError, uuidFromName } from '@strata/kernel';
 import { runsBeyondRetention, type RetainedRun } from '@strata/scheduling';
-import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, Clock, type CommandMeta, commandMeta, intervalSetting, Periodic, TOPICS } from '@strata/service-kit';
 import { DataSource } from 'typeorm';
 import { CONSUMER_GROUP, SCHEMA } from '../../snapshot.constants';
 import { CreateSnapshotHandler, DeleteSnapshotHandler } from '../../snapshots/application/snapshot.handlers';
@@ -13,7 +13,7 @@ import { policyDecider, policyStreamId, POLICY_STREAM_PREFIX, type PolicyCommand
 
 
 /** How often the scheduler looks for due runs; a run is taken within this much of its due time. */
-const TICK_MS = intervalFromEnv('STRATA_POLICY_TICK_MS', 30_000, 100);
+const TICK_MS = intervalSetting('STRATA_POLICY_TICK_MS', 30_000, 100);
 
 /** Snapshot states that still count against a policy's retention (made, or being made). */
 const KEPT = new Set(['creating', 'ready', 'reverting']);

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { CancelPoolMaintenanceData, EnterPoolMaintenanceData, Envelope, ErrorInfo, MaintenanceMove, Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { isDomainError, uuidFromName } from '@strata/kernel';
-import { AggregateRunner, type CommandMeta, commandMeta, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, type CommandMeta, commandMeta, intervalSetting, Periodic, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { poolDecider, poolStreamId, POOL_STREAM_PREFIX, type PoolCommand } from '../../pools/domain/pool';
@@ -13,7 +13,7 @@ import { VolumeMigrations } from '../../volumes/application/volume-migrations';
 import { VolumesOnPool, type VolumeOnPool } from '../../volumes/application/volumes-on-pool';
 import { requireIdle, volumeDecider, volumeStreamId, type VolumeCommand } from '../../volumes/domain/volume';
 
-const SWEEP_INTERVAL_MS = intervalFromEnv('STRATA_RECOVERY_INTERVAL_MS', 30_000);
+const SWEEP_INTERVAL_MS = intervalSetting('STRATA_RECOVERY_INTERVAL_MS', 30_000);
 /** A volume busy with a short operation (attach, QoS...) is waited for this long between looks. */
 const BUSY_WAIT_MS = 1_000;
 

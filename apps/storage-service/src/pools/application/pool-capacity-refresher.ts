@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { AggregateRunner, Clock, intervalFromEnv, Periodic, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, Clock, intervalSetting, Periodic, TOPICS } from '@strata/service-kit';
 import { withBackendRetry } from '@strata/pool-access';
 import { DriverRegistry } from '@strata/pool-access';
 import { POOL_STREAM_PREFIX, poolDecider, poolStreamId } from '../domain/pool';
 import { PoolReader } from './pool-reader';
 
-const REFRESH_INTERVAL_MS = intervalFromEnv('STRATA_CAPACITY_REFRESH_MS', 5 * 60_000);
+const REFRESH_INTERVAL_MS = intervalSetting('STRATA_CAPACITY_REFRESH_MS', 5 * 60_000);
 
 /**
  * Measures every live pool on a schedule and records the capacity when it moved (the

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
 import { isBackendError, poolKeyOf, type BackendVolume } from '@strata/plugin-sdk';
-import { AggregateRunner, Clock, intervalFromEnv, Periodic, SERVICE_CONFIG, TOPICS, type CommandMeta, type ServiceConfig } from '@strata/service-kit';
+import { AggregateRunner, Clock, intervalSetting, Periodic, SERVICE_CONFIG, TOPICS, type CommandMeta, type ServiceConfig } from '@strata/service-kit';
 import { toDomainError, withBackendRetry } from '@strata/pool-access';
 import { DriverRegistry } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
@@ -12,7 +12,7 @@ import { compareInventory, mergeReads, ourNames, type LoggedVolume } from '../do
 import { OrphanRemoval } from './orphan-removal';
 import { PoolLedger } from './pool-ledger';
 
-const RECONCILE_INTERVAL_MS = intervalFromEnv('STRATA_RECONCILE_INTERVAL_MS', 10 * 60_000);
+const RECONCILE_INTERVAL_MS = intervalSetting('STRATA_RECONCILE_INTERVAL_MS', 10 * 60_000);
 
 type LivePool = Exclude<PoolState, { status: 'absent' }> & { readonly status: 'enabled' | 'disabled' | 'maintenance' };
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AllocationPolicy, DataMover, HostRegistered } from '@strata/contracts';
 import { DomainError, ErrorCategory } from '@strata/kernel';
 import { backendVolumeName, isBackendError, poolKeyOf, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
-import { SERVICE_CONFIG, type ServiceConfig } from '@strata/service-kit';
+import { SERVICE_CONFIG, type ServiceConfig, uuidSetting } from '@strata/service-kit';
 import { PoolCatalog } from '../../allocation/application/pool-catalog';
 import { AllocationErrors } from '../../allocation/domain/allocation.errors';
 import { choose, judgePool, toAllocationVerdict, type AllocationRequest, type PoolCandidate, type PoolVerdict } from '../../allocation/domain/allocator';
@@ -16,7 +16,7 @@ import { descendantsOf } from '../domain/backend-lineage';
 import { VolumeErrors, type MigrationPlan, type PoolView, type VolumeState } from '../domain/volume';
 
 /** The registered host block copies go through when a command names none (the host this service runs on). */
-const DEFAULT_DATA_MOVER = process.env.STRATA_DATA_MOVER_HOST_ID?.trim() || null;
+const DEFAULT_DATA_MOVER = uuidSetting('STRATA_DATA_MOVER_HOST_ID', 'a registered data-mover host');
 
 type PresentVolume = Exclude<VolumeState, { status: 'absent' }>;
 type KnownPool = Exclude<PoolState, { status: 'absent' | 'deleted' }>;

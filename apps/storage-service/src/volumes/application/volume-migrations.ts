@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { ErrorInfo, Topics } from '@strata/contracts';
 import { isDomainError } from '@strata/kernel';
 import { capable, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
-import { AggregateRunner, crashPoint, intervalFromEnv, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, crashPoint, intervalSetting, TOPICS, type CommandMeta } from '@strata/service-kit';
 import { DataSource } from 'typeorm';
 import { DriverRegistry, volumeHoldKey } from '@strata/pool-access';
 import { isTransient, toErrorInfo, withBackendRetry } from '@strata/pool-access';
@@ -12,7 +12,7 @@ import { copyBlocks } from '../infrastructure/block-copy';
 import { volumeDecider, volumeStreamId, type InFlight, type VolumeCommand, type VolumeState } from '../domain/volume';
 
 /** How often a native move's status is asked while the backend works. */
-const POLL_MS = intervalFromEnv('STRATA_MIGRATION_POLL_MS', 2_000, 10);
+const POLL_MS = intervalSetting('STRATA_MIGRATION_POLL_MS', 2_000, 10);
 
 export type MigrationOutcome = 'done' | 'nothing_to_do' | 'retry_later';
 
