@@ -42,12 +42,22 @@ interface EventRow {
  * transaction, so a published event is always a stored one and a handled command
  * is handled once.
  */
+export interface EventStoreOptions {
+  /**
+   * Headers every outbox row is stored with, read at append or enqueue time: the trace
+   * context of the work that wrote it, so the relay publishes it on (service-kit passes
+   * messaging's currentTraceHeaders). Headers a caller gives win.
+   */
+  readonly outboxHeaders?: () => Record<string, string>;
+}
+
 export class PgEventStore {
   private readonly s: string;
 
   constructor(
     private readonly dataSource: DataSource,
     schema: string,
+    private readonly options: EventStoreOptions = {},
   ) {
     this.s = assertSchemaName(schema);
   }
@@ -141,6 +151,7 @@ export class PgEventStore {
     if (current !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion);
 
     const stored: StoredEvent[] = [];
+    const headers = JSON.stringify(this.options.outboxHeaders?.() ?? {});
     let version = expectedVersion;
     for (const event of events) {
       version += 1;
@@ -154,8 +165,8 @@ export class PgEventStore {
       stored.push({ globalPosition: String(row.global_position), streamId, streamVersion: version, envelope });
       if (options.outboxTopic) {
         await m.query(
-          `INSERT INTO "${this.s}".outbox (topic, message_key, payload) VALUES ($1, $2, $3)`,
-          [options.outboxTopic, envelope.aggregateId, JSON.stringify(envelope)],
+          `INSERT INTO "${this.s}".outbox (topic, message_key, payload, headers) VALUES ($1, $2, $3, $4)`,
+          [options.outboxTopic, envelope.aggregateId, JSON.stringify(envelope), headers],
         );
       }
     }
@@ -179,7 +190,7 @@ export class PgEventStore {
       message.topic,
       message.key,
       JSON.stringify(message.payload),
-      JSON.stringify(message.headers ?? {}),
+      JSON.stringify({ ...(this.options.outboxHeaders?.() ?? {}), ...(message.headers ?? {}) }),
     ]);
   }
 

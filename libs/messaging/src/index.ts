@@ -1,3 +1,4 @@
 export * from './ports';
 export * from './dead-letter';
 export * from './kafka-bus';
+export * from './trace-context';

@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type IHeaders, type LogEntry } from 'kafkajs';
-import type { IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './ports';
+import type { ConsumerLag, IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './ports';
+import { consumeInSpan, withTraceHeaders } from './trace-context';
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -36,6 +37,8 @@ export class KafkaMessageBus implements MessageBus {
   private producerReady?: Promise<Producer>;
   private admin?: Admin;
   private readonly consumers = new Set<Consumer>();
+  /** The groups this bus consumes for, as Kafka knows them (prefixed): what consumerLag() reports. */
+  private readonly groups = new Map<Consumer, { groupId: string; topics: readonly string[]; fromBeginning: boolean }>();
 
   constructor(private readonly options: KafkaBusOptions) {
     const log = options.log;
@@ -83,14 +86,16 @@ export class KafkaMessageBus implements MessageBus {
       acks: -1,
       topicMessages: [...byTopic.entries()].map(([topic, ms]) => ({
         topic,
-        messages: ms.map((m) => ({ key: m.key, value: m.value, headers: { ...(m.headers ?? {}) } })),
+        // The message's own trace context wins: the outbox relay publishes the one stored with the row.
+        messages: ms.map((m) => ({ key: m.key, value: m.value, headers: withTraceHeaders(m.headers) })),
       })),
     });
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const groupId = `${this.options.groupIdPrefix ?? ''}${options.groupId}`;
     const consumer = this.kafka.consumer({
-      groupId: `${this.options.groupIdPrefix ?? ''}${options.groupId}`,
+      groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
@@ -99,6 +104,7 @@ export class KafkaMessageBus implements MessageBus {
     let stopping = false;
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    this.groups.set(consumer, { groupId, topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       autoCommit: true,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
@@ -111,27 +117,31 @@ export class KafkaMessageBus implements MessageBus {
           value: message.value,
           headers: toHeaders(message.headers),
         };
-        // Retry in place with capped backoff: an infrastructure failure (PostgreSQL down)
-        // must delay the message, not drop it or reorder the partition.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await options.handle(incoming);
-            return;
-          } catch (error) {
-            if (stopping) throw error;
-            this.options.log?.('error', `handler failed on ${topic}[${partition}]@${message.offset}, attempt ${attempt}`, {
-              error: (error as Error)?.message ?? String(error),
-            });
-            await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt, 6))));
-            await heartbeat().catch(() => undefined);
+        // One span per message, continuing the sender's trace from the headers.
+        await consumeInSpan(topic, incoming.headers, async () => {
+          // Retry in place with capped backoff: an infrastructure failure (PostgreSQL down)
+          // must delay the message, not drop it or reorder the partition.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await options.handle(incoming);
+              return;
+            } catch (error) {
+              if (stopping) throw error;
+              this.options.log?.('error', `handler failed on ${topic}[${partition}]@${message.offset}, attempt ${attempt}`, {
+                error: (error as Error)?.message ?? String(error),
+              });
+              await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt, 6))));
+              await heartbeat().catch(() => undefined);
+            }
           }
-        }
+        });
       },
     });
     return {
       stop: async () => {
         stopping = true;
         this.consumers.delete(consumer);
+        this.groups.delete(consumer);
         await consumer.disconnect();
       },
     };
@@ -179,6 +189,40 @@ export class KafkaMessageBus implements MessageBus {
     });
   }
 
+  /**
+   * Per consumer group of this bus and topic: the partitions' end offsets minus the group's
+   * committed offsets, summed. A partition the group has not committed on yet counts from
+   * its earliest offset when the group reads from the beginning (it will read all of it),
+   * else as 0. Rejects when Kafka does not answer.
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    const groups = [...this.groups.values()];
+    if (groups.length === 0) return [];
+    const admin = await this.getAdmin();
+    const topics = [...new Set(groups.flatMap((g) => g.topics))];
+    const ends = new Map<string, Map<number, { high: bigint; low: bigint }>>();
+    await Promise.all(
+      topics.map(async (topic) => {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        ends.set(topic, new Map(offsets.map((o) => [o.partition, { high: BigInt(o.high), low: BigInt(o.low) }])));
+      }),
+    );
+    const out: ConsumerLag[] = [];
+    for (const group of groups) {
+      const committed = await admin.fetchOffsets({ groupId: group.groupId, topics: [...group.topics] });
+      for (const { topic, partitions } of committed) {
+        let lag = 0n;
+        for (const [partition, end] of ends.get(topic) ?? []) {
+          const at = BigInt(partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+          const from = at >= 0n ? at : group.fromBeginning ? end.low : end.high;
+          if (end.high > from) lag += end.high - from;
+        }
+        out.push({ group: group.groupId, topic, lag: Number(lag) });
+      }
+    }
+    return out;
+  }
+
   async ping(): Promise<void> {
     const admin = await this.getAdmin();
     await admin.describeCluster();
@@ -187,6 +231,7 @@ export class KafkaMessageBus implements MessageBus {
   async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
+    this.groups.clear();
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
     this.producerReady = undefined;

@@ -38,10 +38,24 @@ export interface TopicSpec {
   readonly replicationFactor?: number;
 }
 
+/** How far a consumer group is behind on one topic: messages not yet committed, over all partitions. */
+export interface ConsumerLag {
+  readonly group: string;
+  readonly topic: string;
+  readonly lag: number;
+}
+
+/** A bus that can tell its consumer groups' lag (the Kafka one). */
+export interface ConsumerLagSource {
+  consumerLag(): Promise<readonly ConsumerLag[]>;
+}
+
 export interface MessageBus {
   publish(messages: readonly OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Lag of every consumer group this bus runs; buses that cannot tell leave it out. */
+  consumerLag?(): Promise<readonly ConsumerLag[]>;
   /** Cheap reachability check for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,8 +3,12 @@
 // fixed in undici 8.x). The agent is our own: undici's fetch otherwise takes the global dispatcher,
 // which Node's bundled fetch installs once anything in the process has used it.
 import { Agent, fetch, type Response } from 'undici';
+// The OpenTelemetry API only (no SDK): a no-op unless the service set tracing up, so a
+// plugin's vendor calls join the trace of the command that caused them.
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
 const backendConnections = new Agent();
+const tracer = trace.getTracer('@strata/plugin-sdk');
 import { BackendError } from './errors';
 
 /**
@@ -66,35 +70,61 @@ export class JsonHttpClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
-  /** Sends the request; rejects only for transport failures (timeout, refused, reset) as 'transient'. */
+  /**
+   * Sends the request; rejects only for transport failures (timeout, refused, reset) as
+   * 'transient'. Each request is a client span of the active trace, announced to the
+   * backend in a `traceparent` header.
+   */
   request(request: HttpRequest): Promise<HttpResponse> {
-    return this.limiter.run(async () => {
-      const url = `${this.baseUrl}${request.path.startsWith('/') ? '' : '/'}${request.path}`;
-      const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: request.method,
-          headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-          body,
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-          dispatcher: backendConnections,
-        });
-        return { status: response.status, headers: response.headers, text: await response.text() };
-      } catch (error) {
-        const name = (error as Error)?.name;
-        if (name === 'TimeoutError' || name === 'AbortError') {
-          throw new BackendError('transient', 'http.timeout', `${this.options.label} did not answer ${request.method} ${request.path} within ${this.options.timeoutMs} ms`, { cause: error });
-        }
-        const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-        throw new BackendError(
-          'transient',
-          'http.unreachable',
-          `${this.options.label} is unreachable (${request.method} ${request.path}): ${cause?.code ?? cause?.message ?? (error as Error)?.message}`,
-          { cause: error },
-        );
+    return this.limiter.run(() =>
+      tracer.startActiveSpan(
+        request.method,
+        { kind: SpanKind.CLIENT, attributes: { 'http.request.method': request.method, 'server.address': this.options.label } },
+        async (span) => {
+          try {
+            const response = await this.send(request);
+            span.setAttribute('http.response.status_code', response.status);
+            if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+            return response;
+          } catch (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      ),
+    );
+  }
+
+  private async send(request: HttpRequest): Promise<HttpResponse> {
+    const url = `${this.baseUrl}${request.path.startsWith('/') ? '' : '/'}${request.path}`;
+    const traceHeaders: Record<string, string> = {};
+    propagation.inject(context.active(), traceHeaders);
+    const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: request.method,
+        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...traceHeaders, ...request.headers },
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        dispatcher: backendConnections,
+      });
+      return { status: response.status, headers: response.headers, text: await response.text() };
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new BackendError('transient', 'http.timeout', `${this.options.label} did not answer ${request.method} ${request.path} within ${this.options.timeoutMs} ms`, { cause: error });
       }
-    });
+      const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+      throw new BackendError(
+        'transient',
+        'http.unreachable',
+        `${this.options.label} is unreachable (${request.method} ${request.path}): ${cause?.code ?? cause?.message ?? (error as Error)?.message}`,
+        { cause: error },
+      );
+    }
   }
 }
 

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type INestApplication, type Type } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadServiceConfig } from './config';
+import { StrataLogger } from './log-context';
+import { setupTracing } from './tracing';
 
 export interface BootstrapOptions {
   readonly serviceName: string;
@@ -11,8 +13,9 @@ export interface BootstrapOptions {
 }
 
 /**
- * Starts a service: checks configuration first (one message per bad value), logs JSON
- * lines, listens, and shuts down cleanly on SIGTERM/SIGINT.
+ * Starts a service: checks configuration first (one message per bad value), sets up
+ * tracing, logs JSON lines with the request's or command's ids, listens, and shuts down
+ * cleanly on SIGTERM/SIGINT.
  */
 export async function bootstrapService(module: Type<unknown>, options: BootstrapOptions): Promise<INestApplication> {
   try {
@@ -24,7 +27,8 @@ export async function bootstrapService(module: Type<unknown>, options: Bootstrap
     }
     throw error;
   }
-  const logger = new ConsoleLogger(options.serviceName, { json: process.env.STRATA_LOG_FORMAT !== 'text' });
+  setupTracing(options.serviceName);
+  const logger = new StrataLogger(options.serviceName, { json: process.env.STRATA_LOG_FORMAT !== 'text' });
   const app = await NestFactory.create(module, { logger, bufferLogs: true });
   app.enableShutdownHooks();
   await options.configure?.(app);

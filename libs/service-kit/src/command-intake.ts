@@ -2,8 +2,9 @@ import { Inject, Logger, Optional, type BeforeApplicationShutdown, type OnApplic
 import { isDomainError, type FieldViolation } from '@strata/kernel';
 import { decodeMessage, ENVELOPE_SCHEMA_VERSION, type CommandRejected, type Envelope, type Validation } from '@strata/contracts';
 import { ConcurrencyError, DuplicateMessageError, type OutboxRelay, type PgEventStore } from '@strata/event-store';
-import { deadLetter, type IncomingMessage, type MessageBus, type Subscription } from '@strata/messaging';
+import { deadLetter, describeActiveSpan, type IncomingMessage, type MessageBus, type Subscription } from '@strata/messaging';
 import type { Clock, IdGenerator } from './clock';
+import { addLogContext, withLogContext } from './log-context';
 import { MetricsRegistry, type CommandOutcome } from './metrics';
 
 export interface CommandIntakeOptions<C extends Envelope> {
@@ -64,7 +65,16 @@ export class CommandIntake<C extends Envelope> {
     await this.subscription?.stop();
   }
 
-  async receive(message: IncomingMessage): Promise<void> {
+  /**
+   * One command, inside the bus's consumer span (it continues the sender's trace from the
+   * message's traceparent) and a log context of its own: what it logs, and the outbox rows
+   * it writes, carry its ids and trace.
+   */
+  receive(message: IncomingMessage): Promise<void> {
+    return withLogContext({}, () => this.receiveInContext(message));
+  }
+
+  private async receiveInContext(message: IncomingMessage): Promise<void> {
     const started = process.hrtime.bigint();
     const seen: Seen = { type: 'unknown', outcome: 'failed' };
     try {
@@ -79,23 +89,36 @@ export class CommandIntake<C extends Envelope> {
   /** How the command ended; `seen.type` gets its type as a bounded label. Throws when it must be redelivered. */
   private async process(message: IncomingMessage, seen: Seen): Promise<CommandOutcome> {
     const decoded = decodeMessage(message.value);
-    if (!decoded.ok) {
-      this.log.warn(`dead-lettering ${message.topic}[${message.partition}]@${message.offset}: ${decoded.reason}`);
-      await this.deps.bus.publish([
-        deadLetter(
-          this.options.deadLetterTopic,
-          message,
-          decoded.reason,
-          this.options.consumerGroup,
-          this.deps.clock.now().toISOString(),
-        ),
-      ]);
-      return 'dead_lettered';
+    if (!decoded.ok) return this.deadLetter(message, decoded.reason);
+    try {
+      return await this.processEnvelope(decoded.envelope, seen);
+    } catch (error) {
+      // PostgreSQL refuses some data for good (class 22: a NUL in text, a number out of
+      // range...). Redelivering such a message would stop its partition forever; it goes to
+      // the dead-letter topic with its bytes instead. Anything else is redelivered.
+      if (isPermanentDataError(error)) return this.deadLetter(message, `the database refused its data: ${(error as Error).message}`);
+      throw error;
     }
-    const envelope = decoded.envelope;
+  }
+
+  private async deadLetter(message: IncomingMessage, reason: string): Promise<CommandOutcome> {
+    this.log.warn(`dead-lettering ${message.topic}[${message.partition}]@${message.offset}: ${reason}`);
+    await this.deps.bus.publish([
+      deadLetter(this.options.deadLetterTopic, message, reason, this.options.consumerGroup, this.deps.clock.now().toISOString()),
+    ]);
+    return 'dead_lettered';
+  }
+
+  private async processEnvelope(envelope: Envelope<string, unknown>, seen: Seen): Promise<CommandOutcome> {
     const validation = this.options.validate(envelope);
     // Only a valid command's type becomes a label: anything else would let senders mint series.
     seen.type = validation.ok ? validation.command.type : 'invalid';
+    addLogContext({
+      messageId: envelope.messageId,
+      correlationId: typeof envelope.correlationId === 'string' ? envelope.correlationId : envelope.messageId,
+      commandType: seen.type,
+    });
+    describeActiveSpan(`command ${seen.type}`, { 'messaging.message.id': envelope.messageId, 'strata.command.type': seen.type });
     if (await this.deps.store.isHandled(this.options.consumerGroup, envelope.messageId)) return 'duplicate';
 
     if (!validation.ok) {
@@ -166,6 +189,13 @@ export class CommandIntake<C extends Envelope> {
       this.deps.relay.kick();
     }
   }
+}
+
+/** A PostgreSQL data exception (SQLSTATE class 22): the same data will be refused every time. */
+export function isPermanentDataError(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.driverError?.code === 'string' ? e.driverError.code : '';
+  return /^22[0-9A-Z]{3}$/.test(code);
 }
 
 /**

@@ -13,3 +13,6 @@ export * from './periodic';
 export * from './intent-recovery';
 export * from './storage-events-consumer';
 export * from './outgoing-commands';
+export * from './tracing';
+export * from './log-context';
+export * from './request-tracing';

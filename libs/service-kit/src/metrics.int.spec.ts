@@ -55,6 +55,10 @@ describe('GET /metrics on a service', () => {
     expect(res.text).toContain('# TYPE strata_backend_errors_total counter');
     expect(gauge(res.text, 'strata_outbox_unpublished')).toBe(0);
     expect(gauge(res.text, 'strata_outbox_oldest_unpublished_seconds')).toBe(0);
+    // Consumer lag is wired to the bus: no group runs in this app, so no series, and no error.
+    expect(res.text).toContain('# TYPE strata_consumer_lag_messages gauge');
+    expect(res.text).not.toMatch(/^strata_consumer_lag_messages\{/m);
+    expect(gauge(res.text, 'strata_consumer_lag_errors_total')).toBe(0);
   });
 
   it('reports the unpublished outbox rows and the age of the oldest while the relay is stopped', async () => {

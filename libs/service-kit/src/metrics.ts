@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { assertSchemaName } from '@strata/event-store';
+import type { ConsumerLag, ConsumerLagSource } from '@strata/messaging';
 
 /** How a command that reached the intake ended. */
 export type CommandOutcome = 'handled' | 'rejected' | 'dead_lettered' | 'duplicate' | 'failed';
@@ -21,6 +22,7 @@ export class MetricsRegistry {
   readonly backendCallDuration: Histogram<'plugin' | 'outcome'>;
   readonly backendErrors: Counter<'plugin' | 'kind'>;
   private outboxTracked = false;
+  private lagTracked = false;
 
   constructor(
     readonly serviceName: string,
@@ -120,7 +122,55 @@ export class MetricsRegistry {
       },
     });
   }
+
+  /**
+   * Consumer lag per consumer group and topic the bus runs, read from Kafka when scraped
+   * (end offsets minus committed offsets, summed over partitions) and cached `cacheMs`.
+   * When Kafka does not answer the series are left out (never NaN) and
+   * `strata_consumer_lag_errors_total` counts the failed reading.
+   */
+  trackConsumerLag(source: ConsumerLagSource, options: { readonly cacheMs?: number } = {}): void {
+    if (this.lagTracked) return;
+    this.lagTracked = true;
+    const cacheMs = options.cacheMs ?? CONSUMER_LAG_CACHE_MS;
+    const errors = new Counter({
+      name: 'strata_consumer_lag_errors_total',
+      help: 'Scrapes whose consumer lag could not be read from Kafka (the lag series were left out)',
+      registers: [],
+    });
+    let cached: { at: number; reading: Promise<readonly ConsumerLag[] | undefined> } | undefined;
+    const read = (): Promise<readonly ConsumerLag[] | undefined> => {
+      if (cached && Date.now() - cached.at < cacheMs) return cached.reading;
+      const reading = source.consumerLag().then(
+        (lags) => lags.filter((l) => Number.isFinite(l.lag)),
+        () => {
+          errors.inc();
+          cached = undefined; // a failure is not cached: the next scrape asks again
+          return undefined;
+        },
+      );
+      cached = { at: Date.now(), reading };
+      return reading;
+    };
+    new Gauge({
+      name: 'strata_consumer_lag_messages',
+      help: 'Messages not yet consumed by a consumer group of this service on a topic (end offset minus committed offset, summed over partitions)',
+      labelNames: ['group', 'topic'],
+      registers: [this.registry],
+      async collect() {
+        const lags = await read();
+        this.reset();
+        for (const { group, topic, lag } of lags ?? []) this.set({ group, topic }, lag);
+      },
+    });
+    // Registered after the gauge: a scrape serialises in registration order, so a reading
+    // that fails is counted in the same scrape that leaves its series out.
+    this.registry.registerMetric(errors);
+  }
 }
+
+/** How long one reading of the consumer groups' lag serves scrapes: Kafka is asked at most this often. */
+export const CONSUMER_LAG_CACHE_MS = 5000;
 
 /** Prometheus scrape endpoint. */
 @Controller('metrics')

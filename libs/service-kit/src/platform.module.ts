@@ -3,7 +3,10 @@ import {
   Injectable,
   Logger,
   Module,
+  RequestMethod,
   type BeforeApplicationShutdown,
+  type MiddlewareConsumer,
+  type NestModule,
   type DynamicModule,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -16,12 +19,14 @@ import {
   OutboxRelay,
   PgEventStore,
 } from '@strata/event-store';
-import { KafkaMessageBus, type MessageBus } from '@strata/messaging';
+import { currentTraceHeaders, KafkaMessageBus, type MessageBus } from '@strata/messaging';
 import { AggregateRunner } from './aggregate-runner';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock';
 import { loadServiceConfig, type ServiceConfig } from './config';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics';
+import { RequestTracingMiddleware } from './request-tracing';
+import { flushTracing, setupTracing } from './tracing';
 import { MESSAGE_BUS, SERVICE_CONFIG, TOPICS } from './tokens';
 
 export interface PlatformOptions {
@@ -59,6 +64,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   async onApplicationShutdown(): Promise<void> {
     await this.bus.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await flushTracing();
   }
 }
 
@@ -68,14 +74,26 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
  * /metrics (Prometheus, one registry per app).
  */
 @Module({})
-export class PlatformModule {
+export class PlatformModule implements NestModule {
+  /** Every route runs with its request's log context, and all but probes and scrapes in a request span. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestTracingMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
   static forService(options: PlatformOptions): DynamicModule {
     return {
       module: PlatformModule,
       global: true,
       controllers: [HealthController, MetricsController],
       providers: [
-        { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(options.serviceName, options.defaultPort) },
+        {
+          provide: SERVICE_CONFIG,
+          useFactory: () => {
+            // bootstrapService sets tracing up before Nest; an app built otherwise (tests) gets it here.
+            setupTracing(options.serviceName);
+            return loadServiceConfig(options.serviceName, options.defaultPort);
+          },
+        },
         {
           provide: TOPICS,
           inject: [SERVICE_CONFIG],
@@ -122,17 +140,19 @@ export class PlatformModule {
         },
         {
           provide: MetricsRegistry,
-          inject: [SERVICE_CONFIG, DataSource],
-          useFactory: (config: ServiceConfig, ds: DataSource) => {
+          inject: [SERVICE_CONFIG, DataSource, MESSAGE_BUS],
+          useFactory: (config: ServiceConfig, ds: DataSource, bus: MessageBus) => {
             const metrics = new MetricsRegistry(config.serviceName);
             metrics.trackOutbox(ds, options.schema);
+            if (bus.consumerLag) metrics.trackConsumerLag({ consumerLag: () => bus.consumerLag!() });
             return metrics;
           },
         },
         {
           provide: PgEventStore,
           inject: [DataSource],
-          useFactory: (ds: DataSource) => new PgEventStore(ds, options.schema),
+          // Outbox rows keep the trace context they were written in, for the relay to publish.
+          useFactory: (ds: DataSource) => new PgEventStore(ds, options.schema, { outboxHeaders: currentTraceHeaders }),
         },
         {
           provide: OutboxRelay,
@@ -148,6 +168,7 @@ export class PlatformModule {
         { provide: IdGenerator, useClass: RandomIdGenerator },
         AggregateRunner,
         PlatformLifecycle,
+        RequestTracingMiddleware,
       ],
       exports: [
         SERVICE_CONFIG,

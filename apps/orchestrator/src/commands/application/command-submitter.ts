@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Topics } from '@strata/contracts';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import type { FieldViolation } from '@strata/kernel';
-import { Clock, IdGenerator, TOPICS } from '@strata/service-kit';
+import { addLogContext, Clock, IdGenerator, TOPICS } from '@strata/service-kit';
 import { invalidRequest } from '../../errors';
 import type { RequestContext } from '../../http/request-context';
 import { JobEntity } from '../../read-model/infrastructure/job.entity';
@@ -50,6 +50,8 @@ export class CommandSubmitter {
       correlationId: context.correlationId,
       data,
     });
+    // What the request logs from here on names the command it became.
+    addLogContext({ messageId: commandId, commandType: type, correlationId: envelope.correlationId ?? undefined });
     const check = checkCommand(envelope);
     const violations = [...(check.ok ? [] : check.violations), ...moreViolations];
     if (!check.ok || violations.length > 0) throw invalidRequest(violations);

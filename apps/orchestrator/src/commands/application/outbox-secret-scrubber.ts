@@ -49,30 +49,26 @@ export class OutboxSecretScrubber implements OnApplicationBootstrap, OnModuleDes
   /** Redacts the watched rows already published; returns how many. */
   async scrub(): Promise<number> {
     if (this.waiting.size === 0) return 0;
-    const ids = [...this.waiting];
-    let done = 0;
-    for (const [type, paths] of Object.entries(COMMAND_SECRET_PATHS)) {
-      for (const path of paths ?? []) {
-        const result = await this.dataSource.query(
-          `UPDATE "${s}".outbox SET payload = jsonb_set(payload, $2::text[], to_jsonb($3::text))
-            WHERE published_at IS NOT NULL AND payload->>'type' = $1 AND payload->>'messageId' = ANY($4::text[])
-              AND payload #> $2::text[] IS NOT NULL
-            RETURNING payload->>'messageId' AS id`,
-          [type, path, REDACTED, ids],
-        );
-        // The pg driver answers an UPDATE ... RETURNING through TypeORM as [rows, count].
-        const rows: { id: string }[] = Array.isArray(result[0]) ? result[0] : result;
-        for (const row of rows) this.waiting.delete(row.id);
-        done += rows.length;
-      }
-    }
-    // Only rows not published yet are still to wait for: a published one was redacted above (or is gone).
-    const left: { id: string }[] = await this.dataSource.query(
-      `SELECT payload->>'messageId' AS id FROM "${s}".outbox WHERE published_at IS NULL AND payload->>'messageId' = ANY($1::text[])`,
+    // The rows published now, and the ones gone, settled first: a row the relay publishes
+    // while this runs waits for the next round rather than being dropped half redacted.
+    const found: { id: string; published: boolean }[] = await this.dataSource.query(
+      `SELECT payload->>'messageId' AS id, published_at IS NOT NULL AS published FROM "${s}".outbox WHERE payload->>'messageId' = ANY($1::text[])`,
       [[...this.waiting]],
     );
-    const present = new Set(left.map((r) => r.id));
+    const present = new Set(found.map((r) => r.id));
     for (const id of [...this.waiting]) if (!present.has(id)) this.waiting.delete(id);
-    return done;
+    const published = found.filter((r) => r.published).map((r) => r.id);
+    if (published.length === 0) return 0;
+    for (const [type, paths] of Object.entries(COMMAND_SECRET_PATHS)) {
+      for (const path of paths ?? []) {
+        await this.dataSource.query(
+          `UPDATE "${s}".outbox SET payload = jsonb_set(payload, $2::text[], to_jsonb($3::text))
+            WHERE payload->>'type' = $1 AND payload->>'messageId' = ANY($4::text[]) AND payload #> $2::text[] IS NOT NULL`,
+          [type, path, REDACTED, published],
+        );
+      }
+    }
+    for (const id of published) this.waiting.delete(id);
+    return published.length;
   }
 }

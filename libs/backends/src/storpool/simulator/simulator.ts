@@ -36,6 +36,8 @@ export interface StorPoolSimulatorCall {
   readonly path: string;
   readonly body: unknown;
   readonly status: number;
+  /** The request's headers but Authorization (tests see what the client sent, e.g. traceparent). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface StorPoolSimulator {
@@ -129,7 +131,13 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
       () => api(state, request.method, url, body),
       () => api(state, request.method, url, body),
     ));
-    options.onCall?.({ method: request.method ?? '', path: url.pathname.slice('/ctrl/1.0/'.length), body: parseOrRaw(body), status: result.status });
+    options.onCall?.({
+      method: request.method ?? '',
+      path: url.pathname.slice('/ctrl/1.0/'.length),
+      body: parseOrRaw(body),
+      status: result.status,
+      headers: headersWithoutCredentials(request),
+    });
     send(response, result.status, result.body);
   };
 
@@ -169,6 +177,15 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
       });
     },
   };
+}
+
+function headersWithoutCredentials(request: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (name === 'authorization' || value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 function parseOrRaw(body: string): unknown {
