@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -88,8 +88,11 @@ describe('templates and ROOT volumes from them, end to end', () => {
   const imageEvents: Envelope[] = [];
   const dataMoverHostId = randomUUID();
   const api = `http://127.0.0.1:${PORT_BASE}`;
+  // The orchestrator's bootstrap admin key (STRATA_BOOTSTRAP_ADMIN_KEY), sent with every REST call.
+  const ADMIN_KEY = `stk_${randomBytes(32).toString('base64url')}`;
   const serviceEnv = (): Record<string, string> => ({
     ...infraEnv(infra),
+    STRATA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
     ORCHESTRATOR_PORT: String(PORT_BASE),
     STORAGE_SERVICE_PORT: String(PORT_BASE + 1),
     SNAPSHOT_SERVICE_PORT: String(PORT_BASE + 2),
@@ -105,7 +108,7 @@ describe('templates and ROOT volumes from them, end to end', () => {
   const http = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(`${api}${url}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,11 +32,13 @@ describe('first volume flow, end to end', () => {
   let poolDir: string;
   const events: Envelope[] = [];
   const api = `http://127.0.0.1:${PORT_BASE}`;
+  // The orchestrator's bootstrap admin key (STRATA_BOOTSTRAP_ADMIN_KEY), sent with every REST call.
+  const ADMIN_KEY = `stk_${randomBytes(32).toString('base64url')}`;
 
   const http = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(`${api}${url}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -55,6 +57,7 @@ describe('first volume flow, end to end', () => {
     services = await lib.startServices({
       env: {
         ...infraEnv(infra),
+        STRATA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
         ORCHESTRATOR_PORT: String(PORT_BASE),
         STORAGE_SERVICE_PORT: String(PORT_BASE + 1),
         SNAPSHOT_SERVICE_PORT: String(PORT_BASE + 2),

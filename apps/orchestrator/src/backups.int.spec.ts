@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { topics as topicNames, type Envelope, type Topics } from '@strata/contracts';
 import { KafkaMessageBus, type Subscription } from '@strata/messaging';
 import { createTestInfra, eventually, type TestInfra, useInfraEnv } from '@strata/testing';
 import { AppModule } from './app.module';
+import { makeApiKey, useBootstrapAdminKey, withKey } from './auth/api-key-testing.spec';
 import { setUpOpenApi } from './http/openapi';
 
 /**
@@ -27,7 +27,11 @@ describe('orchestrator: backups on real Kafka and PostgreSQL', () => {
   const commands: { topic: string; key: string; envelope: Envelope }[] = [];
   /** Every response body of the run, searched for the secret at the end. */
   const bodies: string[] = [];
-  const http = () => request(app.getHttpServer());
+  // Admin requests; those with X-Tenant act for that tenant, as a cloud platform does.
+  let adminKey: string;
+  let acmeKey: string;
+  let operatorKey: string;
+  const http = () => withKey(app, adminKey);
   const until = <T>(what: string, probe: () => Promise<T | undefined>) => eventually(what, probe, 30_000);
   const commandFor = (messageId: string) => until(`command ${messageId}`, async () => commands.find((c) => c.envelope.messageId === messageId));
   const keep = <T extends { text: string }>(res: T): T => {
@@ -67,11 +71,14 @@ describe('orchestrator: backups on real Kafka and PostgreSQL', () => {
   beforeAll(async () => {
     infra = await createTestInfra('backups');
     useInfraEnv(infra);
+    adminKey = useBootstrapAdminKey();
     topics = topicNames(infra.topicPrefix);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });
     setUpOpenApi(app);
     await app.init();
+    acmeKey = (await makeApiKey(app, adminKey, 'tenant', 'acme')).key;
+    operatorKey = (await makeApiKey(app, adminKey, 'operator')).key;
     bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'orchestrator-backups-int' });
     observer = await bus.subscribe({
       groupId: `${infra.topicPrefix}observer`,
@@ -106,7 +113,11 @@ describe('orchestrator: backups on real Kafka and PostgreSQL', () => {
 
   it('POST /backup-targets publishes AddBackupTarget with the secret on the backup commands topic only; operators only; the target shows it redacted', async () => {
     const s3 = { endpoint: 'http://127.0.0.1:4569', bucket: 'strata-bkp', accessKeyId: 'AKIDTEST', secretAccessKey: SECRET, forcePathStyle: true };
-    expect(keep(await http().post('/backup-targets').set('X-Tenant', 'acme').send({ name: 'offsite', kind: 's3', s3 }).expect(403)).body.code).toBe('auth.operator_only');
+    expect(keep(await withKey(app, acmeKey).post('/backup-targets').send({ name: 'offsite', kind: 's3', s3 }).expect(403)).body.code).toBe('auth.forbidden');
+    // An s3 target carries a secret key: an operator key may not send it, and is told which field.
+    const byOperator = keep(await withKey(app, operatorKey).post('/backup-targets').send({ name: 'offsite', kind: 's3', s3 }).expect(403)).body;
+    expect(byOperator).toEqual({ statusCode: 403, code: 'auth.forbidden', message: expect.stringContaining('s3.secretAccessKey') });
+    expect(JSON.stringify(byOperator)).not.toContain(SECRET);
     const bad = keep(await http().post('/backup-targets').send({ name: 'offsite', kind: 's3', s3: { ...s3, bucket: 'Bad_Bucket' } }).expect(400)).body;
     expect(bad.violations).toEqual([expect.objectContaining({ field: 's3.bucket' })]);
 
@@ -131,7 +142,8 @@ describe('orchestrator: backups on real Kafka and PostgreSQL', () => {
       updatedAt: expect.any(String),
     });
 
-    const dir = keep(await http().post('/backup-targets').send({ name: 'local', kind: 'directory', directory: { path: '/srv/backups' } }).expect(202));
+    // A directory target carries no credential: an operator key may add it.
+    const dir = keep(await withKey(app, operatorKey).post('/backup-targets').send({ name: 'local', kind: 'directory', directory: { path: '/srv/backups' } }).expect(202));
     dirTargetId = dir.body.targetId;
     await emitBackup('BackupTargetAdded', dirTargetId, 1, dir.body.jobId, { targetId: dirTargetId, name: 'local', kind: 'directory', config: { path: '/srv/backups' } });
     await jobStatus(dir.body.jobId, 'succeeded');
@@ -273,7 +285,7 @@ describe('orchestrator: backups on real Kafka and PostgreSQL', () => {
   });
 
   it('target operations: garbage collection and import (operators only), removal', async () => {
-    expect(keep(await http().post(`/backup-targets/${dirTargetId}/garbage-collection`).set('X-Tenant', 'acme').expect(403)).body.code).toBe('auth.operator_only');
+    expect(keep(await withKey(app, acmeKey).post(`/backup-targets/${dirTargetId}/garbage-collection`).expect(403)).body.code).toBe('auth.forbidden');
     const gc = keep(await http().post(`/backup-targets/${dirTargetId}/garbage-collection`).expect(202));
     expect((await commandFor(gc.body.jobId)).envelope).toMatchObject({ type: 'CollectBackupGarbage', aggregateId: dirTargetId, data: {} });
     await emitBackup('BackupGarbageCollected', dirTargetId, 2, gc.body.jobId, { targetId: dirTargetId, manifests: 2, chunksKept: 17, chunksDeleted: 3, chunksTooYoung: 0 });

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { isUploadToken, templateBaseId, topics as topicNames, uploadToken, type Envelope, type Topics } from '@strata/contracts';
 import { KafkaMessageBus, type Subscription } from '@strata/messaging';
 import { createTestInfra, eventually, type TestInfra, useInfraEnv } from '@strata/testing';
 import { AppModule } from './app.module';
+import { makeApiKey, useBootstrapAdminKey, withKey } from './auth/api-key-testing.spec';
 import { deploymentCommandId } from './deployments/domain/deployment';
 import { setUpOpenApi } from './http/openapi';
 
@@ -24,7 +24,9 @@ describe('orchestrator: images and template deployments on real Kafka and Postgr
   let topics: Topics;
   let observer: Subscription;
   const commands: { topic: string; key: string; envelope: Envelope }[] = [];
-  const http = () => request(app.getHttpServer());
+  // Admin requests; those with X-Tenant act for that tenant, as a cloud platform does.
+  let adminKey: string;
+  const http = () => withKey(app, adminKey);
   const until = <T>(what: string, probe: () => Promise<T | undefined>) => eventually(what, probe, 30_000);
 
   const commandWhere = (what: string, match: (c: { topic: string; key: string; envelope: Envelope }) => boolean) =>
@@ -73,6 +75,7 @@ describe('orchestrator: images and template deployments on real Kafka and Postgr
   beforeAll(async () => {
     infra = await createTestInfra('images');
     useInfraEnv(infra);
+    adminKey = useBootstrapAdminKey();
     process.env.STRATA_IMAGE_SERVICE_URL = `${IMAGE_SERVICE_URL}/`;
     topics = topicNames(infra.topicPrefix);
     await startApp();
@@ -103,7 +106,8 @@ describe('orchestrator: images and template deployments on real Kafka and Postgr
   let storeId: string;
 
   it('POST /image-stores publishes AddImageStore on the image commands topic; ImageStoreAdded makes the store; operators only', async () => {
-    expect((await http().post('/image-stores').set('X-Tenant', 'acme').send({ name: 's', zoneId: 'zone-1', path: '/srv/images' }).expect(403)).body.code).toBe('auth.operator_only');
+    const acmeKey = (await makeApiKey(app, adminKey, 'tenant', 'acme')).key;
+    expect((await withKey(app, acmeKey).post('/image-stores').send({ name: 's', zoneId: 'zone-1', path: '/srv/images' }).expect(403)).body.code).toBe('auth.forbidden');
     const bad = (await http().post('/image-stores').send({ name: 's', zoneId: 'zone-1', path: 'relative' }).expect(400)).body;
     expect(bad.violations).toEqual([expect.objectContaining({ field: 'path', rule: 'matches' })]);
 

@@ -7,6 +7,7 @@ import { topics as topicNames, type Envelope, type Topics } from '@strata/contra
 import { DeadLetterHeaders, KafkaMessageBus, type IncomingMessage, type Subscription } from '@strata/messaging';
 import { createTestInfra, eventually, type TestInfra, useInfraEnv } from '@strata/testing';
 import { AppModule } from './app.module';
+import { makeApiKey, useBootstrapAdminKey, withKey } from './auth/api-key-testing.spec';
 import { setUpOpenApi } from './http/openapi';
 
 /**
@@ -24,7 +25,12 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
   const commandKeys = new Map<string, string>();
   const commandTopics = new Map<string, string>();
   const deadLetters: IncomingMessage[] = [];
-  const http = () => request(app.getHttpServer());
+  // Admin requests; those with X-Tenant act for that tenant, as a cloud platform does.
+  let adminKey: string;
+  let acmeKey: string;
+  const http = () => withKey(app, adminKey);
+  /** The key of tenant acme itself. */
+  const acmeBearer = () => `Bearer ${acmeKey}`;
 
   const commandFor = (jobId: string) =>
     eventually(`command ${jobId} on the command topic`, async () => commands.find((c) => c.messageId === jobId));
@@ -67,11 +73,13 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
   beforeAll(async () => {
     infra = await createTestInfra('orchestrator');
     useInfraEnv(infra);
+    adminKey = useBootstrapAdminKey();
     topics = topicNames(infra.topicPrefix);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });
     setUpOpenApi(app);
     await app.init();
+    acmeKey = (await makeApiKey(app, adminKey, 'tenant', 'acme')).key;
     bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'orchestrator-int' });
     observer = await bus.subscribe({
       groupId: `${infra.topicPrefix}observer`,
@@ -134,9 +142,9 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
   });
 
   it('refuses pool creation by a tenant', async () => {
-    const res = await http().post('/pools').set('X-Tenant', 'acme').send({ name: 'x', plugin: 'file', zoneId: 'z', config: { path: '/x' } });
+    const res = await withKey(app, acmeKey).post('/pools').send({ name: 'x', plugin: 'file', zoneId: 'z', config: { path: '/x' } });
     expect(res.status).toBe(403);
-    expect(res.body.code).toBe('auth.operator_only');
+    expect(res.body.code).toBe('auth.forbidden');
   });
 
   it("POST /pools refuses config the plugin refuses, before anything is queued, quoting no secret", async () => {
@@ -218,6 +226,14 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     await http().delete(`/volumes/${volumeId}`).set('X-Tenant', 'globex').expect(404);
     expect((await http().get('/volumes').set('X-Tenant', 'globex').expect(200)).body.items).toEqual([]);
     expect((await http().get('/volumes').set('X-Tenant', 'acme').expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([volumeId]);
+
+    // The same with the tenants' own keys: a tenant key acts as its tenant whatever X-Tenant says.
+    const globexKey = (await makeApiKey(app, adminKey, 'tenant', 'globex')).key;
+    expect((await withKey(app, globexKey).get(`/volumes/${volumeId}`).expect(404)).body.code).toBe('volume.not_found');
+    expect((await withKey(app, globexKey).get(`/volumes/${volumeId}`).set('X-Tenant', 'acme').expect(404)).body.code).toBe('volume.not_found');
+    expect((await withKey(app, globexKey).get('/volumes').set('X-Tenant', 'acme').expect(200)).body.items).toEqual([]);
+    expect((await withKey(app, acmeKey).get(`/volumes/${volumeId}`).set('X-Tenant', 'globex').expect(200)).body.id).toBe(volumeId);
+    expect((await withKey(app, acmeKey).get('/volumes').expect(200)).body.items.map((v: { id: string }) => v.id)).toEqual([volumeId]);
   });
 
   it('DELETE /volumes/:id answers 202, then deleted volumes hide and a second delete is 409', async () => {
@@ -388,8 +404,8 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
         http().post(`/pools/${lcPool}/refresh-capacity`),
       ];
       for (const req of tenant) {
-        const res = await req.set('X-Tenant', 'acme');
-        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+        const res = await req.set('authorization', acmeBearer());
+        expect([res.status, res.body.code]).toEqual([403, 'auth.forbidden']);
       }
       const unknown = randomUUID();
       for (const res of [
@@ -490,8 +506,8 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
     it('refuses host mutations by a tenant, bad bodies and unknown hosts, queueing nothing', async () => {
       const before = await outboxCount();
       for (const req of [http().post('/hosts').send({ name: 'h', zoneId: 'z', hypervisor: 'kvm' }), http().delete(`/hosts/${hostId}`)]) {
-        const res = await req.set('X-Tenant', 'acme');
-        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+        const res = await req.set('authorization', acmeBearer());
+        expect([res.status, res.body.code]).toEqual([403, 'auth.forbidden']);
       }
       expect((await http().post('/hosts').send({ name: 'h', zoneId: 'z', hypervisor: 'bhyve' }).expect(400)).body.violations).toEqual([
         expect.objectContaining({ field: 'hypervisor', rule: 'isIn' }),
@@ -690,8 +706,8 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
         http().post(`/pools/${poolId}/orphans/remove`).send({ backendName: 'x' }),
         http().post('/volumes/manage').send({ poolId, backendName: 'x', name: 'y' }),
       ]) {
-        const res = await req.set('X-Tenant', 'acme');
-        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+        const res = await req.set('authorization', acmeBearer());
+        expect([res.status, res.body.code]).toEqual([403, 'auth.forbidden']);
       }
       const unknown = randomUUID();
       expect((await http().post(`/pools/${unknown}/reconcile`).expect(404)).body.code).toBe('pool.not_found');
@@ -775,8 +791,8 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
         statusCode: 404, code: 'pool.not_found', message: `pool ${unknown} does not exist`,
       });
       expect((await http().post(`/volumes/${moving}/migrate`).send({ dataMoverHostId: unknown }).expect(404)).body.code).toBe('host.not_found');
-      const tenant = await http().post(`/volumes/${moving}/migrate`).set('X-Tenant', 'acme').send({});
-      expect([tenant.status, tenant.body.code]).toEqual([403, 'auth.operator_only']);
+      const tenant = await http().post(`/volumes/${moving}/migrate`).set('authorization', acmeBearer()).send({});
+      expect([tenant.status, tenant.body.code]).toEqual([403, 'auth.forbidden']);
       expect((await http().post(`/volumes/${moving}/migrate`).send({ allocationPolicy: 'random' }).expect(400)).body.violations).toEqual([
         expect.objectContaining({ field: 'allocationPolicy', rule: 'isIn' }),
       ]);
@@ -897,8 +913,8 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
       }
       expect((await http().post(`/pools/${source}/maintenance`).send({ dataMoverHostId: unknown }).expect(404)).body.code).toBe('host.not_found');
       for (const req of [http().post(`/pools/${source}/maintenance`), http().delete(`/pools/${source}/maintenance`)]) {
-        const res = await req.set('X-Tenant', 'acme');
-        expect([res.status, res.body.code]).toEqual([403, 'auth.operator_only']);
+        const res = await req.set('authorization', acmeBearer());
+        expect([res.status, res.body.code]).toEqual([403, 'auth.forbidden']);
       }
       expect((await http().post(`/pools/${source}/maintenance`).send({ dataMoverHostId: 'mover-01' }).expect(400)).body.violations).toEqual([
         expect.objectContaining({ field: 'dataMoverHostId', rule: 'isUuid' }),

@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** Headers the answer carries (WWW-Authenticate on a 401). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }

@@ -37,14 +37,20 @@ const codeByStatus: Readonly<Record<number, string>> = {
   415: 'request.unsupported_media_type',
 };
 
+/** A body that is not JSON (or not a JSON object or array): the body itself is the field at fault. */
+function notJson(statusCode: number): ApiErrorBody {
+  const message = 'request body is not valid JSON';
+  return { statusCode, code: codeByStatus[statusCode] ?? `http.${statusCode}`, message, violations: [{ field: 'body', rule: 'isJson', message }] };
+}
+
 /** What the framework threw (unknown route, ...), in the API's own shape. */
 function fromHttpException(error: HttpException): ApiErrorBody {
   const statusCode = error.getStatus();
   const response = error.getResponse();
   const raw = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
-  let message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
+  const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
   // Nest wraps the JSON parser's error, whose message may quote the body: name the problem only.
-  if (statusCode === 400 && (error.cause instanceof SyntaxError || /\bJSON\b/.test(message))) message = 'request body is not valid JSON';
+  if (statusCode === 400 && (error.cause instanceof SyntaxError || /\bJSON\b/.test(message))) return notJson(statusCode);
   return { statusCode, code: codeByStatus[statusCode] ?? `http.${statusCode}`, message };
 }
 
@@ -53,8 +59,12 @@ function fromParserError(error: unknown): ApiErrorBody | undefined {
   const e = error as { status?: unknown; type?: unknown };
   if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500 || typeof e.type !== 'string') return undefined;
   // The parser's own message quotes the input; naming the problem is enough.
-  const message = e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : e.type.replace(/[._]/g, ' ');
-  return { statusCode: e.status, code: codeByStatus[e.status] ?? `http.${e.status}`, message };
+  if (e.type === 'entity.parse.failed') return notJson(e.status);
+  const message = e.type.replace(/[._]/g, ' ');
+  const code = codeByStatus[e.status] ?? `http.${e.status}`;
+  // A body refused as a whole (bad charset, encoding): the body is the field at fault.
+  if (e.status === 400) return { statusCode: 400, code, message, violations: [{ field: 'body', rule: e.type, message }] };
+  return { statusCode: e.status, code, message };
 }
 
 /**
@@ -67,9 +77,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly log = new Logger('Api');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void }; headersSent?: boolean }>();
+    const response = host
+      .switchToHttp()
+      .getResponse<{ status(code: number): { json(body: unknown): void }; setHeader?(name: string, value: string): void; headersSent?: boolean }>();
     const body = this.toBody(error);
-    if (!response.headersSent) response.status(body.statusCode).json(body);
+    if (response.headersSent) return;
+    if (error instanceof ApiError) for (const [name, value] of Object.entries(error.headers)) response.setHeader?.(name, value);
+    response.status(body.statusCode).json(body);
   }
 
   toBody(error: unknown): ApiErrorBody {

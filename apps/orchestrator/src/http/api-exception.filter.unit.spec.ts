@@ -33,19 +33,40 @@ describe('API error shape', () => {
   });
 
   it('keeps HTTP refusals and framework errors in the same shape', () => {
-    expect(answer(new ApiError(403, 'auth.operator_only', 'operators only')).body).toEqual({
+    expect(answer(new ApiError(403, 'auth.forbidden', 'this needs the admin role')).body).toEqual({
       statusCode: 403,
-      code: 'auth.operator_only',
-      message: 'operators only',
+      code: 'auth.forbidden',
+      message: 'this needs the admin role',
     });
     expect(answer(new NotFoundException('Cannot GET /nope')).body).toEqual({ statusCode: 404, code: 'route.not_found', message: 'Cannot GET /nope' });
   });
 
-  it('says a body is not JSON without quoting it', () => {
+  it('sends the headers an HTTP refusal carries (WWW-Authenticate on a 401)', () => {
+    const headers: Record<string, string> = {};
+    const sent = { status: 0 };
+    const response = {
+      setHeader: (name: string, value: string) => (headers[name] = value),
+      status: (code: number) => ((sent.status = code), { json: () => undefined }),
+    };
+    const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+    new ApiExceptionFilter().catch(new ApiError(401, 'auth.missing_key', 'no key', { 'WWW-Authenticate': 'Bearer' }), host);
+    expect(sent.status).toBe(401);
+    expect(headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
+  });
+
+  it('says a body is not JSON without quoting it, naming the body as the field at fault', () => {
+    const notJson = {
+      statusCode: 400,
+      code: 'request.invalid',
+      message: 'request body is not valid JSON',
+      violations: [{ field: 'body', rule: 'isJson', message: 'request body is not valid JSON' }],
+    };
     const wrapped = new BadRequestException('Unexpected token \'p\', "password=hunter2" is not valid JSON');
-    expect(answer(wrapped).body).toEqual({ statusCode: 400, code: 'request.invalid', message: 'request body is not valid JSON' });
+    expect(answer(wrapped).body).toEqual(notJson);
     const parserError = Object.assign(new SyntaxError('Unexpected token p in JSON: password=hunter2'), { status: 400, type: 'entity.parse.failed' });
-    expect(answer(parserError).body).toEqual({ statusCode: 400, code: 'request.invalid', message: 'request body is not valid JSON' });
+    expect(answer(parserError).body).toEqual(notJson);
+    const charset = Object.assign(new Error('unsupported charset "LATIN-9"'), { status: 415, type: 'charset.unsupported' });
+    expect(answer(charset).body).toEqual({ statusCode: 415, code: 'request.unsupported_media_type', message: 'charset unsupported' });
   });
 
   it('hides what an unexpected error says: it may hold credentials', () => {

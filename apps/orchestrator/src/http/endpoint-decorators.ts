@@ -1,4 +1,4 @@
-import { applyDecorators, HttpCode, UseGuards, type Type } from '@nestjs/common';
+import { applyDecorators, HttpCode, type Type } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -11,8 +11,10 @@ import {
   ApiOkResponse,
   ApiOperation,
 } from '@nestjs/swagger';
+import { MayCarryCredentials } from '../auth/credentials.decorator';
+import type { CredentialRule } from '../auth/domain/credential-fields';
+import { Roles } from '../auth/roles.decorator';
 import { ErrorView } from './error.view';
-import { OperatorOnlyGuard } from './operator-only.guard';
 
 /** An error response: its description (the codes it carries), or true for one documented without a description. */
 type ErrorDoc = string | true;
@@ -31,8 +33,10 @@ export interface CommandEndpointOptions {
   /** The 202 body, with a description where it needs one. */
   accepted: Type<unknown> | { type: Type<unknown>; description: string };
   body?: ApiBodyOptions;
-  /** Guarded by OperatorOnlyGuard, and its 403 documented. */
+  /** Shared infrastructure: the admin and operator roles only (a tenant key gets 403 auth.forbidden), documented. */
   operatorOnly?: boolean;
+  /** The body may carry credentials, which only an admin key may send (credential-fields.ts); documented. */
+  credentials?: CredentialRule;
   badRequest?: string;
   notFound?: ErrorDoc;
   conflict?: string;
@@ -40,16 +44,21 @@ export interface CommandEndpointOptions {
 
 /** A command: answers 202 with the job, takes an optional X-Correlation-Id. */
 export function CommandEndpoint(options: CommandEndpointOptions): MethodDecorator {
-  const { summary, accepted, body, operatorOnly, badRequest, notFound, conflict } = options;
+  const { summary, accepted, body, operatorOnly, credentials, badRequest, notFound, conflict } = options;
+  const forbidden = [
+    operatorOnly && 'auth.forbidden: a tenant key (this needs the admin or operator role)',
+    credentials && `auth.forbidden: ${credentials === 'pool' ? 'a pool URL with user info or a token, or a secret config key,' : 'a target of kind s3 (its secret key)'} sent without the admin role`,
+  ].filter(Boolean);
   return stacked(
     HttpCode(202),
-    operatorOnly && UseGuards(OperatorOnlyGuard),
+    operatorOnly && Roles('admin', 'operator'),
+    credentials && MayCarryCredentials(credentials),
     ApiOperation({ summary }),
     ApiHeader({ name: 'X-Correlation-Id', required: false }),
     body && ApiBody(body),
     ApiAcceptedResponse(typeof accepted === 'function' ? { type: accepted } : accepted),
     badRequest !== undefined && ApiBadRequestResponse(errorView(badRequest)),
-    operatorOnly && ApiForbiddenResponse(errorView('auth.operator_only: the request carried X-Tenant')),
+    forbidden.length > 0 && ApiForbiddenResponse(errorView(forbidden.join('; '))),
     notFound !== undefined && ApiNotFoundResponse(errorView(notFound)),
     conflict !== undefined && ApiConflictResponse(errorView(conflict)),
   );

@@ -63,6 +63,7 @@ export class BackupTargetsController {
     accepted: TargetAcceptedView,
     body: { type: AddBackupTargetRequest },
     operatorOnly: true,
+    credentials: 'backup-target',
     badRequest: 'request.invalid: the AddBackupTarget rules (name, kind, the settings of that kind only); no secret is quoted',
   })
   add(@Body() body: unknown, @Ctx() context: RequestContext): Promise<TargetAcceptedView> {

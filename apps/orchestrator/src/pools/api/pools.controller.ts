@@ -44,6 +44,7 @@ export class PoolsController {
     accepted: PoolAccepted,
     body: { type: AddPoolRequest },
     operatorOnly: true,
+    credentials: 'pool',
     badRequest:
       'request.invalid: the command rules, an unregistered plugin, or config / url the plugin refuses ' +
       '(violations named config.<field> or url.<part>; no secret is quoted)',
@@ -78,6 +79,7 @@ export class PoolsController {
     accepted: PoolAccepted,
     body: { type: UpdatePoolRequest },
     operatorOnly: true,
+    credentials: 'pool',
     badRequest: 'request.invalid: an empty body, an unknown field, or a setting that breaks its rule',
     notFound: UNKNOWN_POOL,
   })
