@@ -30,6 +30,18 @@ function secretKey() {
   if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
+
+/**
+ * The orchestrator's first admin API key (STRATA_BOOTSTRAP_ADMIN_KEY): the variable when
+ * set, else one made on first start (stk_ and 32 random bytes, base64url) and kept in
+ * .strata/admin-key (mode 0600), so the same key works after every restart.
+ */
+function adminKey() {
+  if (process.env.STRATA_BOOTSTRAP_ADMIN_KEY) return process.env.STRATA_BOOTSTRAP_ADMIN_KEY;
+  const file = path.join(strataHome(), 'admin-key');
+  if (!existsSync(file)) writeFileSync(file, `stk_${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
 const infra = await ensureInfra();
 console.log('building...');
 const build = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'build', '--outputStyle=static'], {
@@ -70,9 +82,12 @@ try {
       KAFKA_BROKERS: infra.kafkaBrokers,
       STRATA_SECRET_KEY: secretKey(),
       STRATA_INSTALLATION_ID: installationId(),
+      STRATA_BOOTSTRAP_ADMIN_KEY: adminKey(),
       STRATA_LOG_FORMAT: process.env.STRATA_LOG_FORMAT ?? 'text',
     },
     echo: process.env.STRATA_QUIET !== '1',
+    // `npm start -- --rebuild-read-models`: the orchestrator rebuilds its read models before it serves.
+    args: { orchestrator: process.argv.slice(2).filter((a) => a === '--rebuild-read-models') },
   });
 } catch (error) {
   console.error(error.message);
@@ -96,4 +111,6 @@ Strata is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s).
   PostgreSQL     ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
   Kafka          ${infra.kafkaBrokers}
   Logs           .strata/logs/
+  Admin API key  .strata/admin-key; for the curl examples:
+                 export STRATA_API_KEY=${adminKey()}
 Press Ctrl-C to stop.`);

@@ -25,14 +25,14 @@ export function portVar(name) {
  * terminal when `echo` is set). Resolves once every /health answers, or rejects naming the
  * service that exited or did not answer, with its log file.
  */
-export async function startServices({ env, logDir = path.join(strataHome(), 'logs'), echo = false, timeoutMs = 90_000, only } = {}) {
+export async function startServices({ env, logDir = path.join(strataHome(), 'logs'), echo = false, timeoutMs = 90_000, only, args = {} } = {}) {
   await mkdir(logDir, { recursive: true });
   const running = [];
   for (const svc of SERVICES.filter((s) => !only || only.includes(s.name))) {
     const port = Number(env[portVar(svc.name)] ?? svc.port);
     const logFile = path.join(logDir, `${svc.name}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(NODE, [path.join(REPO_ROOT, 'apps', svc.name, 'dist', 'main.js')], {
+    const child = spawn(NODE, [path.join(REPO_ROOT, 'apps', svc.name, 'dist', 'main.js'), ...(args[svc.name] ?? [])], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, [portVar(svc.name)]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -38,6 +38,12 @@ export class JobView {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
+export class JobPage {
+  @ApiProperty({ type: [JobView] }) items!: JobView[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
+  nextCursor!: string | null;
+}
+
 export function toJobView(row: JobRow): JobView {
   return {
     id: row.id,
