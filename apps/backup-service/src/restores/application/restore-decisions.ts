@@ -1,13 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandMeta } from '@strata/service-kit';
+import { crashPoint, type CommandMeta } from '@strata/service-kit';
 import type { EntityManager } from 'typeorm';
-import { ProcessDecisions } from '../../infrastructure/process-decisions';
+import { ProcessDecisions, type Inbox } from '../../infrastructure/process-decisions';
 import { restoreCommandsFor, restoreDecider, restoreStreamId, type RestoreCommand, type RestoreEvent, type RestoreState } from '../domain/restore';
 
 /** A restore's decisions (see ProcessDecisions): its refs and step commands. */
 @Injectable()
 export class RestoreDecisions extends ProcessDecisions<RestoreState, RestoreCommand, RestoreEvent> {
   protected readonly decider = restoreDecider;
+
+  override async execute(restoreId: string, command: RestoreCommand, meta: CommandMeta, inbox?: Inbox): Promise<{ events: RestoreEvent[]; state: RestoreState }> {
+    const decided = await super.execute(restoreId, command, meta, inbox);
+    // Committed: the step's command waits in the outbox, its outcome is not recorded (test-only crash points, docs/sagas.md).
+    for (const event of decided.events) {
+      const point = stepCrashPoint(event, command);
+      if (point) crashPoint(point);
+    }
+    return decided;
+  }
 
   protected streamId(restoreId: string): string {
     return restoreStreamId(restoreId);
@@ -24,4 +34,13 @@ export class RestoreDecisions extends ProcessDecisions<RestoreState, RestoreComm
       await this.send(m, restoreCommandsFor(state, event, command, this.host.hostId), meta, now);
     }
   }
+}
+
+/** The crash point after the commit of a decided step: the volume asked for, the data written (detach asked for), a compensation. */
+function stepCrashPoint(event: RestoreEvent, command: RestoreCommand): string | null {
+  if (event.type !== 'RestoreStepRequested') return null;
+  if (event.data.step === 'create') return 'restore.after-volume-requested';
+  if (event.data.step === 'delete') return 'restore.after-compensation-requested';
+  if (event.data.step === 'detach' && command.type === 'RecordDataWritten') return 'restore.after-data-written';
+  return null;
 }

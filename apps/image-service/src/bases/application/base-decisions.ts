@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, Topics } from '@strata/contracts';
 import { PgEventStore } from '@strata/event-store';
-import { AggregateRunner, Clock, commandEnvelope, enqueueCommand, TOPICS, type CommandMeta } from '@strata/service-kit';
+import { AggregateRunner, Clock, commandEnvelope, crashPoint, enqueueCommand, TOPICS, type CommandMeta } from '@strata/service-kit';
 import type { EntityManager } from 'typeorm';
 import {
   commandsFor,
@@ -13,6 +13,13 @@ import {
   type TemplateBaseState,
 } from '../domain/template-base';
 import { BasesStore } from '../infrastructure/bases.store';
+
+/** The crash point after the commit of an event that sent its step's command. */
+const STEP_CRASH_POINTS: Partial<Record<TemplateBaseEvent['type'], string>> = {
+  TemplateSpoolRequested: 'spool.after-volume-requested',
+  TemplateBaseVolumeCreated: 'spool.after-snapshot-requested',
+  TemplateSpoolFailed: 'spool.after-cleanup-requested',
+};
 
 export interface Decided {
   readonly events: TemplateBaseEvent[];
@@ -48,7 +55,7 @@ export class BaseDecisions {
   ): Promise<Decided> {
     // The state the runner decided on, so the same (pure) decision is replayed to find the commands it sends.
     let before: TemplateBaseState = templateBaseDecider.initialState();
-    return this.runner.execute(
+    const decided = await this.runner.execute(
       templateBaseDecider,
       templateBaseStreamId(baseId),
       baseId,
@@ -63,6 +70,14 @@ export class BaseDecisions {
         alsoWrite: (m) => this.alsoWrite(m, before, command, meta),
       },
     );
+    // Committed: the step's command waits in the outbox, its outcome is not recorded (test-only crash points, docs/sagas.md).
+    let state = before;
+    for (const event of decided.events) {
+      const point = STEP_CRASH_POINTS[event.type];
+      if (point && commandsFor(state, event, command).length > 0) crashPoint(point);
+      state = templateBaseDecider.evolve(state, event);
+    }
+    return decided;
   }
 
   private async alsoWrite(m: EntityManager, before: TemplateBaseState, command: TemplateBaseCommand, meta: CommandMeta): Promise<void> {

@@ -1,11 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { IdGenerator, intervalFromEnv, Periodic, type CommandMeta } from '@strata/service-kit';
+import { crashPoint, IdGenerator, intervalSetting, Periodic, type CommandMeta } from '@strata/service-kit';
 import { TemplateSources } from '../../templates/application/template-sources';
 import { BasesStore, type BaseRow } from '../infrastructure/bases.store';
 import { BaseDecisions } from './base-decisions';
 
 /** How often blocked retirements (volumes still cloned from the base) are tried again, and finished spools of deleted templates retired. */
-const SWEEP_MS = intervalFromEnv('STRATA_BASE_RETIREMENT_SWEEP_MS', 60_000, 10);
+const SWEEP_MS = intervalSetting('STRATA_BASE_RETIREMENT_SWEEP_MS', 60_000, 10);
 
 /**
  * Retirement of a template's cached bases once the template is deleted: each base's
@@ -39,6 +39,8 @@ export class TemplateBases implements OnApplicationBootstrap, OnApplicationShutd
   async retireBasesOf(templateId: string, meta: CommandMeta): Promise<void> {
     for (const base of await this.bases.basesOfTemplate(templateId)) {
       await this.decisions.execute(base.baseId, { type: 'RetireBase', baseId: base.baseId }, meta);
+      // This base's DeleteVolume is committed, the next bases are not asked yet: the sweep must finish them.
+      crashPoint('template.after-base-retirement-requested');
     }
   }
 

@@ -2,7 +2,7 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ErrorInfo } from '@strata/contracts';
-import { Clock, type CommandMeta, type RecoveryOutcome } from '@strata/service-kit';
+import { Clock, crashPoint, type CommandMeta, type RecoveryOutcome } from '@strata/service-kit';
 import { TemplateBases } from '../../bases/bases.providers';
 import { ImageStoreCatalog } from '../../image-stores/application/image-store-catalog';
 import { progressDue, type ProgressMark } from '../domain/progress';
@@ -196,6 +196,8 @@ export class TemplateEffects {
       await rm(paths.part, { force: true });
     }
     if (await this.templates.record(t.templateId, { type: 'RecordDeleted' }, meta)) {
+      // The template is deleted, no base asked to go yet: the retirement sweep must find them.
+      crashPoint('template.after-deleted');
       await this.bases.retireBasesOf(t.templateId, meta);
     }
     return 'done';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ENVELOPE_SCHEMA_VERSION, type Topics } from '@strata/contracts';
 import { OutboxRelay, PgEventStore } from '@strata/event-store';
 import { fold } from '@strata/kernel';
-import { AggregateRunner, Clock, IdGenerator, TOPICS } from '@strata/service-kit';
+import { AggregateRunner, Clock, crashPoint, IdGenerator, TOPICS } from '@strata/service-kit';
 import type { EntityManager } from 'typeorm';
 import { buildCommandEnvelope } from '../../commands/domain/command-request';
 import type { ReceivedEvent } from '../../projection/domain/storage-event';
@@ -22,6 +22,12 @@ import {
 import { applyJobChange, deploymentJob } from '../domain/deployment-job';
 import { lookupOf, signalOf } from '../domain/deployment-signal';
 
+/** The crash point after the commit that queued each step's command (in a reaction). */
+const STEP_CRASH_POINTS: Readonly<Record<string, string>> = {
+  CreateVolume: 'deploy.after-clone-requested',
+  DeleteVolume: 'deploy.after-compensation-requested',
+};
+
 /**
  * Runs the deploy-ROOT sagas (see the README beside this folder). A saga starts in one
  * transaction with its job, its index row and its first command; it moves on inside the
@@ -38,6 +44,12 @@ export class DeploymentProcess {
     private readonly ids: IdGenerator,
     @Inject(TOPICS) private readonly topics: Topics,
   ) {}
+
+  /**
+   * Crash points of the steps queued by reactions whose transaction the caller commits; they
+   * fire in kick(), right after that commit (test-only: see docs/sagas.md).
+   */
+  private readonly queuedSteps: string[] = [];
 
   /** Records the saga's start, its job (running) and its SpoolTemplate together. */
   async start(plan: DeploymentPlan): Promise<void> {
@@ -75,6 +87,8 @@ export class DeploymentProcess {
         },
       },
     );
+    // Committed: the SpoolTemplate waits in the outbox, nothing answered yet.
+    crashPoint('deploy.after-spool-requested');
   }
 
   /**
@@ -107,6 +121,7 @@ export class DeploymentProcess {
 
   /** Kicks the relay after a commit that queued saga commands. */
   kick(): void {
+    for (const point of this.queuedSteps.splice(0)) crashPoint(point);
     this.relay.kick();
   }
 
@@ -137,7 +152,11 @@ export class DeploymentProcess {
     for (const event of decided) {
       state = deploymentDecider.evolve(state, event);
       const effects = deploymentEffects(state, event);
-      if (effects.command) await this.send(m, state, effects.command);
+      if (effects.command) {
+        await this.send(m, state, effects.command);
+        // Kept only when crash points are armed: a transaction that never commits would leave its entry behind.
+        if (process.env.STRATA_CRASH_POINTS && STEP_CRASH_POINTS[effects.command.type]) this.queuedSteps.push(STEP_CRASH_POINTS[effects.command.type]);
+      }
       if (effects.job && job) job = applyJobChange(job, effects.job, at);
     }
     if (job) {
