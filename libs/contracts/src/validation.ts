@@ -84,26 +84,88 @@ export function toViolations(errors: ValidationError[], prefix = ''): FieldViola
   return out;
 }
 
+/**
+ * Keys class-transformer reads as the object's type or prototype, or skips as methods: an
+ * object holding a `constructor` makes it throw, `__proto__` or `toString` would be dropped
+ * unseen instead of refused. No schema has them.
+ */
+const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+/** Deeper than any command or request nests; deeper input would only feed the recursion below and class-transformer's. */
+const MAX_DEPTH = 32;
+
+/**
+ * A copy of plain input without reserved or empty keys and cut at MAX_DEPTH, each refusal
+ * recorded as a violation. `field` is null at the root, where keys have no prefix.
+ */
+function screened(value: unknown, field: string | null, depth: number, out: FieldViolation[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) {
+    out.push({ field: field ?? '', rule: 'maxDepth', message: `${field ?? 'the value'} nests deeper than ${MAX_DEPTH} levels` });
+    return null;
+  }
+  const at = (key: string) => (field === null ? key : `${field}.${key}`);
+  if (Array.isArray(value)) return value.map((item, i) => screened(item, at(String(i)), depth + 1, out));
+  // Only parsed JSON is screened: a Date or a class instance an in-process caller passes stays as it is.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (RESERVED_KEYS.has(key)) out.push({ field: at(key), rule: 'reservedKey', message: `${at(key)} is a reserved name and not accepted as a field` });
+    // Named "" so the field stays readable (class-validator would name it with nothing at all).
+    else if (key === '') out.push({ field: at('""'), rule: 'emptyKey', message: `${at('""')}: a field name must not be empty` });
+    else copy[key] = screened(item, at(key), depth + 1, out);
+  }
+  return copy;
+}
+
 /** Validates a plain object against a schema class; unknown properties are violations too. */
 export function validateAgainst<T extends object>(
   schema: new () => T,
   plain: unknown,
   prefix = '',
 ): { value: T; violations: FieldViolation[] } {
-  const value = plainToInstance(schema, plain ?? {}, { enableImplicitConversion: false }) as T;
+  const refused: FieldViolation[] = [];
+  const input = screened(plain ?? {}, prefix || null, 0, refused);
+  const value = plainToInstance(schema, input, { enableImplicitConversion: false }) as T;
   // forbidUnknownValues is off: plainToInstance always gives the schema class, and the option
   // would refuse schemas with no fields (DeleteVolume carries none).
   const errors = validateSync(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
-  return { value, violations: toViolations(errors, prefix) };
+  return { value, violations: [...refused, ...toViolations(errors, prefix)] };
 }
 
 export type Decoded =
   | { readonly ok: true; readonly envelope: Envelope<string, Record<string, unknown>> }
   | { readonly ok: false; readonly reason: string };
 
+// U+0000, or half of a surrogate pair (JSON.parse lets "\ud800" through as it is).
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * What in parsed JSON PostgreSQL's text and jsonb refuse, in any key or string: a command
+ * holding it could not even be answered (its rejection is stored), and every redelivery
+ * would fail the same way. Iterative, as the JSON may nest deeper than the stack allows.
+ */
+function findUnstorableText(parsed: unknown): string | undefined {
+  const pending: unknown[] = [parsed];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      const found = UNSTORABLE.exec(value);
+      if (found) return found[0] === '\u0000' ? 'a NUL character (U+0000)' : 'an unpaired UTF-16 surrogate';
+    } else if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) pending.push(key, item);
+    }
+  }
+  return undefined;
+}
+
 /**
  * Turns raw bytes into an envelope, or says why it cannot. Only what cannot be answered
- * at all (not JSON, no message id) fails here; everything else is a rejection with violations.
+ * at all (not JSON, no message id, text PostgreSQL cannot store) fails here; everything else
+ * is a rejection with violations.
  */
 export function decodeMessage(bytes: Buffer | null): Decoded {
   if (!bytes || bytes.length === 0) return { ok: false, reason: 'empty message value' };
@@ -116,6 +178,8 @@ export function decodeMessage(bytes: Buffer | null): Decoded {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, reason: 'message is not a JSON object' };
   }
+  const unstorable = findUnstorableText(parsed);
+  if (unstorable) return { ok: false, reason: `message holds ${unstorable}, which PostgreSQL cannot store, so it cannot be answered` };
   const messageId = (parsed as { messageId?: unknown }).messageId;
   if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > 128) {
     return { ok: false, reason: 'message has no messageId string, so it cannot be answered' };

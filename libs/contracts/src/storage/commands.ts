@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsNumber,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -44,6 +43,26 @@ export function IsResourceName(): PropertyDecorator {
   );
 }
 
+/** Decimal places of a number, also when JavaScript writes it with an exponent (1.5e-7 has 8). */
+function decimalPlaces(value: number): number {
+  const [mantissa, exponent = '0'] = value.toString().split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/**
+ * A finite number with at most `places` decimals. Not class-validator's IsNumber({ maxDecimalPlaces }),
+ * which throws on numbers it prints with an exponent (1e-7); same rule name and message.
+ */
+function IsDecimal(places: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'isNumber',
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && decimalPlaces(value) <= places,
+      defaultMessage: (args) => `${args?.property ?? 'value'} must be a number conforming to the specified constraints`,
+    },
+  });
+}
+
 /** Up to 32 tags of up to 64 characters each. */
 function IsTagList(): PropertyDecorator {
   return all(IsArray(), ArrayMaxSize(32), IsString({ each: true }), MaxLength(64, { each: true }));
@@ -66,14 +85,14 @@ export class PoolSettingsData {
 
   /** Allocation may reach capacity times this factor (thin provisioning); 1 = none. */
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 2 })
+  @IsDecimal(2)
   @Min(1)
   @Max(100)
   overProvisioningFactor?: number;
 
   /** No new volume is placed once allocation would pass this fraction of (over-provisioned) capacity; CloudStack's default is 0.85. */
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsDecimal(4)
   @Min(0.01)
   @Max(1)
   allocationDisableThreshold?: number;
