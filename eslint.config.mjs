@@ -69,11 +69,12 @@ function depConstraints({ inTests }) {
     // Schedules, due runs and retention: pure like the kernel, and croner (a calculator, no timers) its only outside import.
     { sourceTag: 'type:scheduling', onlyDependOnLibsWithTags: withTesting(['type:kernel']), allowedExternalImports: ['croner'] },
     // The SDK is what third-party plugins build on: no framework, only the validation library and
-    // undici (its fetch: Node's bundled one can crash the process, see libs/plugin-sdk/src/http.ts).
+    // undici (its fetch: Node's bundled one can crash the process, see libs/plugin-sdk/src/http.ts),
+    // and the OpenTelemetry API (no SDK: a no-op until a service sets tracing up).
     {
       sourceTag: 'type:plugin-sdk',
       onlyDependOnLibsWithTags: withTesting([]),
-      allowedExternalImports: ['class-validator', 'class-transformer', 'undici'],
+      allowedExternalImports: ['class-validator', 'class-transformer', 'undici', '@opentelemetry/api'],
     },
     // Backends see the SDK and node built-ins, nothing else (the SDK re-exports the
     // class-validator decorators, so the SDK alone decides the validation library).
@@ -88,6 +89,9 @@ function depConstraints({ inTests }) {
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: withTesting(ALL_NON_APP) },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
     // The end-to-end suite drives the system from outside: messages and test support only.
+    // The REST client knows only the API's document; the operator CLI (apps/cli) only that client.
+    { sourceTag: 'type:client', onlyDependOnLibsWithTags: withTesting([]) },
+    { sourceTag: 'type:cli', onlyDependOnLibsWithTags: withTesting(['type:client']) },
     { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:kernel', 'type:infra', 'type:testing'] },
     // Services talk through Kafka, never through each other's code.
     ...scopes.map((scope) => ({ sourceTag: scope, notDependOnLibsWithTags: scopes.filter((s) => s !== scope) })),
