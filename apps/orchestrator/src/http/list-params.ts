@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -7,20 +8,27 @@ import { decodeCursor, type PageRequest } from './cursor';
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
+/** The `limit` query parameter of every list: 1 to MAX_LIMIT, DEFAULT_LIMIT when absent. */
+export const LimitParam = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(MAX_LIMIT),
+  );
+
+/** The `cursor` query parameter of every list; lists with longer keys allow longer cursors. */
+export const CursorParam = (maxLength = 200) =>
+  applyDecorators(ApiPropertyOptional({ description: 'nextCursor of the previous page' }), IsOptional(), IsString(), MaxLength(maxLength));
+
 /** limit and cursor, shared by every list endpoint. */
 export class PageParams {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
+  @LimitParam()
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @CursorParam()
   cursor?: string;
 }
 

@@ -1,25 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { invalidRequest } from '../../errors';
-import { DEFAULT_LIMIT, MAX_LIMIT } from '../../http/list-params';
+import { CursorParam, DEFAULT_LIMIT, LimitParam } from '../../http/list-params';
 import { JOB_STATUSES, type JobStatus } from '../../read-model/domain/rows';
 import { decodeJobCursor, type JobKey } from '../domain/job-cursor';
 
 /** GET /jobs: its own cursor (newest first by createdAt and id), the other lists' limit. */
 export class ListJobsParams {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
+  @LimitParam()
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(400)
+  @CursorParam(400)
   cursor?: string;
 
   @ApiPropertyOptional({ enum: JOB_STATUSES })

@@ -1,23 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { invalidRequest } from '../../errors';
-import { DEFAULT_LIMIT, MAX_LIMIT } from '../../http/list-params';
+import { CursorParam, DEFAULT_LIMIT, LimitParam } from '../../http/list-params';
 
 /** limit and cursor, as every list; the cursor here is the last id of the page. */
 export class TopologyPageParams {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
+  @LimitParam()
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(600)
+  @CursorParam(600)
   cursor?: string;
 }
 
