@@ -125,9 +125,10 @@ describe('orchestrator: zones, clusters and the jobs list', () => {
       expect(rest.nextCursor).toBeNull();
     });
 
-    it('zones and clusters are shared infrastructure: a tenant key is refused', async () => {
-      expect((await withKey(app, acmeKey).get('/zones').expect(403)).body.code).toBe('auth.forbidden');
-      expect((await withKey(app, acmeKey).get('/clusters').expect(403)).body.code).toBe('auth.forbidden');
+    it('zones and clusters are shared infrastructure a tenant may read, as pools and hosts', async () => {
+      const zones = (await withKey(app, acmeKey).get('/zones').expect(200)).body;
+      expect(zones.items.length).toBeGreaterThan(0);
+      expect((await withKey(app, acmeKey).get('/clusters').expect(200)).body.items.length).toBeGreaterThan(0);
     });
   });
 

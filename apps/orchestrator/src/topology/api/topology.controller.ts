@@ -1,6 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../../auth/roles.decorator';
 import { ReadEndpoint } from '../../http/endpoint-decorators';
 import { ErrorView } from '../../http/error.view';
 import { QueryPipe } from '../../http/query-pipe';
@@ -9,10 +8,9 @@ import { decodeClusterCursor, decodeZoneCursor } from '../domain/topology';
 import { ClusterPage, ZonePage } from './topology.views';
 import { cursorOf, ListClustersParams, TopologyPageParams } from './topology.params';
 
-/** Zones and clusters: shared infrastructure, so admins' and operators' (as pools and hosts). */
+/** Zones and clusters: shared infrastructure every role may read (as pools and hosts), no one changes here. */
 @ApiTags('topology')
 @ApiBadRequestResponse({ type: ErrorView })
-@Roles('admin', 'operator')
 @Controller()
 export class TopologyController {
   constructor(private readonly topology: TopologyQueries) {}
