@@ -191,6 +191,7 @@ describe('orchestrator on real Kafka and PostgreSQL', () => {
       statusCode: 400,
       code: 'request.invalid',
       message: 'request body is not valid JSON',
+      violations: [{ field: 'body', rule: 'isJson', message: 'request body is not valid JSON' }],
     });
   });
 

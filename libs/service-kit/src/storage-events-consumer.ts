@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { decodeMessage, type Envelope, type ErrorInfo, type Topics } from '@strata/contracts';
 import type { IncomingMessage, MessageBus, Subscription } from '@strata/messaging';
 
@@ -10,7 +10,7 @@ export type EventData = Record<string, unknown>;
  * group, so none waits for another). Subclasses say what an event does; unreadable messages
  * are the dead-letter business of the topics' main consumers, so they are only skipped here.
  */
-export abstract class StorageEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+export abstract class StorageEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   protected readonly log: Logger;
   private subscription?: Subscription;
 
@@ -33,8 +33,10 @@ export abstract class StorageEventsConsumer implements OnApplicationBootstrap, O
     });
   }
 
-  // Before PlatformModule closes the bus (beforeApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
+  // After every onModuleDestroy (a consumer's stop can take seconds, and the services' own
+  // destroy hooks, like aborting transfers, must not wait for it), before PlatformModule
+  // closes the bus (onApplicationShutdown), alongside the command intakes.
+  async beforeApplicationShutdown(): Promise<void> {
     await this.subscription?.stop();
   }
 
