@@ -54,7 +54,7 @@ export class EventTopicsConsumer implements OnApplicationBootstrap, OnModuleDest
     this.poll.unref();
   }
 
-  // Before PlatformModule closes the bus (beforeApplicationShutdown).
+  // Before PlatformModule closes the bus (onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     clearInterval(this.poll);

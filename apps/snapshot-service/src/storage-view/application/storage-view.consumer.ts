@@ -42,7 +42,7 @@ export class StorageViewConsumer implements OnApplicationBootstrap, OnModuleDest
     this.log.log(`keeping the pools and volumes of ${this.topics.storageEvents}`);
   }
 
-  // Before PlatformModule closes the bus (beforeApplicationShutdown).
+  // Before PlatformModule closes the bus (onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
     await this.subscription?.stop();
   }
