@@ -57,7 +57,7 @@ export class CreateSnapshotHandler {
   async handle(command: Envelope<'CreateSnapshot', CreateSnapshotData>, origin?: { readonly policyId: string; readonly dueAt: string }): Promise<void> {
     const snapshotId = command.aggregateId;
     const { volumeId, name } = command.data;
-    const volume = await this.view.volume(volumeId);
+    const volume = await this.settledVolume(volumeId);
     const pool = volume ? await this.view.pool(volume.poolId) : null;
     const backend = this.backends.factsOf(pool);
     let tree: TreeFacts | null = null;
@@ -84,7 +84,26 @@ export class CreateSnapshotHandler {
       backup,
     }));
   }
+
+  /**
+   * The volume as the view has it; while the view says "creating", asked again for a few
+   * seconds first. The view follows the storage events in a consumer group of its own, so a
+   * sender that acted on VolumeCreated (the image service's spool) can be ahead of it: the
+   * command would be refused for a volume that is in fact ready. Bounded, so a volume that
+   * really is being created is refused after the wait, as before.
+   */
+  private async settledVolume(volumeId: string): Promise<Awaited<ReturnType<StorageViewStore['volume']>>> {
+    const deadline = Date.now() + VIEW_CATCH_UP_MS;
+    for (;;) {
+      const volume = await this.view.volume(volumeId);
+      if (volume?.status !== 'creating' || Date.now() >= deadline) return volume;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
+
+/** How long a CreateSnapshot waits for the storage view to see a creating volume's outcome. */
+const VIEW_CATCH_UP_MS = 5_000;
 
 /** DeleteSnapshot: record the intent, then delete on the backend (a missing snapshot is success). */
 @Injectable()
