@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type IHeaders, type LogEntry } from 'kafkajs';
-import type { ConsumerLag, IncomingMessage, MessageBus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './ports';
+import type { CommittedOffset, ConsumerLag, IncomingMessage, MessageBus, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription, TopicSpec } from './ports';
 import { consumeInSpan, withTraceHeaders } from './trace-context';
 
 export interface KafkaBusOptions {
@@ -93,7 +93,7 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const groupId = `${this.options.groupIdPrefix ?? ''}${options.groupId}`;
+    const groupId = this.prefixed(options.groupId);
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
@@ -221,6 +221,33 @@ export class KafkaMessageBus implements MessageBus {
       }
     }
     return out;
+  }
+
+  async topicOffsets(topics: readonly string[]): Promise<PartitionOffsets[]> {
+    const admin = await this.getAdmin();
+    const out: PartitionOffsets[] = [];
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) out.push({ topic, partition: p.partition, low: Number(p.low), high: Number(p.high) });
+    }
+    return out;
+  }
+
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<CommittedOffset[]> {
+    const admin = await this.getAdmin();
+    const out: CommittedOffset[] = [];
+    for (const t of await admin.fetchOffsets({ groupId: this.prefixed(groupId), topics: [...topics] })) {
+      for (const p of t.partitions) if (Number(p.offset) >= 0) out.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) });
+    }
+    return out;
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    const admin = await this.getAdmin();
+    await admin.deleteGroups([this.prefixed(groupId)]);
+  }
+
+  private prefixed(groupId: string): string {
+    return `${this.options.groupIdPrefix ?? ''}${groupId}`;
   }
 
   async ping(): Promise<void> {

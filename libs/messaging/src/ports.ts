@@ -45,6 +45,21 @@ export interface ConsumerLag {
   readonly lag: number;
 }
 
+/** A partition's offsets: the first kept (low) and the next to be written (high). */
+export interface PartitionOffsets {
+  readonly topic: string;
+  readonly partition: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** A group's committed offset on one partition (absent when it committed nothing there). */
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
 /** A bus that can tell its consumer groups' lag (the Kafka one). */
 export interface ConsumerLagSource {
   consumerLag(): Promise<readonly ConsumerLag[]>;
@@ -56,6 +71,12 @@ export interface MessageBus {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Lag of every consumer group this bus runs; buses that cannot tell leave it out. */
   consumerLag?(): Promise<readonly ConsumerLag[]>;
+  /** Every partition's low and high offsets (the Kafka bus). */
+  topicOffsets?(topics: readonly string[]): Promise<readonly PartitionOffsets[]>;
+  /** A group's committed offsets; `groupId` as given to subscribe (the bus adds its prefix). */
+  committedOffsets?(groupId: string, topics: readonly string[]): Promise<readonly CommittedOffset[]>;
+  /** Deletes a consumer group no one consumes with any more; `groupId` as given to subscribe. */
+  deleteGroup?(groupId: string): Promise<void>;
   /** Cheap reachability check for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;
