@@ -15,8 +15,11 @@ interface ServicesModule {
   stopServices(running: RunningService[]): Promise<void>;
 }
 
-/** Ports apart from `npm start`'s (8080-8084), so a run can go on beside a running system. */
-export const PORT_BASE = 19280;
+/**
+ * Ports apart from `npm start`'s (8080-8084), so a run can go on beside a running system;
+ * STRATA_FAULTS_PORT_BASE moves them (two runs at once).
+ */
+export const PORT_BASE = Number(process.env.STRATA_FAULTS_PORT_BASE ?? 19280);
 export const PORTS: Record<ServiceName, number> = {
   orchestrator: PORT_BASE,
   'storage-service': PORT_BASE + 1,

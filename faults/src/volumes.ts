@@ -68,6 +68,11 @@ export class VolumeStream implements CommandStream {
     return out;
   }
 
+  /** Ready volumes the plan does not delete: safe for other streams to build on (snapshots). */
+  keptVolumes(): { volumeId: string; poolId: string }[] {
+    return this.readyVolumes().filter(({ volumeId }) => !this.deps.plan.deleteAfterCreate(this.indexOfVolume.get(volumeId) ?? 0));
+  }
+
   tick(elapsedMs: number): void {
     const due = Math.floor((elapsedMs / 1000) * this.deps.rate) - this.created;
     for (let i = 0; i < due; i++) {
