@@ -1,5 +1,5 @@
-import pRetry from 'p-retry';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type IHeaders, type LogEntry } from 'kafkajs';
+import pRetry, { AbortError } from 'p-retry';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachMessagePayload, type Producer, type IHeaders, type LogEntry } from 'kafkajs';
 import type { CommittedOffset, ConsumerLag, IncomingMessage, MessageBus, OutgoingMessage, PartitionOffsets, SubscribeOptions, Subscription, TopicSpec } from './ports';
 import { consumeInSpan, withTraceHeaders } from './trace-context';
 
@@ -14,7 +14,24 @@ export interface KafkaBusOptions {
    * rebalances whenever any member of any of them joins or leaves, stalling all of them.
    */
   readonly groupIdPrefix?: string;
+  /**
+   * How long the group coordinator waits for a silent consumer before it gives its
+   * partitions to the others (default 30 000, the broker allows 6 000 and up). A process that
+   * died without leaving its group keeps its partitions this long, and a new consumer of the
+   * same process waits as long in its join; a handler that holds a message longer than this
+   * (its retries heartbeat, a single slow attempt does not) loses the partition and the message
+   * is delivered again. The heartbeat is a third of it, at most 3 s.
+   */
+  readonly sessionTimeoutMs?: number;
   readonly log?: (level: 'error' | 'warn' | 'info', message: string, extra?: Record<string, unknown>) => void;
+}
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+/** The broker's default group.min.session.timeout.ms: a shorter session is refused at join. */
+export const MIN_SESSION_TIMEOUT_MS = 6_000;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function toHeaders(headers: IHeaders | undefined): Record<string, string> {
@@ -37,10 +54,17 @@ export class KafkaMessageBus implements MessageBus {
   private producerReady?: Promise<Producer>;
   private admin?: Admin;
   private readonly consumers = new Set<Consumer>();
+  /** Sends under way per producer, and producers replaced after a failure, to disconnect once idle. */
+  private readonly inFlight = new Map<Producer, number>();
+  private readonly retired = new Set<Producer>();
   /** The groups this bus consumes for, as Kafka knows them (prefixed): what consumerLag() reports. */
-  private readonly groups = new Map<Consumer, { groupId: string; topics: readonly string[]; fromBeginning: boolean }>();
+  private readonly groups = new Map<object, { groupId: string; topics: readonly string[]; fromBeginning: boolean }>();
 
   constructor(private readonly options: KafkaBusOptions) {
+    const session = options.sessionTimeoutMs;
+    if (session !== undefined && (!Number.isInteger(session) || session < MIN_SESSION_TIMEOUT_MS)) {
+      throw new Error(`sessionTimeoutMs: ${session} is not a whole number of milliseconds >= ${MIN_SESSION_TIMEOUT_MS}`);
+    }
     const log = options.log;
     this.kafka = new Kafka({
       clientId: options.clientId,
@@ -82,69 +106,156 @@ export class KafkaMessageBus implements MessageBus {
     const producer = await this.getProducer();
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic.entries()].map(([topic, ms]) => ({
-        topic,
-        // The message's own trace context wins: the outbox relay publishes the one stored with the row.
-        messages: ms.map((m) => ({ key: m.key, value: m.value, headers: withTraceHeaders(m.headers) })),
-      })),
-    });
+    this.inFlight.set(producer, (this.inFlight.get(producer) ?? 0) + 1);
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic.entries()].map(([topic, ms]) => ({
+          topic,
+          // The message's own trace context wins: the outbox relay publishes the one stored with the row.
+          messages: ms.map((m) => ({ key: m.key, value: m.value, headers: withTraceHeaders(m.headers) })),
+        })),
+      });
+    } catch (error) {
+      this.retire(producer);
+      throw error;
+    } finally {
+      const left = (this.inFlight.get(producer) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(producer, left);
+      else this.inFlight.delete(producer);
+      if (left <= 0 && this.retired.delete(producer)) void producer.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * After a failed send the next publish gets a new producer (a new producer id, sequence
+   * numbers from 0). kafkajs takes a batch's sequence numbers back when its produce request
+   * fails, also when the broker appended the batch before it went away (killed after the
+   * write, or the reply lost): the producer's next, different batch then carries a sequence
+   * the broker has seen, and every send after it is refused with OUT_OF_ORDER_SEQUENCE_NUMBER
+   * for good (an outbox relay that never publishes again). A new producer may send a batch the
+   * old one had written: at-least-once, which consumers dedupe by message id anyway.
+   */
+  private retire(producer: Producer): void {
+    if (this.producer !== producer) return;
+    this.producer = undefined;
+    this.producerReady = undefined;
+    // Sends still under way on it finish first (the last one disconnects it).
+    this.retired.add(producer);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const groupId = this.prefixed(options.groupId);
-    const consumer = this.kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
-    });
-    this.consumers.add(consumer);
-    let stopping = false;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-    this.groups.set(consumer, { groupId, topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: true,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        const incoming: IncomingMessage = {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: toHeaders(message.headers),
-        };
-        // One span per message, continuing the sender's trace from the headers.
-        await consumeInSpan(topic, incoming.headers, async () => {
-          // Retry in place with capped backoff: an infrastructure failure (PostgreSQL down)
-          // must delay the message, not drop it or reorder the partition.
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await options.handle(incoming);
-              return;
-            } catch (error) {
-              if (stopping) throw error;
-              this.options.log?.('error', `handler failed on ${topic}[${partition}]@${message.offset}, attempt ${attempt}`, {
-                error: (error as Error)?.message ?? String(error),
-              });
-              await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt, 6))));
-              await heartbeat().catch(() => undefined);
-            }
-          }
+    const fromBeginning = options.fromBeginning ?? true;
+    const key = {};
+    const stopped = new AbortController();
+    let current: Consumer | undefined;
+    let replacing: Promise<void> | undefined;
+
+    // kafkajs restarts a consumer itself after a retriable crash; after any other (a
+    // non-retriable protocol error while the broker restarts, say) it leaves it stopped for
+    // good and the partitions unread while the service looks healthy. Then a new consumer
+    // takes its place, in the same group, so it resumes from the committed offsets.
+    const replace = (crashed: Consumer, error: unknown) => {
+      if (stopped.signal.aborted || crashed !== current || replacing) return;
+      this.options.log?.('error', `consumer of ${groupId} stopped for good after ${describe(error)}; starting a new one`);
+      replacing = (async () => {
+        this.consumers.delete(crashed);
+        await crashed.disconnect().catch(() => undefined);
+        current = undefined;
+        current = await pRetry(() => (stopped.signal.aborted ? Promise.reject(new AbortError('subscription stopped')) : start()), {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: 500,
+          maxTimeout: 5000,
+          signal: stopped.signal,
+          onFailedAttempt: ({ error: e, attemptNumber }) =>
+            this.options.log?.('error', `new consumer of ${groupId} did not start (attempt ${attemptNumber}): ${describe(e)}`),
+        }).catch(() => undefined);
+      })().finally(() => (replacing = undefined));
+    };
+
+    const start = async (): Promise<Consumer> => {
+      const consumer = this.kafka.consumer({
+        groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: this.sessionTimeoutMs,
+        heartbeatInterval: Math.min(3000, Math.floor(this.sessionTimeoutMs / 3)),
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) replace(consumer, payload.error);
+      });
+      this.consumers.add(consumer);
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...options.topics], fromBeginning });
+        await consumer.run({
+          autoCommit: true,
+          partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+          eachMessage: ({ topic, partition, message, heartbeat }) => this.deliver(options, stopped.signal, { topic, partition, message, heartbeat }),
         });
-      },
-    });
+      } catch (error) {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      }
+      // Stopped while this one started (a replacement): it must not run on.
+      if (stopped.signal.aborted) {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+      }
+      return consumer;
+    };
+
+    current = await start();
+    this.groups.set(key, { groupId, topics: [...options.topics], fromBeginning });
     return {
       stop: async () => {
-        stopping = true;
-        this.consumers.delete(consumer);
-        this.groups.delete(consumer);
-        await consumer.disconnect();
+        stopped.abort();
+        this.groups.delete(key);
+        await replacing;
+        if (current) {
+          this.consumers.delete(current);
+          await current.disconnect();
+        }
       },
     };
+  }
+
+  private get sessionTimeoutMs(): number {
+    return this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  }
+
+  private async deliver(
+    options: SubscribeOptions,
+    stopping: AbortSignal,
+    { topic, partition, message, heartbeat }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message' | 'heartbeat'>,
+  ): Promise<void> {
+    const incoming: IncomingMessage = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: toHeaders(message.headers),
+    };
+    // One span per message, continuing the sender's trace from the headers.
+    await consumeInSpan(topic, incoming.headers, async () => {
+      // Retry in place with capped backoff: an infrastructure failure (PostgreSQL down)
+      // must delay the message, not drop it or reorder the partition.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await options.handle(incoming);
+          return;
+        } catch (error) {
+          if (stopping.aborted) throw error;
+          this.options.log?.('error', `handler failed on ${topic}[${partition}]@${message.offset}, attempt ${attempt}`, {
+            error: (error as Error)?.message ?? String(error),
+          });
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt, 6))));
+          await heartbeat().catch(() => undefined);
+        }
+      }
+    });
   }
 
   private async getAdmin(): Promise<Admin> {
@@ -259,7 +370,8 @@ export class KafkaMessageBus implements MessageBus {
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     this.groups.clear();
-    await this.producer?.disconnect().catch(() => undefined);
+    await Promise.allSettled([this.producer, ...this.retired].map((p) => p?.disconnect()));
+    this.retired.clear();
     this.producer = undefined;
     this.producerReady = undefined;
     await this.admin?.disconnect().catch(() => undefined);

@@ -1,3 +1,5 @@
+import { DEFAULT_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS } from '@strata/messaging';
+
 /**
  * Service configuration from the environment, checked at start: every bad or missing
  * value is reported at once, by name, before anything connects.
@@ -123,4 +125,26 @@ export function intervalFromEnv(name: string, fallback: number, min = 1, env: No
     throw new ConfigError([`${name}: "${raw}" is not a whole number of milliseconds between ${min} and ${2 ** 31 - 1}`]);
   }
   return value;
+}
+
+/** The broker's default group.max.session.timeout.ms: a longer session is refused at join. */
+const MAX_SESSION_TIMEOUT_MS = 1_800_000;
+
+/**
+ * STRATA_KAFKA_SESSION_TIMEOUT_MS (docs/configuration.md): how long Kafka waits for a silent
+ * consumer of the service. Shorter gives a killed service's partitions back sooner; a handler
+ * attempt that runs longer loses its partition and the message is delivered again. Only what
+ * the broker accepts by default (6 000 to 1 800 000): anything else would fail at the join.
+ */
+export function kafkaSessionTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const name = 'STRATA_KAFKA_SESSION_TIMEOUT_MS';
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SESSION_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < MIN_SESSION_TIMEOUT_MS || ms > MAX_SESSION_TIMEOUT_MS) {
+    throw new ConfigError([
+      `${name}: "${raw}" is not a whole number of milliseconds between ${MIN_SESSION_TIMEOUT_MS} and ${MAX_SESSION_TIMEOUT_MS} (the broker's group.min/max.session.timeout.ms)`,
+    ]);
+  }
+  return ms;
 }

@@ -19,15 +19,22 @@ import {
   OutboxRelay,
   PgEventStore,
 } from '@strata/event-store';
-import { currentTraceHeaders, KafkaMessageBus, type MessageBus } from '@strata/messaging';
+import { currentTraceHeaders, DEFAULT_SESSION_TIMEOUT_MS, KafkaMessageBus, type MessageBus } from '@strata/messaging';
 import { AggregateRunner } from './aggregate-runner';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './clock';
-import { loadServiceConfig, type ServiceConfig } from './config';
+import { checkedSetting, kafkaSessionTimeoutFromEnv, loadServiceConfig, type ServiceConfig } from './config';
 import { HealthController } from './health.controller';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { RequestTracingMiddleware } from './request-tracing';
 import { flushTracing, setupTracing } from './tracing';
 import { MESSAGE_BUS, SERVICE_CONFIG, TOPICS } from './tokens';
+
+/** Read when the module loads, reported with the other settings at start (config.ts). */
+const KAFKA_SESSION_TIMEOUT_MS = checkedSetting(
+  'STRATA_KAFKA_SESSION_TIMEOUT_MS',
+  (raw) => kafkaSessionTimeoutFromEnv({ STRATA_KAFKA_SESSION_TIMEOUT_MS: raw }),
+  DEFAULT_SESSION_TIMEOUT_MS,
+);
 
 export interface PlatformOptions {
   readonly serviceName: string;
@@ -109,6 +116,7 @@ export class PlatformModule implements NestModule {
               clientId: config.serviceName,
               replicationFactor: config.kafkaReplicationFactor,
               groupIdPrefix: config.topicPrefix,
+              sessionTimeoutMs: KAFKA_SESSION_TIMEOUT_MS,
               log: (level, message, extra) =>
                 level === 'error' ? log.error(message, JSON.stringify(extra ?? {})) : log.warn(message),
             });

@@ -1,5 +1,5 @@
 import { isPermanentDataError } from './command-intake';
-import { checkedSetting, ConfigError, intervalFromEnv, loadServiceConfig } from './config';
+import { checkedSetting, ConfigError, intervalFromEnv, kafkaSessionTimeoutFromEnv, loadServiceConfig } from './config';
 import { Periodic } from './periodic';
 import { SecretBox } from './secret-box';
 
@@ -33,6 +33,20 @@ describe('intervalFromEnv', () => {
   it('stops with the variable named when the value is not one', () => {
     expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: 'ten' })).toThrow(/X_MS: "ten"/);
     expect(() => intervalFromEnv('X_MS', 500, 1, { X_MS: '0' })).toThrow(/X_MS/);
+  });
+});
+
+describe('STRATA_KAFKA_SESSION_TIMEOUT_MS', () => {
+  const v = (raw?: string) => kafkaSessionTimeoutFromEnv(raw === undefined ? {} : { STRATA_KAFKA_SESSION_TIMEOUT_MS: raw });
+  it('is 30 s unless set, and takes what the broker accepts', () => {
+    expect(v()).toBe(30000);
+    expect(v(' ')).toBe(30000);
+    expect(v('10000')).toBe(10000);
+    expect(v('6000')).toBe(6000);
+    expect(v('1800000')).toBe(1800000);
+  });
+  it('refuses, by name, what the broker would refuse at the join', () => {
+    for (const bad of ['5999', '1800001', '10s', '7000.5']) expect(() => v(bad)).toThrow(/STRATA_KAFKA_SESSION_TIMEOUT_MS: ".*" is not a whole number of milliseconds between 6000 and 1800000/);
   });
 });
 
