@@ -133,6 +133,21 @@ describe('powerflex backend', () => {
     return volume;
   }
 
+  describe('the simulator beside its API', () => {
+    it('lists volumes and pending faults at /_sim/inventory without spending a fault', async () => {
+      const name = volumeName();
+      await driver.createVolume({ name, sizeBytes: 8 * GiB });
+      await running.sim.faults.inject('401', 2);
+      const inventory = async () => (await (await fetch(`${running.sim.url}/_sim/inventory`)).json()) as { volumes: { name: string }[]; pendingFaults: number };
+      expect(await inventory()).toMatchObject({ volumes: [{ name }], pendingFaults: 2 });
+      expect(running.sim.faults.pending()).toBe(2);
+      expect(running.sim.inventory().map((v) => v.name)).toEqual([name]);
+      // The two 401s: the call and the login after it; the driver's answer is terminal.
+      expect(await rejection(driver.listVolumes())).toMatchObject({ kind: 'terminal' });
+      expect(running.sim.faults.pending()).toBe(0);
+    });
+  });
+
   describe('sizes: 8 GiB blocks', () => {
     it('declares 8 GiB granularity and minimum; 1 GiB rounds up to one 8 GiB block', async () => {
       expect(powerflexManifest.limits).toMatchObject({ sizeGranularityBytes: 8 * GiB, minSizeBytes: 8 * GiB });

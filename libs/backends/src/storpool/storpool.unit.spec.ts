@@ -244,6 +244,26 @@ describe('storpool backend', () => {
       expect(sleeps).toEqual([]);
     });
 
+    it('creates once when the answer to a create is lost: the repeat adopts what the array made', async () => {
+      const name = volumeName();
+      const quick = pool.driver({ timeoutMs: 300 });
+      await pool.sim.faults.inject('lost-answer', 1);
+      expect(await rejection(quick.createVolume({ name, sizeBytes: MiB }))).toMatchObject({ kind: 'transient', code: 'http.timeout' });
+      await expect(quick.createVolume({ name, sizeBytes: MiB })).resolves.toMatchObject({ name, sizeBytes: MiB });
+      expect((await quick.listVolumes()).filter((v) => v.name === name)).toHaveLength(1);
+    });
+
+    it('deletes once when the answer to a delete is lost: the repeat finds it gone and succeeds', async () => {
+      const name = volumeName();
+      const quick = pool.driver({ timeoutMs: 300 });
+      await quick.createVolume({ name, sizeBytes: MiB });
+      // deleteVolume lists the snapshots first: that call gets its answer, the VolumeDelete loses it.
+      await pool.sim.faults.inject('lost-answer', 1, 'VolumeDelete');
+      expect(await rejection(quick.deleteVolume(name))).toMatchObject({ kind: 'transient', code: 'http.timeout' });
+      await expect(quick.deleteVolume(name)).resolves.toBeUndefined();
+      expect((await quick.listVolumes()).filter((v) => v.name === name)).toEqual([]);
+    });
+
     it('retries a refused connection the same way', async () => {
       const sleeps: number[] = [];
       const closed = pool.driver({ port: 1 }, sleeps);

@@ -3,7 +3,7 @@ import type { AllocationVerdict, CreateVolumeData, Envelope, Topics, VolumeQos }
 import { assertVolumeSize, backendVolumeName, capable, isBackendError, poolKeyOf, supports, type PrimaryStorageDriver } from '@strata/plugin-sdk';
 import { AggregateRunner, type CommandMeta, commandMeta, SERVICE_CONFIG, type ServiceConfig, TOPICS } from '@strata/service-kit';
 import { DriverRegistry, pluginOrReject } from '@strata/pool-access';
-import { toDomainError } from '@strata/pool-access';
+import { toDomainError, withBackendRetry } from '@strata/pool-access';
 import { PoolReader } from '../../pools/application/pool-reader';
 import { AllocationLock } from '../../allocation/application/allocation-lock';
 import { PoolCatalog } from '../../allocation/application/pool-catalog';
@@ -237,7 +237,8 @@ export class CreateVolumeHandler {
   ): Promise<Pick<SnapshotSourceFacts, 'cloneSupported' | 'snapshot'>> {
     if (!supports(driver, 'clone') || !supports(driver, 'snapshot')) return { cloneSupported: false, snapshot: null };
     try {
-      const found = snapshotOfId(snapshotId, await capable(driver, 'snapshot').listSnapshots(volumeBackendName));
+      // Retried in place: a blip of the array must not refuse the clone for good.
+      const found = snapshotOfId(snapshotId, await withBackendRetry(() => capable(driver, 'snapshot').listSnapshots(volumeBackendName)));
       return { cloneSupported: true, snapshot: found ? { name: found.name, sizeBytes: found.sizeBytes } : null };
     } catch (error) {
       if (isBackendError(error)) throw toDomainError(error);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeleteVolumeData, Envelope, Topics } from '@strata/contracts';
 import { isBackendError } from '@strata/plugin-sdk';
-import { DriverRegistry, toDomainError } from '@strata/pool-access';
+import { DriverRegistry, toDomainError, withBackendRetry } from '@strata/pool-access';
 import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../storage.constants';
 import { PoolReader } from '../../pools/application/pool-reader';
@@ -52,9 +52,11 @@ export class DeleteVolumeHandler {
     const pool = await this.pools.get(state.poolId);
     if (pool.status === 'absent') return [];
     try {
-      const driver = await this.drivers.forPool(pool);
+      // Retried in place like the backend calls after the intent: a blip of the array (a
+      // timeout, a 503 the client gave up on) must not refuse the delete for good.
+      const tree = await withBackendRetry(async () => (await this.drivers.forPool(pool)).getVolumeTree(state.backendName));
       // Only what hangs below this volume: a clone's tree also holds its source and the source's snapshots.
-      const below = descendantsOf(await driver.getVolumeTree(state.backendName), state.backendName);
+      const below = descendantsOf(tree, state.backendName);
       const clones = below.filter((m) => m.kind === 'clone').map((m) => m.name);
       if (clones.length > 0) throw VolumeErrors.hasClones(state.volumeId, clones);
       return below.filter((m) => m.kind === 'snapshot').map((m) => m.name);

@@ -62,7 +62,9 @@ export class VolumeEffects {
     }
     let outcome: VolumeCommand;
     try {
-      const driver = await this.drivers.forPool(pool);
+      // Connecting is a backend call too (the first use after a start): a blip there is
+      // retried in place, not left to the recovery sweep for every operation waiting on it.
+      const driver = await withBackendRetry(() => this.drivers.forPool(pool));
       // Held while the backend changes it, so a VM snapshot or a revert never sees it half-changed.
       outcome = await this.holds.hold([volumeId], async () => {
         crashPoint(`volume.before-backend.${operation}`);

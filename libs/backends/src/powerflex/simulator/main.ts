@@ -6,7 +6,7 @@ import { startPowerFlexSimulator, type SimulatorPoolSpec, type SimulatorSdcSpec 
  *   node dist/powerflex/simulator/main.js --port 8443 --data-dir /var/lib/pflex-sim \
  *     [--username admin --password ...] [--protection-domain pd1] \
  *     [--pool pool1:1024 --pool pool2:1024 (name:GiB[:protection domain])] \
- *     [--sdc host-1:10.0.0.11[:<16 hex id>] ...] [--token-idle-timeout-ms 600000] [--migration-polls 3]
+ *     [--sdc host-1:10.0.0.11[:<16 hex id>] ...] [--token-idle-timeout-ms 600000] [--migration-polls 3] [--timeout-fault-ms 60000]
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       sdc: { type: 'string', multiple: true },
       'token-idle-timeout-ms': { type: 'string' },
       'migration-polls': { type: 'string' },
+      'timeout-fault-ms': { type: 'string' },
     },
   });
   const dataDir = values['data-dir'];
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     ...(sdcs === undefined ? {} : { sdcs }),
     ...(values['token-idle-timeout-ms'] === undefined ? {} : { tokenIdleTimeoutMs: Number(values['token-idle-timeout-ms']) }),
     ...(values['migration-polls'] === undefined ? {} : { migrationPolls: Number(values['migration-polls']) }),
+    ...(values['timeout-fault-ms'] === undefined ? {} : { timeoutFaultMs: Number(values['timeout-fault-ms']) }),
   });
   // The URL on stdout is what scripts read; the rest helps a person set up a pool.
   console.log(sim.url);

@@ -24,7 +24,9 @@ const MAX_NAME = 31;
 const MAX_VTREE = 128;
 const NAME = /^[\x21-\x7e]+$/;
 
-export type SimulatorFault = '5xx' | 'timeout' | '401';
+/** 'timeout': no answer in time and nothing done; 'lost-answer': the call is carried out, then no answer in time. */
+export type SimulatorFault = '5xx' | 'timeout' | '401' | 'lost-answer';
+const FAULTS: readonly string[] = ['5xx', 'timeout', '401', 'lost-answer'];
 
 export interface SimulatorPoolSpec {
   readonly name: string;
@@ -72,11 +74,14 @@ export interface PowerFlexSimulator {
   readonly dataDir: string;
   /** Where a mapped volume appears on an SDC: the driver's deviceDir setting. */
   readonly deviceDirTemplate: string;
-  readonly faults: { inject(fault: SimulatorFault, times: number): Promise<void> };
+  /** Fails the next `times` API calls; `pending` counts the failures injected that no call has met yet. */
+  readonly faults: { inject(fault: SimulatorFault, times: number): Promise<void>; pending(): number };
   /** Successful logins so far: tests see token renewals through it. */
   logins(): number;
   /** 401 answers so far, injected ones included. */
   unauthorized(): number;
+  /** The volumes and snapshots the gateway holds, read beside the API: no token, and no injected fault spent. */
+  inventory(): { id: string; name: string | null; volumeType: string; storagePoolId: string }[];
   close(): Promise<void>;
 }
 
@@ -204,9 +209,11 @@ export async function startPowerFlexSimulator(options: PowerFlexSimulatorOptions
     deviceDirTemplate: join(options.dataDir, 'sdc-{sdcId}'),
     faults: {
       inject: async (fault, times) => sim.inject(fault, times),
+      pending: () => sim.pendingFaults(),
     },
     logins: () => sim.logins,
     unauthorized: () => sim.unauthorized,
+    inventory: () => sim.inventory(),
     close: () => closeServer(server, sim),
   };
 }
@@ -300,12 +307,17 @@ class Sim {
     const body = await readBody(req);
     if (url.pathname === '/_sim/faults' && req.method === 'POST') {
       const parsed = parseJson(body) as { fault?: string; times?: number } | undefined;
-      if (parsed === undefined || !['5xx', 'timeout', '401'].includes(String(parsed.fault)) || !Number.isInteger(parsed.times)) {
-        send(res, 400, { message: 'expected {"fault":"5xx"|"timeout"|"401","times":n}' });
+      if (parsed === undefined || !FAULTS.includes(String(parsed.fault)) || !Number.isInteger(parsed.times)) {
+        send(res, 400, { message: 'expected {"fault":"5xx"|"timeout"|"401"|"lost-answer","times":n}' });
         return;
       }
       this.inject(parsed.fault as SimulatorFault, parsed.times as number);
       send(res, 200, { ok: true });
+      return;
+    }
+    if (url.pathname === '/_sim/inventory' && req.method === 'GET') {
+      // What the gateway holds and the faults still waiting, read beside the API: no token, and no injected fault spent.
+      send(res, 200, { volumes: this.inventory(), pools: [...this.pools.values()].map(({ id, name }) => ({ id, name })), pendingFaults: this.pendingFaults() });
       return;
     }
     if (!url.pathname.startsWith('/api/')) {
@@ -322,21 +334,23 @@ class Sim {
       send(res, 401, { message: 'Unauthorized', httpStatusCode: 401, errorCode: 0 });
       return;
     }
-    if (fault === 'timeout') {
+    const hold = (): void => {
       const timer = setTimeout(() => {
         this.held.delete(timer);
         if (!res.writableEnded) send(res, 504, { message: 'Gateway Timeout', httpStatusCode: 504, errorCode: 0 });
       }, this.holdMs);
       this.held.add(timer);
-      return;
-    }
+    };
+    if (fault === 'timeout') return hold();
     // One request at a time, as the MDM serialises configuration changes.
     const run = this.queue.then(() => this.route(req.method ?? 'GET', url.pathname, req.headers.authorization, body));
     this.queue = run.catch(() => undefined);
     try {
       const [status, result] = await run;
+      if (fault === 'lost-answer') return hold();
       send(res, status, result);
     } catch (error) {
+      if (fault === 'lost-answer') return hold();
       if (error instanceof ApiError) {
         if (error.status === 401) this.unauthorized += 1;
         send(res, error.status, {
@@ -349,6 +363,14 @@ class Sim {
         throw error;
       }
     }
+  }
+
+  pendingFaults(): number {
+    return this.faults.reduce((n, f) => n + f.times, 0);
+  }
+
+  inventory(): { id: string; name: string | null; volumeType: string; storagePoolId: string }[] {
+    return this.sorted([...this.volumes.values()]).map((v) => ({ id: v.id, name: v.name, volumeType: v.volumeType, storagePoolId: v.storagePoolId }));
   }
 
   private nextFault(): SimulatorFault | undefined {

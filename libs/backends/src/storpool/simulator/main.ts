@@ -9,6 +9,7 @@ import type { TemplateSpec } from './state';
  *     [--host 127.0.0.1] [--token <SP_AUTH_TOKEN>] \
  *     [--template nvme:1024:3 --template hdd:4096:2 (name:GiB[:replication])] [--clients 1,2]
  *     [--call-log <file>: every API call served, one JSON line each, for tests that check what a client asked]
+ *     [--timeout-fault-ms <ms>: how long an injected timeout holds the answer (35000)]
  * Prints the API URL, then the templates and clients; the token is not printed.
  */
 async function main(): Promise<void> {
@@ -22,11 +23,14 @@ async function main(): Promise<void> {
       template: { type: 'string', multiple: true },
       clients: { type: 'string' },
       'call-log': { type: 'string' },
+      'timeout-fault-ms': { type: 'string' },
     },
   });
   const dataDir = values['data-dir'];
   if (dataDir === undefined) throw new Error('--data-dir <dir> is required');
   if (!/^\d+$/.test(values.port)) throw new Error('--port must be a number');
+  const held = values['timeout-fault-ms'];
+  if (held !== undefined && !/^\d+$/.test(held)) throw new Error('--timeout-fault-ms must be a number of milliseconds');
   const templates = values.template?.map((spec): TemplateSpec => {
     const match = /^([A-Za-z0-9_-]+):(\d+)(?::([123]))?$/.exec(spec);
     if (match === null) throw new Error(`--template ${spec}: expected name:GiB[:replication 1-3]`);
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
     ...(values.token === undefined ? {} : { authToken: values.token }),
     ...(templates === undefined ? {} : { templates }),
     ...(clients === undefined ? {} : { clients }),
+    ...(held === undefined ? {} : { timeoutFaultMs: Number(held) }),
     ...(values['call-log'] === undefined ? {} : { onCall: (call) => appendFileSync(values['call-log'] as string, `${JSON.stringify(call)}\n`) }),
   });
   // The URL on stdout is what scripts read; the rest helps a person set up a pool.

@@ -8,10 +8,17 @@ import { SimError, StorPoolState, type TemplateSpec } from './state';
  * `Authorization: Storpool v1:<token>` header on every call, `{data}` on
  * success and `{error:{name,descr,transient}}` otherwise, JSON in POST bodies
  * or in `?json=` on GET. Faults injected through `POST /_sim/faults` (or
- * `faults.inject`) make the next API requests fail.
+ * `faults.inject`) make the next API requests fail; `GET /_sim/inventory` lists the volumes,
+ * the snapshots and the faults still pending without spending one.
  */
 
-export type StorPoolSimulatorFault = '5xx' | 'timeout' | '401';
+/**
+ * '5xx': a 503 marked transient; '401': the token refused; 'timeout': no answer and nothing
+ * done (the request was lost); 'lost-answer': the call is carried out, then no answer (the
+ * reply was lost): the case where a client that timed out must not assume nothing happened.
+ */
+export type StorPoolSimulatorFault = '5xx' | 'timeout' | '401' | 'lost-answer';
+const FAULTS: readonly StorPoolSimulatorFault[] = ['5xx', 'timeout', '401', 'lost-answer'];
 
 export interface StorPoolSimulatorOptions {
   readonly dataDir: string;
@@ -24,7 +31,7 @@ export interface StorPoolSimulatorOptions {
   readonly templates?: readonly TemplateSpec[];
   /** StorPool client ids (hosts) volumes may be attached to; 1 and 2 when omitted. */
   readonly clients?: readonly number[];
-  /** How long an injected 'timeout' holds the answer; longer than the client's timeout. */
+  /** How long an injected 'timeout' or 'lost-answer' holds the answer; longer than the client's timeout. */
   readonly timeoutFaultMs?: number;
   /** Told of every API call served (after authentication), in order: a test's log of what the client asked the array to do. */
   readonly onCall?: (call: StorPoolSimulatorCall) => void;
@@ -51,7 +58,11 @@ export interface StorPoolSimulator {
   readonly clients: readonly number[];
   /** The driver's devicePath setting for this simulator: a volume's sparse file is its device. */
   readonly devicePathTemplate: string;
-  readonly faults: { inject(fault: StorPoolSimulatorFault, times: number): Promise<void> };
+  /**
+   * Fails the next `times` API calls; with `query` (VolumeDelete, say), only calls of that
+   * query. `pending` counts the failures injected that no call has met yet.
+   */
+  readonly faults: { inject(fault: StorPoolSimulatorFault, times: number, query?: string): Promise<void>; pending(): number };
   /** For tests that check how a copy was made (reflink or sparse scan). */
   readonly state: StorPoolState;
   close(): Promise<void>;
@@ -73,23 +84,27 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
   const state = new StorPoolState(options.dataDir, templates, clients);
   await state.init();
 
-  const pending: { fault: StorPoolSimulatorFault; remaining: number }[] = [];
+  const pending: { fault: StorPoolSimulatorFault; remaining: number; query: string | undefined }[] = [];
   const held = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   // One request at a time: the cluster's configuration changes are serialised too.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const inject = (fault: StorPoolSimulatorFault, times: number): void => {
-    if (!['5xx', 'timeout', '401'].includes(fault)) throw new Error(`unknown fault '${String(fault)}'`);
+  const inject = (fault: StorPoolSimulatorFault, times: number, query?: string): void => {
+    if (!FAULTS.includes(fault)) throw new Error(`unknown fault '${String(fault)}'`);
     if (!Number.isInteger(times) || times < 1) throw new Error('times must be a positive integer');
-    pending.push({ fault, remaining: times });
+    if (query !== undefined && (typeof query !== 'string' || !/^[A-Za-z]+$/.test(query))) throw new Error('query must be a query name such as VolumeDelete');
+    pending.push({ fault, remaining: times, query });
   };
 
-  const takeFault = (): StorPoolSimulatorFault | undefined => {
-    const next = pending[0];
+  const pendingCount = (): number => pending.reduce((n, p) => n + p.remaining, 0);
+
+  const takeFault = (query: string): StorPoolSimulatorFault | undefined => {
+    const index = pending.findIndex((p) => p.query === undefined || p.query === query);
+    const next = pending[index];
     if (next === undefined) return undefined;
     next.remaining -= 1;
-    if (next.remaining === 0) pending.shift();
+    if (next.remaining === 0) pending.splice(index, 1);
     return next.fault;
   };
 
@@ -99,26 +114,31 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
     if (url.pathname === '/_sim/faults') {
       if (request.method !== 'POST') return send(response, 405, { error: { name: 'invalidParam', descr: 'POST a fault', transient: false } });
       try {
-        const parsed = JSON.parse(body) as { fault: StorPoolSimulatorFault; times?: number };
-        inject(parsed.fault, parsed.times ?? 1);
+        const parsed = JSON.parse(body) as { fault: StorPoolSimulatorFault; times?: number; query?: string };
+        inject(parsed.fault, parsed.times ?? 1, parsed.query);
       } catch (error) {
         return send(response, 400, { error: { name: 'invalidParam', descr: (error as Error).message, transient: false } });
       }
       return send(response, 200, { data: { ok: true } });
     }
+    if (url.pathname === '/_sim/inventory') {
+      // What the cluster holds and the faults still waiting, read beside the API: no token, and no injected fault spent.
+      const names = async (query: string) => ((await state.handle('GET', query, undefined, undefined, { multiCluster: false })) as { name: string }[]).map((o) => o.name);
+      return send(response, 200, { data: { volumes: await names('VolumesList'), snapshots: await names('SnapshotsList'), pendingFaults: pendingCount() } });
+    }
     if (!url.pathname.startsWith('/ctrl/1.0/')) {
       return send(response, 404, { error: { name: 'invalidParam', descr: `no such path ${url.pathname}`, transient: false } });
     }
-    const fault = takeFault();
-    if (fault === 'timeout') {
-      // Answer nothing until long after the client gave up; close() ends it early.
+    const fault = takeFault(queryOf(url.pathname));
+    // Answer nothing until long after the client gave up; close() ends it early.
+    const hold = (): void => {
       held.add(response);
       setTimeout(() => {
         held.delete(response);
         response.destroy();
       }, timeoutFaultMs).unref();
-      return;
-    }
+    };
+    if (fault === 'timeout') return hold();
     if (fault === '401' || request.headers.authorization !== `Storpool v1:${authToken}`) {
       return send(response, 401, { error: { name: 'authError', descr: 'Authorization header missing or invalid (Storpool v1:<token>)', transient: false } });
     }
@@ -138,6 +158,7 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
       status: result.status,
       headers: headersWithoutCredentials(request),
     });
+    if (fault === 'lost-answer') return hold();
     send(response, result.status, result.body);
   };
 
@@ -166,7 +187,7 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
     templates: templates.map((t) => t.name),
     clients: [...clients],
     devicePathTemplate: StorPoolState.volumePath(options.dataDir, '{name}'),
-    faults: { inject: async (fault, times) => inject(fault, times) },
+    faults: { inject: async (fault, times, query) => inject(fault, times, query), pending: pendingCount },
     state,
     close: async () => {
       for (const response of held) response.destroy();
@@ -177,6 +198,12 @@ export async function startStorPoolSimulator(options: StorPoolSimulatorOptions):
       });
     },
   };
+}
+
+/** The query a /ctrl/1.0/ path asks, without the MultiCluster/ prefixes and the object name. */
+function queryOf(pathname: string): string {
+  const rest = pathname.slice('/ctrl/1.0/'.length).replace(/^MultiCluster\/(AllClusters\/)?/, '');
+  return rest.split('/')[0] ?? '';
 }
 
 function headersWithoutCredentials(request: IncomingMessage): Record<string, string> {

@@ -234,6 +234,41 @@ describe('StorPool simulator: the /ctrl/1.0 API and its rules', () => {
     expect((await inject('nonsense', 1)).status).toBe(400);
   });
 
+  it('carries a call out and then holds its answer on a lost-answer fault', async () => {
+    await sim.faults.inject('lost-answer', 1);
+    await expect(
+      fetch(`${sim.url}/ctrl/1.0/VolumeCreate`, {
+        method: 'POST',
+        headers: { authorization: `Storpool v1:${sim.authToken}` },
+        body: JSON.stringify({ name: 'lost-1', size: MiB, template: 'nvme' }),
+        signal: AbortSignal.timeout(300),
+      }),
+    ).rejects.toMatchObject({ name: 'TimeoutError' });
+    // The client heard nothing, but the volume is there: a retry of the create finds it.
+    expect(await ok('GET', 'VolumesList')).toEqual([expect.objectContaining({ name: 'lost-1', size: MiB })]);
+    expect((await call('POST', 'VolumeCreate', { name: 'lost-1', size: MiB, template: 'nvme' })).body.error).toMatchObject({ name: 'objectExists' });
+  });
+
+  it('keeps a fault aimed at one query for the next call of that query', async () => {
+    await sim.faults.inject('5xx', 1, 'VolumeDelete');
+    await ok('POST', 'VolumeCreate', { name: 'aimed', size: MiB, template: 'nvme' });
+    expect(await ok('GET', 'VolumesList')).toHaveLength(1);
+    expect((await call('POST', 'MultiCluster/VolumeDelete/aimed', {})).status).toBe(503);
+    await ok('POST', 'VolumeDelete/aimed', {});
+    expect((await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ fault: '5xx', query: '../x' }) })).status).toBe(400);
+  });
+
+  it('lists what it holds and the faults pending at /_sim/inventory without spending one', async () => {
+    await ok('POST', 'VolumeCreate', { name: 'held', size: MiB, template: 'nvme' });
+    await ok('POST', 'VolumeSnapshot/held', { name: 'held-snap' });
+    await sim.faults.inject('401', 2);
+    const inventory = async () => ((await (await fetch(`${sim.url}/_sim/inventory`)).json()) as { data: unknown }).data;
+    expect(await inventory()).toEqual({ volumes: ['held'], snapshots: ['held-snap'], pendingFaults: 2 });
+    expect(await inventory()).toMatchObject({ pendingFaults: 2 });
+    expect((await call('GET', 'VolumesList')).status).toBe(401);
+    expect(sim.faults.pending()).toBe(1);
+  });
+
   it('copies sparse files keeping their holes and bytes, by sparseCopy and by the scan fallback', async () => {
     const source = join(dir, 'source.raw');
     const handle = await open(source, 'w');
