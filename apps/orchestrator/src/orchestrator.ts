@@ -16,6 +16,7 @@ import { ApiKeys1765300000000 } from './auth/infrastructure/1765300000000-api-ke
 import { ReadModelRebuild1765310000000 } from './read-models/infrastructure/1765310000000-read-model-rebuild.migration';
 import { JobsList1765320000000 } from './jobs/infrastructure/1765320000000-jobs-list.migration';
 import { Topology1765330000000 } from './topology/infrastructure/1765330000000-topology.migration';
+import { VolumeUsageChangedAt1765340000000 } from './read-model/infrastructure/1765340000000-volume-usage-changed-at.migration';
 
 export const SERVICE_NAME = 'orchestrator';
 export const DEFAULT_PORT = 8080;
@@ -26,7 +27,7 @@ export const platformOptions: PlatformOptions = {
   defaultPort: DEFAULT_PORT,
   schema: ORCHESTRATOR_SCHEMA,
   entities: [...readModelEntities, ApiKeyEntity],
-  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000, Snapshots1764200000000, SnapshotPolicies1764300000000, VmSnapshots1764400000000, Images1764500000000, TemplateSources1764710000000, Backups1765200000000, ApiKeys1765300000000, ReadModelRebuild1765310000000, JobsList1765320000000, Topology1765330000000],
+  migrations: [ReadModels1763800000000, PoolLifecycle1763900000000, VolumeOperations1764000000000, MigrationMaintenance1764100000000, Snapshots1764200000000, SnapshotPolicies1764300000000, VmSnapshots1764400000000, Images1764500000000, TemplateSources1764710000000, Backups1765200000000, ApiKeys1765300000000, ReadModelRebuild1765310000000, JobsList1765320000000, Topology1765330000000, VolumeUsageChangedAt1765340000000],
   topics: [
     { key: 'storageCommands', partitions: 6 },
     { key: 'storageEvents', partitions: 6 },

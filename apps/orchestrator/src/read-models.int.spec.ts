@@ -10,7 +10,7 @@ import { makeApiKey, useBootstrapAdminKey, withKey } from './auth/api-key-testin
 import { deploymentCommandId } from './deployments/domain/deployment';
 import { setUpOpenApi } from './http/openapi';
 import { rebuildBeforeServing, REBUILD_FLAG } from './read-models/api/startup-rebuild';
-import { TOPIC_DERIVED_TABLES } from './read-models/infrastructure/read-model-tables';
+import { dumpReadModels, dumpRows } from './read-models/infrastructure/read-model-dump';
 
 /**
  * Rebuilding the read models from the event topics, with the orchestrator in-process against
@@ -67,15 +67,8 @@ describe('orchestrator: read models rebuilt from the event topics', () => {
       return res.status === 200 && match(res.body) ? (res.body as Record<string, unknown>) : undefined;
     });
 
-  /** Every topic-derived table, and the jobs (kept, only re-applied): all columns but seq (a row's place in projection order), in key order. */
-  async function dump(): Promise<Record<string, string[]>> {
-    const out: Record<string, string[]> = {};
-    for (const table of [...TOPIC_DERIVED_TABLES, 'jobs']) {
-      const rows = (await db().query(`SELECT (to_jsonb(t) - 'seq')::text AS row FROM orchestrator."${table}" t ORDER BY 1`)) as { row: string }[];
-      out[table] = rows.map((r) => r.row);
-    }
-    return out;
-  }
+  /** Every topic-derived table, and the jobs (kept, only re-applied): all columns but seq, sorted (the fault run dumps the same way). */
+  const dump = async (): Promise<Record<string, string[]>> => dumpRows(await dumpReadModels((sql) => db().query(sql)));
 
   const metric = async (name: string) => {
     const text = (await http().get('/metrics').expect(200)).text;

@@ -9,6 +9,7 @@ import { SnapshotEffects } from './snapshots/application/snapshot-effects';
 import { SnapshotRecovery } from './snapshots/application/snapshot-recovery';
 import { SnapshotsOfDeletedVolumes } from './snapshots/application/snapshots-of-deleted-volumes';
 import { CreateSnapshotHandler, DeleteSnapshotHandler, RevertToSnapshotHandler, SnapshotCommandRunner } from './snapshots/application/snapshot.handlers';
+import { StorageViewLag } from './storage-view/application/storage-view-lag';
 import { StorageViewConsumer } from './storage-view/application/storage-view.consumer';
 import { StorageView1764300000000 } from './storage-view/infrastructure/1764300000000-storage-view.migration';
 import { StorageViewStore } from './storage-view/infrastructure/storage-view.store';
@@ -44,6 +45,7 @@ import {
     VolumeHolds,
     StorageViewStore,
     StorageViewConsumer,
+    StorageViewLag,
     SnapshotBackends,
     SnapshotEffects,
     SnapshotRecovery,

@@ -19,9 +19,11 @@ import type { TypedEvent } from './storage-event';
 export interface PoolUsage {
   readonly allocatedBytes: number;
   readonly volumeCount: number;
+  /** The latest usage change of its volumes (VolumeRow.usageChangedAt); null when none. */
+  readonly changedAt: Date | null;
 }
 
-export const NO_USAGE: PoolUsage = { allocatedBytes: 0, volumeCount: 0 };
+export const NO_USAGE: PoolUsage = { allocatedBytes: 0, volumeCount: 0, changedAt: null };
 
 /** A new pool, or nothing when this (or a later) version of it is already projected. */
 export function applyStoragePoolAdded(
@@ -56,7 +58,9 @@ export function applyStoragePoolAdded(
     maintenanceError: null,
     version: streamVersion,
     createdAt: current?.createdAt ?? at,
-    updatedAt: at,
+    // Its volumes' usage changes move updatedAt forward (adjustPoolUsage): those replayed
+    // before the pool itself count too, so a rebuild ends where the live projection did.
+    updatedAt: !current && usage.changedAt && usage.changedAt > at ? usage.changedAt : at,
   };
 }
 
@@ -66,6 +70,14 @@ const held = (volume: VolumeRow | null | undefined) =>
 
 /** What the volume holds of this pool: nothing when it lives on another (before or after a migration). */
 const heldOn = (pool: PoolRow, volume: VolumeRow | null | undefined) => (volume?.poolId === pool.id ? held(volume) : held(null));
+
+/** Whether the volume's change alters what it holds of a pool (its size, whether it counts, or which pool). */
+export function usageChanged(before: VolumeRow | null, after: VolumeRow | undefined): boolean {
+  if (!after) return false;
+  const was = held(before);
+  const now = held(after);
+  return was.bytes !== now.bytes || was.count !== now.count || (now.count > 0 && before?.poolId !== after.poolId);
+}
 
 /**
  * The pool after one of its volumes changed from `before` to `after`; undefined when its

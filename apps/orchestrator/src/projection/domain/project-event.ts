@@ -37,7 +37,7 @@ import {
   isTemplateEvent,
 } from './image-projection';
 import { advanceJob, jobUpdateOf, progressJobIdOf, withProgress } from './job-projection';
-import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, type PoolUsage } from './pool-projection';
+import { adjustPoolUsage, applyPoolEvent, applyStoragePoolAdded, isPoolLifecycleEvent, usageChanged, type PoolUsage } from './pool-projection';
 import { applySnapshotBackupSet, withEarlierBackupSetting, type VolumeBackupSetting } from './snapshot-backup-projection';
 import { applySnapshotEvent, isSnapshotEvent } from './snapshot-projection';
 import { applySnapshotPolicyEvent, isSnapshotPolicyEvent } from './snapshot-policy-projection';
@@ -219,7 +219,9 @@ export function projectEvent(view: ProjectionView, event: ReceivedEvent): Projec
   }
   if (typed && isVolumeEvent(typed)) {
     const applied = applyVolumeEvent(view.volume, typed, { streamVersion: version, occurredAt: at, tenant: event.tenant });
-    const volume = applied && !view.volume ? withEarlierBackupSetting(applied, view.volumeBackupSetting) : applied;
+    const withSetting = applied && !view.volume ? withEarlierBackupSetting(applied, view.volumeBackupSetting) : applied;
+    // Recorded whether or not the pool is projected yet: a pool replayed after its volumes takes its updatedAt from it.
+    const volume = withSetting && usageChanged(view.volume, withSetting) ? { ...withSetting, usageChangedAt: at } : withSetting;
     const pool = adjustPoolUsage(view.pool, view.volume, volume, at);
     // A migrated volume leaves its pool: that one gives back what the volume held of it.
     const source = view.sourcePool && view.sourcePool.id !== view.pool?.id ? view.sourcePool : null;

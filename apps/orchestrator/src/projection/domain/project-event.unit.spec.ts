@@ -25,8 +25,15 @@ class ReadModels {
       const usage =
         needsPoolUsage(event) && poolId && !pool
           ? [...this.volumes.values()]
-              .filter((v) => v.poolId === poolId && v.allocated)
-              .reduce((u, v) => ({ allocatedBytes: u.allocatedBytes + Math.max(v.sizeBytes, v.resizeToBytes ?? 0), volumeCount: u.volumeCount + 1 }), NO_USAGE)
+              .filter((v) => v.poolId === poolId)
+              .reduce(
+                (u, v) => ({
+                  allocatedBytes: u.allocatedBytes + (v.allocated ? Math.max(v.sizeBytes, v.resizeToBytes ?? 0) : 0),
+                  volumeCount: u.volumeCount + (v.allocated ? 1 : 0),
+                  changedAt: v.usageChangedAt && (!u.changedAt || v.usageChangedAt > u.changedAt) ? v.usageChangedAt : u.changedAt,
+                }),
+                NO_USAGE,
+              )
           : NO_USAGE;
       // VolumeMigrated also loads the pool the volume leaves.
       const sourcePool = (t.sourcePoolId && t.sourcePoolId !== poolId && this.pools.get(t.sourcePoolId)) || null;
@@ -151,6 +158,25 @@ describe('projection: pools', () => {
     const b = volumeEvents(randomUUID(), poolId);
     const rm = new ReadModels().apply(a.requested(4 * GiB), a.created(4 * GiB), b.requested(1 * GiB), b.creationFailed(), poolAdded(poolId));
     expect(rm.pools.get(poolId)).toMatchObject({ allocatedBytes: 4 * GiB, volumeCount: 1 });
+  });
+
+  // Found by the fault run (docs/fault-tests.md): a rebuild replays partitions in parallel, and
+  // a pool replayed after some of its volumes had an updatedAt that their usage changes had
+  // not moved, unlike the live projection's.
+  it('a pool projected after its volumes has the updatedAt it has when projected first', () => {
+    const poolId = randomUUID();
+    const added = poolAdded(poolId);
+    const a = volumeEvents(randomUUID(), poolId);
+    const b = volumeEvents(randomUUID(), poolId);
+    const deleteJob = randomUUID();
+    const events = [a.requested(), a.created(), b.requested(), b.created(), b.deletionRequested(deleteJob), b.deleted(deleteJob)];
+    const attach = event('VolumeAttached', events[1]!.envelope.aggregateId, 3, { volumeId: events[1]!.envelope.aggregateId, hostId: randomUUID(), devicePath: '/dev/x' }, null);
+    const live = new ReadModels().apply(added, ...events, attach).pools.get(poolId)!;
+    const replayed = new ReadModels().apply(...events, attach, added).pools.get(poolId)!;
+    const between = new ReadModels().apply(...events.slice(0, 3), added, ...events.slice(3), attach).pools.get(poolId)!;
+    expect(live.updatedAt).toEqual(events[5]!.occurredAt);
+    expect(replayed).toEqual(live);
+    expect(between).toEqual(live);
   });
 
   it('ignores a second StoragePoolAdded of the same version', () => {

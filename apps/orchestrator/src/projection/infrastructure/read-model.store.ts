@@ -170,10 +170,11 @@ export class ReadModelStore {
   /** As adjustPoolUsage counts a volume: its size, or a grow in flight. */
   private async usageOf(m: EntityManager, poolId: string): Promise<PoolUsage> {
     const [row] = await m.query(
-      `SELECT coalesce(sum(greatest(size_bytes, coalesce(resize_to_bytes, 0))), 0)::text AS bytes, count(*)::int AS n
-         FROM "${ORCHESTRATOR_SCHEMA}".volumes WHERE pool_id = $1 AND allocated`,
+      `SELECT coalesce(sum(greatest(size_bytes, coalesce(resize_to_bytes, 0))) FILTER (WHERE allocated), 0)::text AS bytes,
+              (count(*) FILTER (WHERE allocated))::int AS n, max(usage_changed_at) AS changed_at
+         FROM "${ORCHESTRATOR_SCHEMA}".volumes WHERE pool_id = $1`,
       [poolId],
     );
-    return { allocatedBytes: Number(row.bytes), volumeCount: row.n };
+    return { allocatedBytes: Number(row.bytes), volumeCount: row.n, changedAt: row.changed_at ? new Date(row.changed_at) : null };
   }
 }

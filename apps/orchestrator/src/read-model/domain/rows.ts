@@ -174,6 +174,12 @@ export interface VolumeRow {
    * create (nothing on the backend) and a failed delete (still there).
    */
   allocated: boolean;
+  /**
+   * The time of the last event that changed what the volume holds of its pool (see
+   * `usageChanged`); absent or null before any. A pool projected after its volumes (a rebuild
+   * replays partitions in parallel) takes its updatedAt from these.
+   */
+  usageChangedAt?: Date | null;
   /** The snapshot the volume was made from (a backend clone); null for any other volume. */
   source: VolumeSourceRow | null;
   /** Whether the volume's snapshots are also backed up (SnapshotBackupSet); false until set. */

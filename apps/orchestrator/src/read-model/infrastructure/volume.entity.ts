@@ -76,6 +76,9 @@ export class VolumeEntity implements VolumeRow {
   @Column({ type: 'boolean' })
   allocated!: boolean;
 
+  @Column({ type: 'timestamptz', name: 'usage_changed_at', nullable: true })
+  usageChangedAt?: Date | null;
+
   @Column({ type: 'jsonb', nullable: true })
   source!: VolumeSourceRow | null;
 

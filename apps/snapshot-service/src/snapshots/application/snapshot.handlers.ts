@@ -4,6 +4,7 @@ import { capable } from '@strata/plugin-sdk';
 import { AggregateRunner, commandMeta, TOPICS } from '@strata/service-kit';
 import { CONSUMER_GROUP } from '../../snapshot.constants';
 import { hostCountOf, type PoolRow, type VolumeRow } from '../../storage-view/domain/storage-view';
+import { StorageViewLag, type ViewMark } from '../../storage-view/application/storage-view-lag';
 import { StorageViewStore } from '../../storage-view/infrastructure/storage-view.store';
 import { snapshotDecider, snapshotStreamId, type SnapshotCommand, type SnapshotState, type TreeFacts, type VolumeFacts } from '../domain/snapshot';
 import { SnapshotBackends } from './snapshot-backends';
@@ -51,6 +52,7 @@ export class CreateSnapshotHandler {
     private readonly view: StorageViewStore,
     private readonly backends: SnapshotBackends,
     private readonly settings: SnapshotBackupSettings,
+    private readonly viewLag: StorageViewLag,
   ) {}
 
   /** `origin`: set when a snapshot policy asks for the snapshot (recorded in SnapshotRequested); absent for a user's command. */
@@ -88,15 +90,27 @@ export class CreateSnapshotHandler {
   /**
    * The volume as the view has it; while the view says "creating", asked again for a few
    * seconds first. The view follows the storage events in a consumer group of its own, so a
-   * sender that acted on VolumeCreated (the image service's spool) can be ahead of it: the
-   * command would be refused for a volume that is in fact ready. Bounded, so a volume that
-   * really is being created is refused after the wait, as before.
+   * sender that acted on VolumeCreated (the image service's spool, a platform) can be ahead of
+   * it: the command would be refused for a volume that is in fact ready. A volume the view does
+   * not have at all is waited for only while the view is behind the topic (after a restart it
+   * replays everything published while the service was down, which can take many seconds);
+   * once it has caught up, an absent volume is unknown and refused at once. Bounded, so a volume
+   * that really is being created (or never existed) is refused after the wait, as before.
    */
   private async settledVolume(volumeId: string): Promise<Awaited<ReturnType<StorageViewStore['volume']>>> {
-    const deadline = Date.now() + VIEW_CATCH_UP_MS;
+    const start = Date.now();
+    let mark: ViewMark | null | undefined;
     for (;;) {
       const volume = await this.view.volume(volumeId);
-      if (volume?.status !== 'creating' || Date.now() >= deadline) return volume;
+      if (volume && volume.status !== 'creating') return volume;
+      const waited = Date.now() - start;
+      if (waited >= VIEW_BEHIND_MS) return volume;
+      // Creating: the first few seconds regardless (its outcome is usually on its way). Absent, or
+      // creating for longer: until the view has read what was on the topic by then, and no longer.
+      if (!volume || waited >= VIEW_CATCH_UP_MS) {
+        if (mark === undefined) mark = await this.viewLag.mark();
+        if (mark === null || (await this.viewLag.reached(mark))) return this.view.volume(volumeId);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -104,6 +118,8 @@ export class CreateSnapshotHandler {
 
 /** How long a CreateSnapshot waits for the storage view to see a creating volume's outcome. */
 const VIEW_CATCH_UP_MS = 5_000;
+/** The longest a CreateSnapshot waits for a storage view that is behind the topic (its partition waits meanwhile). */
+const VIEW_BEHIND_MS = 60_000;
 
 /** DeleteSnapshot: record the intent, then delete on the backend (a missing snapshot is success). */
 @Injectable()

@@ -17,11 +17,16 @@ const row = (status: VolumeRow['status']): VolumeRow => ({
   version: 1,
 });
 
-function handlerWith(statuses: VolumeRow['status'][]) {
+/** `statuses`: what the view answers, read after read (null: no such volume); `caughtUp`: the view's answers to "read up to the mark?". */
+function handlerWith(statuses: (VolumeRow['status'] | null)[], caughtUp: boolean[] = [true]) {
   const seen: SnapshotCommand[] = [];
   let reads = 0;
+  let lagChecks = 0;
   const view = {
-    volume: async () => row(statuses[Math.min(reads++, statuses.length - 1)]),
+    volume: async () => {
+      const status = statuses[Math.min(reads++, statuses.length - 1)];
+      return status === null || status === undefined ? null : row(status);
+    },
     pool: async () => null,
   };
   const runner = {
@@ -30,13 +35,18 @@ function handlerWith(statuses: VolumeRow['status'][]) {
       seen.push(decide());
     },
   };
+  const viewLag = {
+    mark: async () => new Map([[0, 10]]),
+    reached: async () => caughtUp[Math.min(lagChecks++, caughtUp.length - 1)],
+  };
   const handler = new CreateSnapshotHandler(
     runner as never,
     view as never,
     { factsOf: () => null } as never,
     { backupSnapshots: async () => false } as never,
+    viewLag as never,
   );
-  return { handler, seen, reads: () => reads };
+  return { handler, seen, reads: () => reads, lagChecks: () => lagChecks };
 }
 
 const command = { aggregateId: 'snap-1', data: { volumeId: 'vol-1', name: 'base-snap' } } as Envelope<'CreateSnapshot', CreateSnapshotData>;
@@ -55,5 +65,30 @@ describe('CreateSnapshotHandler and a lagging storage view', () => {
     await handler.handle(command);
     expect(reads()).toBe(1);
     expect(seen[0]).toMatchObject({ volume: { status: 'resizing' } });
+  });
+
+  // Found by the fault run (docs/fault-tests.md): after a SIGKILL the view replays what it
+  // missed, and a CreateSnapshot of a volume long ready was refused as snapshot.volume_not_found.
+  it('waits for a volume the view does not have while the view has not read the topic up to the command', async () => {
+    const { handler, seen, lagChecks } = handlerWith([null, null, null, 'ready'], [false, false, true]);
+    await handler.handle(command);
+    expect(lagChecks()).toBe(3);
+    expect(seen[0]).toMatchObject({ type: 'CreateSnapshot', volume: { volumeId: 'vol-1', status: 'ready' } });
+  });
+
+  it('refuses an unknown volume at once when the view is caught up', async () => {
+    const { handler, seen, reads, lagChecks } = handlerWith([null]);
+    await handler.handle(command);
+    expect(lagChecks()).toBe(1);
+    expect(reads()).toBe(2);
+    expect(seen[0]).toMatchObject({ type: 'CreateSnapshot', volume: null });
+  });
+
+  it('judges at once when the bus cannot tell the view\'s position', async () => {
+    const { handler, seen, reads } = handlerWith([null]);
+    (handler as unknown as { viewLag: { mark: () => Promise<null> } }).viewLag.mark = async () => null;
+    await handler.handle(command);
+    expect(reads()).toBe(2);
+    expect(seen[0]).toMatchObject({ volume: null });
   });
 });
