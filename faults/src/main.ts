@@ -6,13 +6,18 @@ import { topics as topicNames } from '@strata/contracts';
 import { KafkaMessageBus } from '@strata/messaging';
 import { commandEnvelope, createTestInfra, eventually, infraEnv, type TestInfra } from '@strata/testing';
 import { startRunInfra, type RunInfra } from './infra';
+import { BackupStream } from './backups';
 import { Observer } from './observer';
 import { parseOptions, SERVICE_NAMES, type Options } from './options';
 import { makePlan, type PlannedFault } from './plan';
 import { filePool, type FaultPool } from './pools';
 import { Publisher } from './publisher';
+import { powerflexPool } from './powerflex-pool';
+import { storpoolPool } from './storpool-pool';
 import { log, printReport, type CheckResult } from './report';
+import { checkReadModels } from './read-models';
 import { PORTS, REPO_ROOT, Services } from './services';
+import { SnapshotStream } from './snapshots';
 import type { CommandStream } from './stream';
 import { VolumeStream, type RunPool } from './volumes';
 
@@ -43,6 +48,13 @@ async function main(): Promise<number> {
   const pools: FaultPool[] = [];
   try {
     runInfra = await startRunInfra(path.join(runDir, 'infra'), log);
+    // Ctrl-C must not leave the run's servers and services behind.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        log(`${signal}: stopping the services and the run's servers`);
+        void Promise.allSettled([services?.stop(), runInfra?.stop()]).then(() => process.exit(130));
+      });
+    }
     log(`infrastructure: ${runInfra.description}`);
     process.env.DATABASE_URL = runInfra.databaseUrl;
     process.env.KAFKA_BROKERS = runInfra.kafkaBrokers.join(',');
@@ -57,6 +69,8 @@ async function main(): Promise<number> {
       STRATA_IMAGE_SERVICE_URL: `http://127.0.0.1:${PORTS['image-service']}`,
       STRATA_BACKUP_HOST_ID: hostId,
       STRATA_DATA_MOVER_HOST_ID: hostId,
+      // A killed service's new consumer waits this long for the dead one's session (docs/configuration.md).
+      STRATA_KAFKA_SESSION_TIMEOUT_MS: '10000',
     };
     log(`database and topic prefix ${infra.topicPrefix}; service logs in ${logDir}`);
     services = new Services(env, logDir);
@@ -64,15 +78,16 @@ async function main(): Promise<number> {
     log('all five services answer /health');
 
     const t = topicNames(infra.topicPrefix);
-    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'faults' });
-    observer = new Observer(bus, `${infra.topicPrefix}faults-observer`, [t.storageEvents, t.snapshotEvents]);
+    // The run's own consumer rejoins after a broker crash as fast as the services do.
+    bus = new KafkaMessageBus({ brokers: infra.kafkaBrokers, clientId: 'faults', sessionTimeoutMs: 10_000 });
+    observer = new Observer(bus, `${infra.topicPrefix}faults-observer`, [t.storageEvents, t.snapshotEvents, t.backupEvents]);
     await observer.start();
     const publisher = new Publisher(bus);
 
     // The pools, added while nothing is failing.
     const poolDir = path.join(runDir, 'file-pool');
     await mkdir(poolDir);
-    pools.push(filePool(poolDir));
+    pools.push(filePool(poolDir), await storpoolPool(runDir), await powerflexPool(runDir, infra.databaseUrl));
     const runPools: RunPool[] = [];
     for (const pool of pools) {
       const poolId = randomUUID();
@@ -101,12 +116,42 @@ async function main(): Promise<number> {
       eventsTopic: t.storageEvents,
       databaseUrl: infra.databaseUrl,
     });
-    const streams: CommandStream[] = [volumes];
+    const backupPools = new Set(runPools.filter((p) => p.pool.label !== 'powerflex').map((p) => p.id));
+    const backups = new BackupStream({
+      seed: opts.seed,
+      rate: opts.backupRate,
+      publisher,
+      observer,
+      storageCommands: t.storageCommands,
+      backupCommands: t.backupCommands,
+      backupEvents: t.backupEvents,
+      hostId,
+      zoneId: 'z1',
+      targetDir: path.join(runDir, 'backup-target'),
+      // The backup host is registered for file and StorPool pools; a PowerFlex volume would need its SDC mapping (not covered).
+      candidates: () => volumes.keptVolumes().filter((v) => backupPools.has(v.poolId)),
+      databaseUrl: infra.databaseUrl,
+    });
+    if (opts.backupRate > 0) await backups.setUp();
+    const snapshots = new SnapshotStream({
+      seed: opts.seed,
+      rate: Math.max(1, opts.rate / 4),
+      volumes,
+      pools: runPools,
+      publisher,
+      observer,
+      commandsTopic: t.snapshotCommands,
+      eventsTopic: t.snapshotEvents,
+      databaseUrl: infra.databaseUrl,
+    });
+    const streams: CommandStream[] = [volumes, snapshots, ...(opts.backupRate > 0 ? [backups] : [])];
 
     // The faults: disruptive ones (kills, restarts) one after another in one lane, so a fault
     // due while the system is still coming back happens as soon as it is back; backend faults
     // in a lane of their own, on time.
     const applied: { fault: PlannedFault; atMs: number; tookMs: number }[] = [];
+    let merged = 0; // backend faults due while the last one still waited for its call
+    const injectedTo: Record<string, number> = {};
     const startMs = Date.now();
     const lane = async (faults: PlannedFault[]) => {
       for (const f of faults) {
@@ -118,9 +163,14 @@ async function main(): Promise<number> {
         else if (f.kind === 'kafka') await runInfra!.restartKafka(f.downMs);
         else if (f.kind === 'postgres') await runInfra!.restartPostgres(f.downMs);
         else if (f.kind === 'backend') {
-          const target = pools.find((p) => p.inject);
+          const injectable = pools.filter((p) => p.inject);
+          const target = injectable[Math.floor(f.pick * injectable.length)];
           if (!target?.inject) continue;
-          await target.inject(f.fault);
+          if (!(await target.inject(f.fault))) {
+            merged++;
+            continue;
+          }
+          injectedTo[target.label] = (injectedTo[target.label] ?? 0) + 1;
         }
         applied.push({ fault: f, atMs: at, tookMs: Date.now() - t0 });
         if (f.kind !== 'backend') log(`${describe(f)} at ${at} ms (planned ${Math.round(f.atMs)}), back after ${Date.now() - t0} ms`);
@@ -169,7 +219,8 @@ async function main(): Promise<number> {
           { name: 'service SIGKILLs (and restarts)', value: `${counts('kill')} (${summarizeKills(applied)})` },
           { name: 'Kafka restarts', value: counts('kafka') },
           { name: 'PostgreSQL restarts', value: counts('postgres') },
-          { name: 'backend faults injected', value: `${counts('backend')} (${summarizeBackend(applied)})` },
+          { name: 'backend faults injected', value: `${counts('backend')} (${summarizeBackend(applied)}; ${JSON.stringify(injectedTo)})` },
+          { name: 'backend faults not injected (one still waiting for its call)', value: merged },
           { name: 'messages published (every command twice)', value: publisher.messages },
           { name: 'publishes retried (broker away)', value: publisher.retries },
           { name: 'services that exited on their own', value: gone.length, violation: gone.length > 0 },
@@ -178,6 +229,7 @@ async function main(): Promise<number> {
       },
     ];
     for (const s of streams) results.push(...(await s.check()));
+    results.push(await checkReadModels({ orchestratorUrl: services.url('orchestrator'), adminKey: env.STRATA_BOOTSTRAP_ADMIN_KEY, databaseUrl: infra.databaseUrl }));
     const violations = printReport(results);
     console.log(violations === 0 ? 'fault run: no violation' : `fault run: ${violations} violated invariant(s); seed ${opts.seed}; service logs in ${logDir}`);
     return violations === 0 ? 0 : 1;

@@ -16,6 +16,8 @@ export interface Options {
   postgresRestarts: number;
   /** Backend faults (5xx, timeout, 401 in turn, drawn by the seed) per second on the simulated pool. */
   backendFaultRate: number;
+  /** Backups started per second (of volumes the plan keeps). */
+  backupRate: number;
   seed: number;
   /** Longest wait, after the stream, for the outstanding outcomes. */
   drainSeconds: number;
@@ -24,7 +26,7 @@ export interface Options {
 
 const USAGE =
   'usage: npm run faults -- [--quick] [--seconds N] [--rate N] [--kills N] [--kill-targets a,b] ' +
-  '[--kafka-restarts N] [--postgres-restarts N] [--backend-fault-rate N] [--seed N] [--drain N]';
+  '[--kafka-restarts N] [--postgres-restarts N] [--backend-fault-rate N] [--backup-rate N] [--seed N] [--drain N]';
 
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -39,6 +41,7 @@ export function parseOptions(argv: string[]): Options {
       'kafka-restarts': { type: 'string' },
       'postgres-restarts': { type: 'string' },
       'backend-fault-rate': { type: 'string' },
+      'backup-rate': { type: 'string' },
       seed: { type: 'string' },
       drain: { type: 'string' },
     },
@@ -65,7 +68,8 @@ export function parseOptions(argv: string[]): Options {
     killTargets: targets as ServiceName[],
     kafkaRestarts: num('kafka-restarts', quick ? 1 : 2),
     postgresRestarts: num('postgres-restarts', quick ? 1 : 2),
-    backendFaultRate: num('backend-fault-rate', quick ? 0.5 : 0.5, false),
+    backendFaultRate: num('backend-fault-rate', 0.5, false),
+    backupRate: num('backup-rate', quick ? 0.3 : 0.5, false),
     seed: num('seed', Math.floor(Math.random() * 2 ** 31)),
     drainSeconds: num('drain', quick ? 120 : 180),
   };

@@ -6,7 +6,8 @@ export type BackendFault = '5xx' | 'timeout' | '401';
 export type PlannedFault =
   | { readonly atMs: number; readonly kind: 'kill'; readonly service: ServiceName; readonly downMs: number }
   | { readonly atMs: number; readonly kind: 'kafka' | 'postgres'; readonly downMs: number }
-  | { readonly atMs: number; readonly kind: 'backend'; readonly fault: BackendFault };
+  /** `pick` in [0, 1) chooses among the pools that take faults. */
+  | { readonly atMs: number; readonly kind: 'backend'; readonly fault: BackendFault; readonly pick: number };
 
 /**
  * Everything a run decides by chance, drawn up front from the seed: the faults (when, which,
@@ -40,7 +41,7 @@ export function makePlan(opts: Options): Plan {
   const kinds: BackendFault[] = ['5xx', 'timeout', '401'];
   const backendCount = Math.round(opts.backendFaultRate * opts.seconds);
   for (let i = 0; i < backendCount; i++) {
-    faults.push({ atMs: (i + backend()) * (streamMs / Math.max(1, backendCount)), kind: 'backend', fault: kinds[Math.floor(backend() * 3)] as BackendFault });
+    faults.push({ atMs: (i + backend()) * (streamMs / Math.max(1, backendCount)), kind: 'backend', fault: kinds[Math.floor(backend() * 3)] as BackendFault, pick: backend() });
   }
   faults.sort((a, b) => a.atMs - b.atMs);
 

@@ -20,8 +20,12 @@ export interface FaultPool {
   objects(): Promise<BackendObject[]>;
   /** Objects the driver keeps for itself that a kill may leave behind (counted, not checked). */
   scratch(): Promise<string[]>;
-  /** Makes the backend's next API call fail with `fault`; absent on a backend that has no API to fail. */
-  inject?(fault: BackendFault): Promise<void>;
+  /**
+   * Makes the backend's next API call fail with `fault`; false when a fault injected before is
+   * still waiting for its call (the two would fail the same call: not injected, counted apart).
+   * Absent on a backend that has no API to fail.
+   */
+  inject?(fault: BackendFault): Promise<boolean>;
   close(): Promise<void>;
 }
 
