@@ -198,11 +198,15 @@ export class BackupStream implements CommandStream {
     for (const id of strayManifests) samples.push(`manifest ${id} on the target, but that backup did not complete`);
     for (const id of missingManifests) samples.push(`backup ${id} completed without its manifest on the target`);
 
+    // Every CreateBackup named a volume ready on the topic before it was sent and never deleted:
+    // a lagging view of the storage events is the backup service's to wait for, not a refusal.
+    const wronglyRefused = failures['CommandRejected:backup.volume_not_found'] ?? 0;
     const rows: Row[] = [
       { name: 'CreateBackup commands sent (each published twice)', value: this.sent.size },
       { name: 'completed', value: completed },
       { name: 'failed (BackupFailed) or rejected', value: `${failed} / ${rejected}` },
       { name: 'failures by type:code', value: JSON.stringify(failures) },
+      { name: 'CreateBackup of a ready volume refused as unknown', value: wronglyRefused, violation: wronglyRefused > 0 },
       { name: 'backups that never ended', value: missing, violation: missing > 0 },
       { name: 'backups that ended more than once', value: doubled, violation: doubled > 0 },
       { name: 'backups whose end on the topic differs from backup.events', value: disagree.length, violation: disagree.length > 0 },

@@ -17,6 +17,7 @@ import { RestoreRuns } from './restores/application/restore-runs';
 import { BackupSchedules } from './schedules/application/backup-schedules';
 import { BackupStorageEventsConsumer } from './volume-view/application/storage-events.consumer';
 import { BackupVolumeView1765100000000 } from './volume-view/infrastructure/1765100000000-volume-view.migration';
+import { VolumeViewCatchUp } from './volume-view/application/volume-view-catch-up';
 import { VolumeViewStore } from './volume-view/infrastructure/volume-view.store';
 
 export { CreateBackupHandler, DeleteBackupHandler, ImportBackupHandler, VerifyBackupHandler } from './backups/application/backup.handlers';
@@ -28,6 +29,7 @@ export { RestoreBackupHandler } from './restores/application/restore-backup.hand
 export const PROCESS_PROVIDERS: Provider[] = [
   BackupHost,
   VolumeViewStore,
+  VolumeViewCatchUp,
   ProcessesStore,
   BackupDecisions,
   BackupRuns,

@@ -16,3 +16,4 @@ export * from './outgoing-commands';
 export * from './tracing';
 export * from './log-context';
 export * from './request-tracing';
+export * from './view-catch-up';

@@ -6,6 +6,7 @@ import { CONSUMER_GROUP } from '../../backup.constants';
 import { BackupEngine, ChunkStores } from '../../engine/ports';
 import { BackupHost } from '../../infrastructure/backup-host';
 import { BackupTargetReader } from '../../targets/targets.providers';
+import { VolumeViewCatchUp } from '../../volume-view/application/volume-view-catch-up';
 import { VolumeViewStore } from '../../volume-view/infrastructure/volume-view.store';
 import { BackupErrors } from '../domain/backup.errors';
 import { checkVerifiable } from '../domain/backup';
@@ -26,14 +27,19 @@ export class CreateBackupHandler {
     private readonly targets: BackupTargetReader,
     private readonly processes: ProcessesStore,
     private readonly host: BackupHost,
+    private readonly catchUp: VolumeViewCatchUp,
   ) {}
 
   async handle(command: Envelope<'CreateBackup', CreateBackupData>): Promise<void> {
     const { volumeId, targetId, snapshotId, full } = command.data;
     const backupId = command.aggregateId;
-    const [volume, snapshot, target, latest] = await Promise.all([
-      this.view.volume(volumeId),
-      snapshotId ? this.view.snapshot(snapshotId) : Promise.resolve(null),
+    // A volume (or snapshot) the view lacks may only not have reached it yet: waited for until
+    // the view has read what was on the topics when the command came, then refused if absent.
+    const [volume, snapshot] = await this.catchUp.settle(
+      () => Promise.all([this.view.volume(volumeId), snapshotId ? this.view.snapshot(snapshotId) : Promise.resolve(null)]),
+      ([v, s]) => v !== null && (!snapshotId || s !== null),
+    );
+    const [target, latest] = await Promise.all([
       this.targets.get(targetId),
       this.processes.latestCompleted(volumeId, targetId),
     ]);
