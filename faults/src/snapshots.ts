@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { commandEnvelope } from '@strata/testing';
 import type { Observer, ObservedEvent } from './observer';
+import { outcomeRows, outcomesByCommand, tallyOutcomes } from './outcomes';
 import type { Publisher } from './publisher';
 import { stream } from './random';
 import type { CheckResult, Row } from './report';
@@ -126,13 +127,7 @@ export class SnapshotStream implements CommandStream {
   }
 
   private outcomes(): Map<string, ObservedEvent[]> {
-    const m = new Map<string, ObservedEvent[]>();
-    for (const e of this.deps.observer.events) {
-      if (e.topic === this.deps.eventsTopic && e.causationId && OUTCOMES.has(e.type) && this.sent.has(e.causationId)) {
-        m.set(e.causationId, [...(m.get(e.causationId) ?? []), e]);
-      }
-    }
-    return m;
+    return outcomesByCommand(this.deps.observer.events, this.deps.eventsTopic, OUTCOMES, this.sent);
   }
 
   /** This stream's events on the topic, each once (a relay may publish one twice), in arrival order. */
@@ -170,41 +165,18 @@ export class SnapshotStream implements CommandStream {
   }
 
   private checkOutcomes(): CheckResult {
-    const outcomes = this.outcomes();
-    let accepted = 0;
-    let rejected = 0;
-    let missing = 0;
-    let duplicated = 0; // two or more distinct outcome events (different event messageIds)
-    let redelivered = 0; // copies of one outcome event: allowed, the relay is at-least-once
     let wronglyRefused = 0;
-    const failures: Record<string, number> = {};
-    const samples: string[] = [];
-    for (const [id, s] of this.sent) {
-      const list = outcomes.get(id) ?? [];
-      const distinct = new Map(list.map((e) => [e.messageId, e]));
-      redelivered += list.length - distinct.size;
-      if (distinct.size === 0) {
-        missing++;
-        samples.push(`no outcome for ${s.kind} ${id} (snapshot ${s.snapshotId})`);
-        continue;
-      }
-      if (distinct.size > 1) {
-        duplicated++;
-        samples.push(`${distinct.size} outcomes for ${s.kind} ${id} (snapshot ${s.snapshotId}): ${[...distinct.values()].map((e) => e.type).join(', ')}`);
-      }
-      const first = [...distinct.values()][0]!;
-      if (first.type === 'CommandRejected') rejected++;
-      else accepted++;
-      if (first.type.endsWith('Failed') || first.type === 'CommandRejected') {
-        const code = (first.data as { error?: { code?: string } } | undefined)?.error?.code;
-        const key = code ? `${first.type}:${code}` : first.type;
-        failures[key] = (failures[key] ?? 0) + 1;
-        if (s.kind === 'create' && code && WRONG_REFUSALS.has(code)) {
-          wronglyRefused++;
-          samples.push(`CreateSnapshot ${id} of ready volume ${this.snapshots.get(s.snapshotId)?.volumeId} answered ${key}`);
-        }
-      }
-    }
+    const refusedSamples: string[] = [];
+    const t = tallyOutcomes(
+      this.sent,
+      this.outcomes(),
+      (c, id) => `${c.kind} ${id} (snapshot ${c.snapshotId})`,
+      (c, id, key, code) => {
+        if (c.kind !== 'create' || !code || !WRONG_REFUSALS.has(code)) return;
+        wronglyRefused++;
+        refusedSamples.push(`CreateSnapshot ${id} of ready volume ${this.snapshots.get(c.snapshotId)?.volumeId} answered ${key}`);
+      },
+    );
     const kinds = [...this.sent.values()];
     const rows: Row[] = [
       { name: 'commands sent (distinct messageIds, each published twice)', value: this.sent.size },
@@ -212,15 +184,10 @@ export class SnapshotStream implements CommandStream {
       { name: '  DeleteSnapshot', value: kinds.filter((s) => s.kind === 'delete').length },
       { name: 'snapshot slots passed with no kept volume ready yet', value: this.skipped },
       { name: 'volumes snapshotted (kept volumes only)', value: new Set([...this.snapshots.values()].map((s) => s.volumeId)).size },
-      { name: 'accepted (an outcome other than CommandRejected)', value: accepted },
-      { name: 'rejected (CommandRejected)', value: rejected },
-      { name: 'failure outcomes by type:code', value: JSON.stringify(failures) },
       { name: 'CreateSnapshot of a ready volume refused as unknown or not ready', value: wronglyRefused, violation: wronglyRefused > 0 },
-      { name: 'commands with no outcome', value: missing, violation: missing > 0 },
-      { name: 'commands with more than one outcome', value: duplicated, violation: duplicated > 0 },
-      { name: 'outcome events seen again (same event id, allowed)', value: redelivered },
+      ...outcomeRows(t),
     ];
-    return { title: 'snapshot commands (snapshot service)', rows, samples };
+    return { title: 'snapshot commands (snapshot service)', rows, samples: [...refusedSamples, ...t.samples] };
   }
 
   /** Final states, and the topic against the service's own log (snapshot.events): the same events, the same statuses. */

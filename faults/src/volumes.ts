@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { commandEnvelope } from '@strata/testing';
 import type { Observer, ObservedEvent } from './observer';
+import { outcomeRows, outcomesByCommand, tallyOutcomes } from './outcomes';
 import type { Plan } from './plan';
 import type { FaultPool } from './pools';
 import type { Publisher } from './publisher';
@@ -116,13 +117,7 @@ export class VolumeStream implements CommandStream {
   }
 
   private outcomes(): Map<string, ObservedEvent[]> {
-    const m = new Map<string, ObservedEvent[]>();
-    for (const e of this.deps.observer.events) {
-      if (e.topic === this.deps.eventsTopic && e.causationId && OUTCOMES.has(e.type) && this.sent.has(e.causationId)) {
-        m.set(e.causationId, [...(m.get(e.causationId) ?? []), e]);
-      }
-    }
-    return m;
+    return outcomesByCommand(this.deps.observer.events, this.deps.eventsTopic, OUTCOMES, this.sent);
   }
 
   /** Each of this stream's volumes, folded from its events on the topic (one key, one partition: in order). */
@@ -143,49 +138,15 @@ export class VolumeStream implements CommandStream {
   }
 
   private checkOutcomes(): CheckResult {
-    const outcomes = this.outcomes();
-    let accepted = 0;
-    let rejected = 0;
-    let missing = 0;
-    let duplicated = 0; // two or more distinct outcome events (different event messageIds)
-    let redelivered = 0; // copies of one outcome event: allowed, the relay is at-least-once
-    const failures: Record<string, number> = {};
-    const samples: string[] = [];
-    for (const [id, s] of this.sent) {
-      const list = outcomes.get(id) ?? [];
-      const distinct = new Map(list.map((e) => [e.messageId, e]));
-      redelivered += list.length - distinct.size;
-      if (distinct.size === 0) {
-        missing++;
-        samples.push(`no outcome for ${s.kind} ${id} (volume ${s.volumeId})`);
-        continue;
-      }
-      if (distinct.size > 1) {
-        duplicated++;
-        samples.push(`${distinct.size} outcomes for ${s.kind} ${id}: ${[...distinct.values()].map((e) => e.type).join(', ')}`);
-      }
-      const first = [...distinct.values()][0]!;
-      if (first.type === 'CommandRejected') rejected++;
-      else accepted++;
-      if (first.type.endsWith('Failed') || first.type === 'CommandRejected') {
-        const code = (first.data as { error?: { code?: string } } | undefined)?.error?.code;
-        const key = code ? `${first.type}:${code}` : first.type;
-        failures[key] = (failures[key] ?? 0) + 1;
-      }
-    }
+    const t = tallyOutcomes(this.sent, this.outcomes(), (c, id) => `${c.kind} ${id} (volume ${c.volumeId})`);
     const kinds = [...this.sent.values()];
     const rows: Row[] = [
       { name: 'commands sent (distinct messageIds, each published twice)', value: this.sent.size },
       { name: '  CreateVolume', value: kinds.filter((s) => s.kind === 'create').length },
       { name: '  DeleteVolume', value: kinds.filter((s) => s.kind === 'delete').length },
-      { name: 'accepted (an outcome other than CommandRejected)', value: accepted },
-      { name: 'rejected (CommandRejected)', value: rejected },
-      { name: 'failure outcomes by type:code', value: JSON.stringify(failures) },
-      { name: 'commands with no outcome', value: missing, violation: missing > 0 },
-      { name: 'commands with more than one outcome', value: duplicated, violation: duplicated > 0 },
-      { name: 'outcome events seen again (same event id, allowed)', value: redelivered },
+      ...outcomeRows(t),
     ];
-    return { title: 'volume commands (storage service)', rows, samples };
+    return { title: 'volume commands (storage service)', rows, samples: t.samples };
   }
 
   private async checkStates(): Promise<CheckResult> {
